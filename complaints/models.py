@@ -1,0 +1,250 @@
+"""Complaints and service tickets, their SLA targets and their history."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Customer, Tier
+from accounts.roles import ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK, user_roles
+from relationships.models import Contact
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+class SlaPolicy(models.Model):
+    """Response and resolution targets for a severity, per tier (key accounts: respond within 24h)."""
+
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    response_hours = models.PositiveIntegerField(_("respond within (hours)"))
+    resolution_hours = models.PositiveIntegerField(_("resolve within (hours)"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["tier", "severity"]
+        constraints = [
+            models.UniqueConstraint(fields=["tier", "severity"], name="slapolicy_unique_tier_severity"),
+            models.CheckConstraint(condition=Q(response_hours__gt=0), name="slapolicy_response_positive"),
+            models.CheckConstraint(
+                condition=Q(resolution_hours__gte=F("response_hours")),
+                name="slapolicy_resolution_after_response",
+                violation_error_message=_("The resolution target cannot be shorter than the response target."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()} · {self.get_severity_display()}"
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TicketQuerySet":
+        """Tickets through their customer; the service desk sees every customer's tickets."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser or user_roles(user) & {ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK}:
+            return self.all()
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+
+class Ticket(models.Model):
+    """A complaint or service request, worked through a status workflow against SLA targets."""
+
+    class Kind(models.TextChoices):
+        COMPLAINT = "complaint", _("Complaint")
+        SERVICE_REQUEST = "service_request", _("Service request")
+
+    class Category(models.TextChoices):
+        PRODUCT_QUALITY = "product_quality", _("Product quality")
+        SERVICE = "service", _("Service")
+        DELIVERY = "delivery", _("Delivery")
+        PRICE = "price", _("Price")
+        OTHER = "other", _("Other")
+
+    class Channel(models.TextChoices):
+        HOTLINE = "hotline", _("24h hotline")
+        EMAIL = "email", _("Email")
+        VISIT = "visit", _("Visit")
+        PORTAL = "portal", _("Portal")
+        WECHAT = "wechat", _("WeChat")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        IN_PROGRESS = "in_progress", _("In progress")
+        WAITING_CUSTOMER = "waiting_customer", _("Waiting for customer")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+
+    class Department(models.TextChoices):
+        PRODUCTION = "production", _("Production")
+        TECHNICAL = "technical", _("Technical")
+        LOGISTICS = "logistics", _("Logistics")
+        SALES = "sales", _("Sales")
+        SERVICE = "service", _("Service")
+
+    OPEN_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER)
+    # Allowed moves of the status workflow; reopening sends a ticket back to in progress.
+    TRANSITIONS = {
+        Status.NEW: {Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.RESOLVED},
+        Status.ACKNOWLEDGED: {Status.IN_PROGRESS, Status.WAITING_CUSTOMER, Status.RESOLVED},
+        Status.IN_PROGRESS: {Status.WAITING_CUSTOMER, Status.RESOLVED},
+        Status.WAITING_CUSTOMER: {Status.IN_PROGRESS, Status.RESOLVED},
+        Status.RESOLVED: {Status.CLOSED, Status.IN_PROGRESS},
+        Status.CLOSED: {Status.IN_PROGRESS},
+    }
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets")
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    department = models.CharField(
+        _("assigned department"), max_length=20, choices=Department.choices, default=Department.SERVICE
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    # Targets are fixed from the SLA policy when the ticket opens, so "past SLA" is a plain comparison.
+    response_due_at = models.DateTimeField(_("response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    # When a quality complaint reached production or the technical department.
+    escalated_at = models.DateTimeField(_("reached the responsible department at"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    onsite_requested = models.BooleanField(_("on-site visit requested"), default=False)
+    onsite_done_at = models.DateTimeField(_("on-site visit done at"), null=True, blank=True)
+    root_cause = models.TextField(_("root cause"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("customer satisfaction (1-5)"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-opened_at"]
+        indexes = [
+            models.Index(fields=["customer", "opened_at"]),
+            models.Index(fields=["status", "opened_at"]),
+            models.Index(fields=["assigned_to", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_response_at__isnull=True) | Q(first_response_at__gte=F("opened_at")),
+                name="ticket_response_after_open",
+                violation_error_message=_("The first response cannot come before the ticket was opened."),
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("opened_at")),
+                name="ticket_resolved_after_open",
+                violation_error_message=_("A ticket cannot be resolved before it was opened."),
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(resolved_at__isnull=False, closed_at__gte=F("resolved_at")),
+                name="ticket_closed_after_resolved",
+                violation_error_message=_("A ticket is closed only after it was resolved."),
+            ),
+            models.CheckConstraint(
+                condition=Q(escalated_at__isnull=True) | Q(escalated_at__gte=F("opened_at")),
+                name="ticket_escalated_after_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="ticket_satisfaction_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["resolved", "closed"]) | Q(resolved_at__isnull=False),
+                name="ticket_resolved_status_has_time",
+                violation_error_message=_("A resolved or closed ticket needs its resolution time."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_at__isnull=False),
+                name="ticket_closed_status_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(onsite_done_at__isnull=True) | Q(onsite_requested=True),
+                name="ticket_onsite_done_needs_request",
+            ),
+            models.CheckConstraint(condition=Q(severity__in=Severity.values), name="ticket_severity_valid"),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["new", "acknowledged", "in_progress", "waiting_customer", "resolved", "closed"]
+                ),
+                name="ticket_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class TicketEvent(models.Model):
+    """The ticket's history: every status change, assignment, escalation and comment."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status change")
+        COMMENT = "comment", _("Comment")
+        ASSIGNMENT = "assignment", _("Assignment")
+        ESCALATION = "escalation", _("Escalation")
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    from_status = models.CharField(_("from"), max_length=20, choices=Ticket.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Ticket.Status.choices, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket history")
+        ordering = ["ticket", "at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="status") | (~Q(to_status="") & ~Q(from_status=F("to_status"))),
+                name="ticketevent_status_change_changes",
+                violation_error_message=_("A status change names a new status different from the old one."),
+            ),
+            models.CheckConstraint(condition=~Q(kind="comment") | ~Q(comment=""), name="ticketevent_comment_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.at}"

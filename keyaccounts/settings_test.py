@@ -1,0 +1,13 @@
+"""Test settings: the regular settings with a test-only key and a fast password hasher."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "keyaccounts-test-only-insecure-key")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,198 @@
+"""The relationship network inside each customer: contacts, interactions and agreed cadences."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Customer
+
+
+class Department(models.TextChoices):
+    EXECUTIVE = "executive", _("Executive / general manager")
+    PROCUREMENT = "procurement", _("Procurement")
+    TECHNICAL = "technical", _("Technical")
+    USER = "user", _("User / production")
+    QUALITY = "quality", _("Quality")
+    FINANCE = "finance", _("Finance")
+    OTHER = "other", _("Other")
+
+
+class BuyingRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    CHAMPION = "champion", _("Champion")
+    INFLUENCER = "influencer", _("Influencer")
+    USER = "user", _("User")
+    GATEKEEPER = "gatekeeper", _("Gatekeeper")
+
+
+class ContactQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ContactQuerySet":
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+    def active_on(self, day) -> "ContactQuerySet":
+        return self.filter(joined_on__lte=day).filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+
+
+class Contact(models.Model):
+    """A person at the customer. Spread across departments, they keep the account from hanging on one."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    department = models.CharField(_("department"), max_length=20, choices=Department.choices)
+    buying_role = models.CharField(_("buying role"), max_length=20, choices=BuyingRole.choices)
+    influence = models.PositiveSmallIntegerField(_("influence (1-5)"), default=3)
+    trust = models.PositiveSmallIntegerField(_("trust (1-5)"), default=3)
+    internal_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("our relationship owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_contacts",
+    )
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    joined_on = models.DateField(_("known since"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["customer", "name"]
+        indexes = [models.Index(fields=["customer", "left_on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(influence__gte=1, influence__lte=5), name="contact_influence_range"),
+            models.CheckConstraint(condition=Q(trust__gte=1, trust__lte=5), name="contact_trust_range"),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")),
+                name="contact_left_after_joined",
+                violation_error_message=_("A contact cannot leave before joining."),
+            ),
+            models.CheckConstraint(condition=Q(department__in=Department.values), name="contact_department_valid"),
+            models.CheckConstraint(condition=Q(buying_role__in=BuyingRole.values), name="contact_buying_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_on is None
+
+
+class InteractionKind(models.TextChoices):
+    VISIT = "visit", _("Visit")
+    CALL = "call", _("Call")
+    MEETING = "meeting", _("Meeting")
+    EXECUTIVE_MEETING = "executive_meeting", _("Executive meeting")
+    BUSINESS_REVIEW = "business_review", _("Business review")
+    EVENT = "event", _("Event")
+
+
+EXECUTIVE_LEVEL_KINDS = (InteractionKind.EXECUTIVE_MEETING, InteractionKind.BUSINESS_REVIEW)
+
+
+class InteractionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "InteractionQuerySet":
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+
+class Interaction(models.Model):
+    """A visit, call or meeting with the customer, with who took part on both sides."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="interactions"
+    )
+    occurred_on = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=InteractionKind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True)
+    contacts = models.ManyToManyField(Contact, verbose_name=_("customer participants"), blank=True, related_name="+")
+    our_people = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("our participants"), blank=True, related_name="+"
+    )
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(m2m_fields=[contacts, our_people])
+    objects = InteractionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-occurred_on", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "occurred_on"]),
+            models.Index(fields=["customer", "kind", "occurred_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=InteractionKind.values), name="interaction_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} · {self.subject}"
+
+    @property
+    def is_executive_level(self) -> bool:
+        return self.kind in EXECUTIVE_LEVEL_KINDS
+
+
+class Cadence(models.Model):
+    """An agreed communication schedule, e.g. a quarterly executive meeting.
+
+    Overdue when no interaction of its kind happened within the interval.
+    """
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="cadences"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    interaction_kind = models.CharField(_("interaction kind"), max_length=20, choices=InteractionKind.choices)
+    interval_days = models.PositiveIntegerField(_("every (days)"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("cadence")
+        verbose_name_plural = _("cadences")
+        ordering = ["customer", "interval_days"]
+        indexes = [models.Index(fields=["customer", "starts_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interval_days__gte=1, interval_days__lte=366), name="cadence_interval_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="cadence_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "interaction_kind", "starts_on"], name="cadence_unique_kind_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

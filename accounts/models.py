@@ -547,7 +547,7 @@ class RiskModelVersion(models.Model):
     version = models.PositiveIntegerField(_("version"), unique=True)
     is_active = models.BooleanField(_("active"), default=False)
     weights = models.JSONField(_("factor weights"))
-    parameters = models.JSONField(_("grids, thresholds and trip-wires"), default=dict)
+    parameters = models.JSONField(_("grids, thresholds and trip-wires"), default=dict, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -587,9 +587,9 @@ class RiskSnapshot(models.Model):
     computed_band = models.CharField(_("computed band"), max_length=10, choices=RiskBand.choices)
     band = models.CharField(_("band"), max_length=10, choices=RiskBand.choices)
     completeness = models.FloatField(_("data completeness"))
-    factors = models.JSONField(_("factor risks and weights"), default=dict)
-    tripwires = models.JSONField(_("trip-wires fired"), default=list)
-    reasons = models.JSONField(_("reasons"), default=list)
+    factors = models.JSONField(_("factor risks and weights"), default=dict, blank=True)
+    tripwires = models.JSONField(_("trip-wires fired"), default=list, blank=True)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)
 
     class Meta:

@@ -1,0 +1,231 @@
+"""factory_boy factories for every business model, shared by all apps' tests."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accounts import models as am
+from accounts.roles import ROLE_ACCOUNT_MANAGER, ROLE_EXECUTIVE, ROLE_SERVICE_DESK
+from complaints import models as cm
+from relationships import models as rm
+
+User = get_user_model()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.groups.add(Group.objects.get(name=extracted))
+
+
+def account_manager(username: str, **kwargs):
+    return UserFactory(username=username, role=ROLE_ACCOUNT_MANAGER, **kwargs)
+
+
+def executive(username: str = "erin", **kwargs):
+    return UserFactory(username=username, role=ROLE_EXECUTIVE, **kwargs)
+
+
+def service_desk(username: str = "sam", **kwargs):
+    return UserFactory(username=username, role=ROLE_SERVICE_DESK, **kwargs)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.Customer
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"C{n:06d}")
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    industry = am.Industry.MANUFACTURING
+    region = am.Region.EAST
+    owner = factory.SubFactory(UserFactory)
+    relationship_level = am.RelationshipLevel.SERVICE_NETWORK
+    customer_since = date(2020, 1, 1)
+
+    @factory.post_generation
+    def team(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.account_team.add(*extracted)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.Product
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    category = "Components"
+
+
+class CompetitorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.Competitor
+
+    name = factory.Sequence(lambda n: f"Competitor {n}")
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.Order
+
+    customer = factory.SubFactory(CustomerFactory)
+    number = factory.Sequence(lambda n: f"SO-{n:08d}")
+    ordered_on = date(2026, 1, 15)
+    amount = Decimal("10000.00")
+
+
+class DeliveryLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.DeliveryLine
+
+    order = factory.SubFactory(OrderFactory)
+    line_no = factory.Sequence(lambda n: n % 30000 + 1)
+    product = factory.SubFactory(ProductFactory)
+    quantity_ordered = Decimal("100")
+    quantity_delivered = Decimal("100")
+    promised_on = factory.LazyAttribute(lambda o: o.order.ordered_on + timedelta(days=14))
+    delivered_on = factory.LazyAttribute(lambda o: o.promised_on)
+
+
+class PriceBenchmarkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.PriceBenchmark
+
+    customer = factory.SubFactory(CustomerFactory)
+    product = factory.SubFactory(ProductFactory)
+    observed_on = date(2026, 1, 1)
+    our_price = Decimal("100.00")
+    market_average_price = Decimal("100.00")
+
+
+class PurchaseCriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.PurchaseCriterion
+
+    customer = factory.SubFactory(CustomerFactory)
+    criterion = factory.Sequence(lambda n: f"Criterion {n}")
+    importance = 3
+    we_meet = True
+    competitor_meets = False
+    assessed_on = date(2026, 1, 1)
+
+
+class AccountPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.AccountPlan
+
+    customer = factory.SubFactory(CustomerFactory)
+    customer_strategy = "Expand into electric drivetrains"
+    our_actions = "Co-develop the new motor housing"
+    reviewed_on = date(2026, 1, 1)
+
+
+class ProductNeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.ProductNeed
+
+    customer = factory.SubFactory(CustomerFactory)
+    description = factory.Sequence(lambda n: f"Need {n}")
+    status = am.ProductNeed.Status.UNMET
+    identified_on = date(2026, 1, 1)
+
+
+class IncentiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.Incentive
+
+    customer = factory.SubFactory(CustomerFactory)
+    kind = am.Incentive.Kind.REBATE
+    value = Decimal("5000")
+    starts_on = date(2026, 1, 1)
+    ends_on = date(2026, 12, 31)
+
+
+class RiskModelVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.RiskModelVersion
+
+    version = factory.Sequence(lambda n: n + 100)
+    weights = factory.LazyFunction(lambda: {"purchase_trend": 20, "relationship": 20})
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = rm.Contact
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.Sequence(lambda n: f"Contact {n}")
+    title = "Purchasing manager"
+    department = rm.Department.PROCUREMENT
+    buying_role = rm.BuyingRole.DECISION_MAKER
+    joined_on = date(2020, 1, 1)
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = rm.Interaction
+
+    customer = factory.SubFactory(CustomerFactory)
+    occurred_on = date(2026, 1, 10)
+    kind = rm.InteractionKind.VISIT
+    subject = "Quarterly visit"
+
+
+class CadenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = rm.Cadence
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = "Quarterly executive meeting"
+    interaction_kind = rm.InteractionKind.EXECUTIVE_MEETING
+    interval_days = 90
+    starts_on = date(2025, 1, 1)
+
+
+class SlaPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.SlaPolicy
+        django_get_or_create = ("tier", "severity")
+
+    tier = am.Tier.KEY
+    severity = cm.Severity.HIGH
+    response_hours = 24
+    resolution_hours = 72
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.Ticket
+
+    customer = factory.SubFactory(CustomerFactory)
+    kind = cm.Ticket.Kind.COMPLAINT
+    category = cm.Ticket.Category.PRODUCT_QUALITY
+    severity = cm.Severity.HIGH
+    channel = cm.Ticket.Channel.HOTLINE
+    subject = factory.Sequence(lambda n: f"Ticket {n}")
+    opened_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=2))
+
+
+class TicketEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.TicketEvent
+
+    ticket = factory.SubFactory(TicketFactory)
+    at = factory.LazyAttribute(lambda o: o.ticket.opened_at)
+    kind = cm.TicketEvent.Kind.COMMENT
+    comment = "Called the customer back"

@@ -590,6 +590,12 @@ class RiskSnapshot(models.Model):
     factors = models.JSONField(_("factor risks and weights"), default=dict, blank=True)
     tripwires = models.JSONField(_("trip-wires fired"), default=list, blank=True)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    # Points of change against the snapshot 7 and 30 days earlier (null when there is none).
+    score_change_7d = models.FloatField(_("change over 7 days"), null=True, blank=True)
+    score_change_30d = models.FloatField(_("change over 30 days"), null=True, blank=True)
+    # The tier and revenue as of the date, so history and backtests need not recompute them.
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, default=Tier.REGULAR)
+    revenue_12m = models.DecimalField(_("trailing 12-month revenue"), max_digits=16, decimal_places=2, default=0)
     computed_at = models.DateTimeField(_("computed at"), auto_now=True)
 
     class Meta:
@@ -662,3 +668,135 @@ class RiskOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} → {self.band} until {self.expires_on}"
+
+
+class AlertKind(models.TextChoices):
+    NEW_RED = "new_red", _("Newly red")
+    BAND_WORSENED = "band_worsened", _("Band worsened")
+    SCORE_JUMP = "score_jump", _("Risk jumped 15+ points")
+    TRIPWIRE = "tripwire", _("Trip-wire fired")
+    TIER_CHANGE = "tier_change", _("Tier changed")
+    OVERRIDE_EXPIRED = "override_expired", _("Override expired")
+
+
+class AlertQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "AlertQuerySet":
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+    def open(self) -> "AlertQuerySet":
+        return self.filter(closed_at__isnull=True)
+
+
+class Alert(models.Model):
+    """Something about a customer's risk or tier that its owner and backup owner should act on.
+
+    At most one open alert per customer and kind: a repeat refreshes the open one.
+    """
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
+    as_of = models.DateField(_("as of"))
+    # Translatable message: a message id plus its parameters, rendered in the reader's language.
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("addressed to"), blank=True, related_name="alerts"
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-as_of", "-id"]
+        indexes = [models.Index(fields=["as_of"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "kind"], condition=Q(closed_at__isnull=True), name="alert_one_open_per_kind"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=AlertKind.values), name="alert_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} · {self.kind} · {self.as_of}"
+
+
+class RiskRun(models.Model):
+    """One run of a nightly job: when it ran, for which date, how many customers, how it ended."""
+
+    class Job(models.TextChoices):
+        NIGHTLY = "nightly", _("Nightly tiering, scoring and alerts")
+        TIERING = "tiering", _("Tiering")
+        SCORING = "scoring", _("Risk scoring")
+        ALERTS = "alerts", _("Alerts")
+        OVERRIDE_EXPIRY = "override_expiry", _("Override expiry")
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped (another run in progress)")
+
+    job = models.CharField(_("job"), max_length=20, choices=Job.choices)
+    as_of = models.DateField(_("as of"))
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    customers_scored = models.PositiveIntegerField(_("customers scored"), default=0)
+    message = models.TextField(_("message or error"), blank=True)
+    task_id = models.CharField(_("task id"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("risk job run")
+        verbose_name_plural = _("risk job runs")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["job", "as_of"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True) | Q(finished_at__gte=F("started_at")),
+                name="riskrun_finished_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.as_of} {self.outcome}"
+
+
+class ParetoSnapshot(models.Model):
+    """The 2/8 picture as of a date: the key cut-off, the key tier's revenue share and the curve."""
+
+    as_of = models.DateField(_("as of"), unique=True)
+    customers = models.PositiveIntegerField(_("active customers"))
+    key_customers = models.PositiveIntegerField(_("key accounts"))
+    cutoff_revenue = models.DecimalField(_("key cut-off revenue"), max_digits=16, decimal_places=2)
+    total_revenue = models.DecimalField(_("total trailing 12-month revenue"), max_digits=18, decimal_places=2)
+    key_revenue_share = models.FloatField(_("key tier revenue share"))
+    # [[share of customers, cumulative share of revenue], ...] from the largest customer down.
+    curve = models.JSONField(_("Pareto curve"), default=list, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Pareto snapshot")
+        verbose_name_plural = _("Pareto snapshots")
+        ordering = ["-as_of"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(key_revenue_share__gte=0, key_revenue_share__lte=1), name="paretosnapshot_share_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(key_customers__lte=F("customers")), name="paretosnapshot_key_within_customers"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.as_of)

@@ -4,6 +4,8 @@ alice owns the customer, bob backs it up, tina is on its account team, oscar is 
 with customers of his own (an outsider here), erin is an executive, sam works the service desk.
 """
 
+import os
+
 import pytest
 
 from keyaccounts.tests import factories as f
@@ -52,4 +54,32 @@ def customer(alice, bob, tina):
 
 @pytest.fixture
 def oscars_customer(oscar):
-    return f.CustomerFactory(name="Oscar's Other Account", owner=oscar)
+    return f.CustomerFactory(name="Harbin Heavy Industries", owner=oscar)
+
+
+def _service_unavailable(reason: str):
+    """Outside CI a missing service skips the test with a visible reason; under CI it fails."""
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"{reason} (CI=true: a missing service is a failure)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A reachable Redis: REDIS_URL, or the local default 127.0.0.1:6379."""
+    import redis
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.RedisError as exc:
+        _service_unavailable(f"Redis is not reachable at {url}: {exc}")
+    return url
+
+
+@pytest.fixture
+def postgres_only(settings):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        _service_unavailable("needs PostgreSQL: set DATABASE_URL=postgres://...")

@@ -4,6 +4,8 @@ Groups are created by a migration; their permissions are attached here because D
 permission rows only after migrations have run (post_migrate).
 """
 
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
 from .roles import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK
@@ -35,6 +37,10 @@ def _codenames(model_names, actions):
 
 
 def sync_role_permissions(**kwargs) -> None:
+    # post_migrate fires per app in INSTALLED_APPS order; the other business apps' permission
+    # rows may not exist yet when this runs after "accounts", so create them first.
+    for label in BUSINESS_APPS:
+        create_permissions(global_apps.get_app_config(label), verbosity=0)
     perms = Permission.objects.filter(content_type__app_label__in=BUSINESS_APPS).select_related("content_type")
     by_codename = {p.codename: p for p in perms}
     all_models = {p.content_type.model for p in perms}

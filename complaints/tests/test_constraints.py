@@ -1,0 +1,152 @@
+"""Every database constraint of the complaints app, broken one at a time.
+
+See accounts/tests/test_constraints.py for how a case is checked and for the meta-test that
+keeps this list complete.
+"""
+
+from datetime import timedelta
+
+import pytest
+
+from accounts.models import Tier
+from accounts.tests.test_constraints import assert_constraint_enforced
+from complaints.models import Severity, Ticket, TicketEvent
+from keyaccounts.tests import factories as f
+
+CASES = {}
+
+
+def breaks(constraint_name: str, *, field: str | None = None):
+    """Register a builder of an SLA policy, ticket or ticket event that breaks only `constraint_name`."""
+
+    def register(build):
+        assert constraint_name not in CASES, f"two cases for {constraint_name}"
+        CASES[constraint_name] = (build, field)
+        return build
+
+    return register
+
+
+# SLA policies -----------------------------------------------------------------------------------
+
+
+@breaks("slapolicy_unique_tier_severity")
+def second_policy_for_the_same_tier_and_severity():
+    f.SlaPolicyFactory(tier=Tier.KEY, severity=Severity.HIGH)
+    second = f.SlaPolicyFactory(tier=Tier.KEY, severity=Severity.LOW)
+    second.severity = Severity.HIGH
+    return second
+
+
+@breaks("slapolicy_response_positive")
+def policy_expecting_an_instant_response():
+    policy = f.SlaPolicyFactory()
+    policy.response_hours = 0
+    return policy
+
+
+@breaks("slapolicy_resolution_after_response")
+def policy_resolving_before_responding():
+    policy = f.SlaPolicyFactory(response_hours=24, resolution_hours=72)
+    policy.resolution_hours = 12
+    return policy
+
+
+# Tickets ----------------------------------------------------------------------------------------
+
+
+@breaks("ticket_response_after_open")
+def ticket_answered_before_it_was_opened():
+    ticket = f.TicketFactory()
+    ticket.first_response_at = ticket.opened_at - timedelta(hours=1)
+    return ticket
+
+
+@breaks("ticket_resolved_after_open")
+def ticket_resolved_before_it_was_opened():
+    ticket = f.TicketFactory()
+    ticket.resolved_at = ticket.opened_at - timedelta(hours=1)
+    return ticket
+
+
+@breaks("ticket_closed_after_resolved")
+def ticket_closed_before_it_was_resolved():
+    ticket = f.TicketFactory()
+    ticket.status = Ticket.Status.RESOLVED
+    ticket.resolved_at = ticket.opened_at + timedelta(hours=5)
+    ticket.closed_at = ticket.opened_at + timedelta(hours=4)
+    return ticket
+
+
+@breaks("ticket_escalated_after_open")
+def ticket_escalated_before_it_was_opened():
+    ticket = f.TicketFactory()
+    ticket.escalated_at = ticket.opened_at - timedelta(hours=1)
+    return ticket
+
+
+@breaks("ticket_satisfaction_range")
+def ticket_with_satisfaction_six():
+    ticket = f.TicketFactory()
+    ticket.satisfaction = 6
+    return ticket
+
+
+@breaks("ticket_resolved_status_has_time")
+def resolved_ticket_without_resolution_time():
+    ticket = f.TicketFactory()
+    ticket.status = Ticket.Status.RESOLVED
+    return ticket
+
+
+@breaks("ticket_closed_status_has_time")
+def closed_ticket_without_closing_time():
+    ticket = f.TicketFactory()
+    ticket.status = Ticket.Status.CLOSED
+    ticket.resolved_at = ticket.opened_at + timedelta(hours=5)
+    return ticket
+
+
+@breaks("ticket_onsite_done_needs_request")
+def onsite_visit_done_without_a_request():
+    ticket = f.TicketFactory()
+    ticket.onsite_done_at = ticket.opened_at + timedelta(hours=6)
+    return ticket
+
+
+@breaks("ticket_severity_valid", field="severity")
+def ticket_of_unknown_severity():
+    ticket = f.TicketFactory()
+    ticket.severity = "apocalyptic"
+    return ticket
+
+
+@breaks("ticket_status_valid", field="status")
+def ticket_in_an_unknown_status():
+    ticket = f.TicketFactory()
+    ticket.status = "forgotten"
+    return ticket
+
+
+# Ticket history ---------------------------------------------------------------------------------
+
+
+@breaks("ticketevent_status_change_changes")
+def status_change_to_the_same_status():
+    event = f.TicketEventFactory(kind=TicketEvent.Kind.STATUS, from_status="new", to_status="acknowledged", comment="")
+    event.to_status = "new"
+    return event
+
+
+@breaks("ticketevent_comment_not_empty")
+def empty_comment():
+    event = f.TicketEventFactory(kind=TicketEvent.Kind.COMMENT)
+    event.comment = ""
+    return event
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("constraint_name", CASES)
+def test_constraint_refuses_a_row_that_breaks_it(constraint_name):
+    build, field = CASES[constraint_name]
+    assert_constraint_enforced(build(), constraint_name, field)

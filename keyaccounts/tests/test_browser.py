@@ -1,0 +1,74 @@
+"""End-to-end journeys in the system's headless Chromium (Debian's chromium, never a download)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from keyaccounts.tests import factories as f
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"{CHROMIUM} is missing (CI=true: a missing browser is a failure)")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test body are
+    # still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
+        yield context.new_page()
+        browser.close()
+
+
+def _login(page, live_server, username):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "correct-horse-battery")
+    page.click("button[type=submit]")
+
+
+def test_account_manager_signs_in_and_sees_only_her_customers(page, live_server):
+    alice = f.account_manager("alice")
+    oscar = f.account_manager("oscar")
+    f.CustomerFactory(name="Suzhou Optics", owner=alice)
+    f.CustomerFactory(name="Dalian Shipyard", owner=oscar)
+    _login(page, live_server, "alice")
+    page.wait_for_selector("text=Suzhou Optics")
+    assert "Dalian Shipyard" not in page.content()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+
+
+def test_language_switcher_turns_the_page_chinese(page, live_server):
+    alice = f.account_manager("alice")
+    f.CustomerFactory(name="Suzhou Optics", owner=alice)
+    _login(page, live_server, "alice")
+    page.wait_for_selector("text=Suzhou Optics")
+    page.select_option("select[name=language]", "zh-hans")
+    page.wait_for_selector("text=我的客户")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home-zh.png"), full_page=True)
+
+
+def test_wrong_password_shows_a_message_in_the_browser(page, live_server):
+    f.account_manager("alice")
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "not-the-password")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".alert-danger, .invalid-feedback, .errorlist")
+    assert page.url.endswith("/login/")

@@ -1,1 +1,80 @@
-from django.contrib import admin  # noqa: F401
+"""Django admin for tickets, their history and the SLA policies they are measured against."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.admin import VisibleChoicesMixin, VisibleToUserAdminMixin
+
+from .models import SlaPolicy, Ticket, TicketEvent
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
+    """Response and resolution targets per tier and severity."""
+
+    customer_lookup = None
+    list_display = ("__str__", "tier", "severity", "response_hours", "resolution_hours")
+    list_filter = ("tier", "severity")
+
+
+class TicketEventInline(VisibleChoicesMixin, admin.TabularInline):
+    """The ticket's history. Past events are shown as recorded; new ones can be appended."""
+
+    model = TicketEvent
+    fields = ("at", "kind", "from_status", "to_status", "comment", "by")
+    autocomplete_fields = ("by",)
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    def has_change_permission(self, request, obj=None):
+        # Events carry no audit trail of their own: rewriting one would rewrite the ticket's history.
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
+    """Complaints and service requests with their history."""
+
+    list_display = (
+        "__str__",
+        "customer",
+        "kind",
+        "severity",
+        "status",
+        "category",
+        "department",
+        "assigned_to",
+        "opened_at",
+        "resolution_due_at",
+    )
+    list_filter = ("status", "severity", "kind", "category", "channel", "department", "onsite_requested")
+    list_select_related = ("customer", "assigned_to")
+    search_fields = ("subject", "customer__name", "customer__code")
+    date_hierarchy = "opened_at"
+    autocomplete_fields = ("customer", "contact", "assigned_to")
+    inlines = (TicketEventInline,)
+    # Millions of rows: a filtered page should not also count the whole table.
+    show_full_result_count = False
+
+    def restrict_queryset(self, queryset, user):
+        return queryset.visible_to(user)
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(VisibleToUserAdminMixin, admin.ModelAdmin):
+    """Append-only: an event is corrected by a later comment, never edited."""
+
+    customer_lookup = "ticket__customer"
+    list_display = ("ticket", "at", "kind", "from_status", "to_status", "by")
+    list_filter = ("kind",)
+    list_select_related = ("ticket", "by")
+    search_fields = ("ticket__subject", "comment")
+    autocomplete_fields = ("ticket", "by")
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None):
+        # Events carry no audit trail of their own: rewriting one would rewrite the ticket's history.
+        return False

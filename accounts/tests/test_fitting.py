@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+
+from accounts.fitting import fit_logistic_l2, fit_weights, weights_from_coefficients
+
+
+def test_logistic_fit_recovers_the_direction_of_a_known_model():
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0, 1, size=(4000, 2))
+    true = 1 / (1 + np.exp(-(-3 + 5 * x[:, 0] + 0 * x[:, 1])))
+    y = (rng.uniform(size=4000) < true).astype(float)
+    coefficients, intercept, _ = fit_logistic_l2(x, y, l2=0.1)
+    assert 4 < coefficients[0] < 6
+    assert abs(coefficients[1]) < 0.6
+    assert -3.6 < intercept < -2.4
+
+
+def test_stronger_penalty_shrinks_coefficients():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, size=(500, 1))
+    y = (x[:, 0] > 0.5).astype(float)
+    weak, _, _ = fit_logistic_l2(x, y, l2=0.01)
+    strong, _, _ = fit_logistic_l2(x, y, l2=100)
+    assert abs(strong[0]) < abs(weak[0])
+
+
+def test_weights_sum_to_100_and_drop_factors_that_lower_risk():
+    weights = weights_from_coefficients({"a": 3.0, "b": 1.0, "c": -2.0})
+    assert weights == {"a": 75, "b": 25, "c": 0}
+    assert sum(weights_from_coefficients({"a": 1.0, "b": 1.0, "c": 1.0}).values()) == 100
+
+
+def test_no_positive_coefficient_is_refused():
+    with pytest.raises(ValueError, match="nothing to propose"):
+        weights_from_coefficients({"a": -1.0, "b": 0.0})
+
+
+def test_fit_weights_imputes_missing_factors_and_needs_both_labels():
+    rows = [{"trend": 90, "price": None}, {"trend": 10, "price": 50}] * 50
+    fit = fit_weights(rows, [1, 0] * 50, factors=["trend", "price"])
+    assert fit.weights["trend"] > fit.weights["price"]
+    with pytest.raises(ValueError, match="both churned and retained"):
+        fit_weights(rows, [1] * 100, factors=["trend", "price"])

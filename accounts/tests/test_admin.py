@@ -6,7 +6,6 @@ import itertools
 import re
 from datetime import date, timedelta
 
-import factory
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -27,72 +26,9 @@ from relationships import models as rm
 APPS = ("accounts", "relationships", "complaints")
 
 
-# Factories for models the shared factories module does not cover yet. A factory of the same name
-# in keyaccounts/tests/factories.py takes precedence.
-class RiskSnapshotFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = am.RiskSnapshot
-
-    customer = factory.SubFactory(f.CustomerFactory)
-    as_of = date(2026, 1, 31)
-    model_version = factory.SubFactory(f.RiskModelVersionFactory)
-    score = 42.0
-    computed_band = am.RiskBand.AMBER
-    band = am.RiskBand.AMBER
-    completeness = 0.9
-
-
-class RiskOverrideFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = am.RiskOverride
-
-    customer = factory.SubFactory(f.CustomerFactory)
-    band = am.RiskBand.RED
-    reason = "Purchasing manager is leaving for a competitor"
-    set_by = factory.SubFactory(f.UserFactory)
-    starts_on = date(2026, 1, 1)
-    expires_on = date(2026, 2, 1)
-
-
-class AlertFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = am.Alert
-
-    customer = factory.SubFactory(f.CustomerFactory)
-    kind = am.AlertKind.NEW_RED
-    as_of = date(2026, 1, 31)
-
-
-class RiskRunFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = am.RiskRun
-
-    job = am.RiskRun.Job.NIGHTLY
-    as_of = date(2026, 1, 31)
-    started_at = factory.LazyFunction(timezone.now)
-
-
-class ParetoSnapshotFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = am.ParetoSnapshot
-
-    as_of = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
-    customers = 100
-    key_customers = 20
-    cutoff_revenue = 1_000_000
-    total_revenue = 50_000_000
-    key_revenue_share = 0.8
-
-
-LOCAL_FACTORIES = {
-    cls.__name__: cls
-    for cls in (RiskSnapshotFactory, RiskOverrideFactory, AlertFactory, RiskRunFactory, ParetoSnapshotFactory)
-}
-
-
 def factory_for(model):
     name = f"{model.__name__}Factory"
-    found = getattr(f, name, None) or LOCAL_FACTORIES.get(name)
+    found = getattr(f, name, None)
     if found is None:
         pytest.fail(f"{model.__name__} is in the admin but has no {name}: add one to keyaccounts/tests/factories.py")
     return found
@@ -187,7 +123,7 @@ def test_history_page_opens_for_superuser(client, superuser, model):
 def add_customers_of(owner, count):
     """Customers with a team member and a risk snapshot each: what the changelist reads per row."""
     for _ in range(count):
-        snapshot = RiskSnapshotFactory(customer__owner=owner)
+        snapshot = f.RiskSnapshotFactory(customer__owner=owner)
         snapshot.customer.account_team.add(f.UserFactory())
 
 
@@ -225,8 +161,8 @@ def test_changelist_queries_do_not_grow_with_rows(client, superuser, model):
 
 
 def test_customer_changelist_shows_band_of_latest_snapshot(client, superuser, customer):
-    RiskSnapshotFactory(customer=customer, as_of=date(2026, 1, 1), band=am.RiskBand.RED)
-    RiskSnapshotFactory(customer=customer, as_of=date(2026, 2, 1), band=am.RiskBand.GREEN)
+    f.RiskSnapshotFactory(customer=customer, as_of=date(2026, 1, 1), band=am.RiskBand.RED)
+    f.RiskSnapshotFactory(customer=customer, as_of=date(2026, 2, 1), band=am.RiskBand.GREEN)
     client.force_login(superuser)
     response = client.get(admin_url(am.Customer, "changelist"), headers={"accept-language": "en"})
     cells = re.findall(r'<td class="field-latest_risk_band">(.*?)</td>', response.text)
@@ -235,7 +171,7 @@ def test_customer_changelist_shows_band_of_latest_snapshot(client, superuser, cu
 
 @pytest.mark.parametrize("view", ["add", "change"])
 def test_risk_snapshot_cannot_be_written_in_admin(client, superuser, view):
-    snapshot = RiskSnapshotFactory()
+    snapshot = f.RiskSnapshotFactory()
     client.force_login(superuser)
     url = admin_url(am.RiskSnapshot, view, *([snapshot.pk] if view == "change" else []))
     response = client.post(url, {"band": am.RiskBand.GREEN})
@@ -245,7 +181,7 @@ def test_risk_snapshot_cannot_be_written_in_admin(client, superuser, view):
 
 
 def test_risk_model_version_used_by_snapshots_cannot_change_its_weights(client, superuser):
-    snapshot = RiskSnapshotFactory()
+    snapshot = f.RiskSnapshotFactory()
     client.force_login(superuser)
     response = client.get(admin_url(am.RiskModelVersion, "change", snapshot.model_version.pk))
     assert "weights" not in response.context["adminform"].form.fields

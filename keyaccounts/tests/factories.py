@@ -164,6 +164,61 @@ class RiskModelVersionFactory(factory.django.DjangoModelFactory):
     weights = factory.LazyFunction(lambda: {"purchase_trend": 20, "relationship": 20})
 
 
+class RiskSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.RiskSnapshot
+
+    customer = factory.SubFactory(CustomerFactory)
+    as_of = date(2026, 1, 31)
+    model_version = factory.SubFactory(RiskModelVersionFactory)
+    score = 42.0
+    computed_band = am.RiskBand.AMBER
+    band = am.RiskBand.AMBER
+    completeness = 0.9
+
+
+class RiskOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.RiskOverride
+
+    customer = factory.SubFactory(CustomerFactory)
+    band = am.RiskBand.RED
+    reason = "Purchasing manager is leaving for a competitor"
+    set_by = factory.SubFactory(UserFactory)
+    starts_on = date(2026, 1, 1)
+    expires_on = date(2026, 2, 1)
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.Alert
+
+    customer = factory.SubFactory(CustomerFactory)
+    kind = am.AlertKind.NEW_RED
+    as_of = date(2026, 1, 31)
+
+
+class RiskRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.RiskRun
+
+    job = am.RiskRun.Job.NIGHTLY
+    as_of = date(2026, 1, 31)
+    started_at = factory.LazyFunction(timezone.now)
+
+
+class ParetoSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.ParetoSnapshot
+
+    as_of = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
+    customers = 100
+    key_customers = 20
+    cutoff_revenue = 1_000_000
+    total_revenue = 50_000_000
+    key_revenue_share = 0.8
+
+
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = rm.Contact

@@ -3,9 +3,27 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keyaccounts.settings")
 
 app = Celery("keyaccounts")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The whole beat schedule, in the business's time zone (CELERY_TIMEZONE = TIME_ZONE).
+app.conf.beat_schedule = {
+    # Overrides end before the night's scoring, so the night's bands no longer carry them.
+    "expire-risk-overrides": {
+        "task": "accounts.tasks.expire_overrides",
+        "schedule": crontab(hour=0, minute=15),
+        "options": {"expires": 6 * 3600},
+    },
+    # Tiering, then risk scoring, then alerts, in one task so the order always holds. Expires
+    # well under a day, so a backlog after an outage does not pile up nightly runs.
+    "nightly-risk": {
+        "task": "accounts.tasks.nightly_risk",
+        "schedule": crontab(hour=1, minute=30),
+        "options": {"expires": 12 * 3600},
+    },
+}

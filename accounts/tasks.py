@@ -1,0 +1,30 @@
+"""Thin Celery tasks: parse the arguments, call the service, return a summary."""
+
+from datetime import date
+
+from celery import shared_task
+
+from .services import business_today, overrides_expire_job, risk_nightly
+
+
+def _as_of(value: str | None) -> date:
+    return date.fromisoformat(value) if value else business_today()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=30 * 60, time_limit=35 * 60)
+def nightly_risk(self, as_of: str | None = None) -> dict:
+    """Tiering, risk scoring and alerts for a date (today by default). Skipped if one is running."""
+    result = risk_nightly(as_of=_as_of(as_of), task_id=self.request.id or "")
+    return {
+        "as_of": result.as_of.isoformat(),
+        "outcome": result.outcome,
+        "customers_scored": result.customers_scored,
+        "message": result.message,
+    }
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=5 * 60, time_limit=6 * 60)
+def expire_overrides(self, as_of: str | None = None) -> dict:
+    """End manual overrides whose expiry has come and tell their owners."""
+    result = overrides_expire_job(as_of=_as_of(as_of), task_id=self.request.id or "")
+    return {"as_of": result.as_of.isoformat(), "outcome": result.outcome, "message": result.message}

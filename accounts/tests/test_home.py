@@ -51,8 +51,12 @@ def test_home_shows_latest_risk_band(client, alice, customer):
     version = f.RiskModelVersionFactory()
     for day, band in [("2026-01-01", "green"), ("2026-02-01", "red")]:
         customer.risk_snapshots.create(
-            as_of=day, model_version=version, score=70 if band == "red" else 10, band=band,
-            computed_band=band, completeness=1,
+            as_of=day,
+            model_version=version,
+            score=70 if band == "red" else 10,
+            band=band,
+            computed_band=band,
+            completeness=1,
         )
     client.force_login(alice)
     response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")

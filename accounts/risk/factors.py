@@ -1,0 +1,668 @@
+"""The seven factors and the trip-wires: pure functions from a customer's raw data to risks.
+
+Each factor turns its signals into risks of 0-100 through the grids of the model's parameters and
+combines them as a weighted mean over the signals that have data. A factor none of whose signals
+has data returns ``risk=None`` ("missing"): the engine leaves it out of the score and counts it
+against data completeness. Each signal at or above ``reasons.min_signal_risk`` proposes a reason,
+with the points of factor risk it accounts for so the engine can rank reasons across factors.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from statistics import median
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from accounts.models import RiskBand
+from complaints.models import Severity, Ticket
+from relationships.models import BuyingRole
+
+from .reasons import make_reason
+from .signals import CustomerData, end_of_day
+
+
+def grid(value: float, points: list) -> float:
+    """Risk read off a grid of ``[value, risk]`` points: linear between points, flat beyond the ends."""
+    pts = sorted((float(x), float(y)) for x, y in points)
+    if value <= pts[0][0]:
+        return pts[0][1]
+    if value >= pts[-1][0]:
+        return pts[-1][1]
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
+        if x0 <= value <= x1:
+            if x1 == x0:
+                return y1
+            return y0 + (y1 - y0) * (value - x0) / (x1 - x0)
+    return pts[-1][1]
+
+
+@dataclass
+class FactorResult:
+    """A factor's risk (None when it has no data), its signals and the reasons it proposes.
+
+    ``reasons`` pairs each reason with the points of the factor's risk (0-100) it accounts for.
+    """
+
+    risk: float | None
+    signals: dict = field(default_factory=dict)
+    reasons: list[tuple[float, dict]] = field(default_factory=list)
+
+
+@dataclass
+class Tripwire:
+    """A trip-wire that fired: its code, the least severe band it forces, and its reason."""
+
+    code: str
+    band: str
+    reason: dict
+
+
+MISSING = FactorResult(risk=None)
+
+
+class _SignalMix:
+    """Collects a factor's signals and turns them into a weighted mean and ranked reasons."""
+
+    def __init__(self, weights: dict, min_signal_risk: float):
+        self.weights = weights
+        self.min_signal_risk = min_signal_risk
+        self.signals: dict[str, dict] = {}
+        self._risks: dict[str, float] = {}
+        self._reasons: dict[str, Callable[[], dict | None]] = {}
+
+    def add(self, name: str, value, risk: float | None, reason: Callable[[], dict | None] | None = None) -> None:
+        self.signals[name] = {"value": value, "risk": None if risk is None else round(risk, 1)}
+        if risk is None:
+            return
+        self._risks[name] = risk
+        if reason is not None and risk >= self.min_signal_risk:
+            self._reasons[name] = reason
+
+    def result(self) -> FactorResult:
+        weighted = {name: risk for name, risk in self._risks.items() if self.weights.get(name, 0) > 0}
+        total = sum(self.weights[name] for name in weighted)
+        if not total:
+            return FactorResult(risk=None, signals=self.signals)
+        risk = sum(self.weights[name] * r for name, r in weighted.items()) / total
+        reasons = []
+        for name, build in self._reasons.items():
+            if name not in weighted:
+                continue
+            reason = build()
+            if reason is not None:
+                reasons.append((self.weights[name] * weighted[name] / total, reason))
+        return FactorResult(risk=risk, signals=self.signals, reasons=reasons)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _local_date(moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def _hours(delta: timedelta) -> float:
+    return delta.total_seconds() / 3600
+
+
+# Purchase trend -----------------------------------------------------------------------------
+
+
+def purchase_trend(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> FactorResult:
+    orders = d.orders
+    if not orders or not orders["order_count"]:
+        return MISSING
+    mix = _SignalMix(p["signal_weights"], min_signal_risk)
+    recent, year_ago = float(orders["revenue_recent"]), float(orders["revenue_year_ago"])
+    if year_ago > 0 and orders["orders_year_ago"] >= p["min_orders_year_ago"]:
+        ratio = recent / year_ago
+        mix.add(
+            "revenue_trend",
+            round(ratio, 3),
+            grid(ratio, p["revenue_ratio_grid"]),
+            lambda: make_reason(
+                "revenue_down",
+                window_days=p["window_days"],
+                revenue_recent=round(recent),
+                revenue_year_ago=round(year_ago),
+                change_pct=round((ratio - 1) * 100),
+            ),
+        )
+    else:
+        mix.add("revenue_trend", None, None)
+
+    days_since = (as_of - orders["last_order_on"]).days
+    gap = d.order_gap
+    assumed = not gap or gap["gaps"] < p["min_order_gaps"]
+    usual_gap = max(float(p["default_order_gap_days"] if assumed else gap["median_days"]), 1.0)
+    recency = days_since / usual_gap
+    mix.add(
+        "order_recency",
+        round(recency, 2),
+        grid(recency, p["order_recency_grid"]),
+        lambda: make_reason(
+            "order_overdue",
+            days_since_last_order=days_since,
+            usual_gap_days=round(usual_gap),
+            last_order_on=_iso(orders["last_order_on"]),
+            assumed_gap=assumed,
+        ),
+    )
+    return mix.result()
+
+
+# Relationship network -----------------------------------------------------------------------
+
+
+def relationship(d: CustomerData, as_of: date, p: dict, min_signal_risk: float, max_items: int) -> FactorResult:
+    contacts, interactions = d.contacts, d.interactions
+    if not contacts and not interactions:
+        return MISSING
+    mix = _SignalMix(p["signal_weights"], min_signal_risk)
+    active = contacts["active"] if contacts else 0
+    covered = contacts["departments"] if contacts else []
+    expected = p["key_departments"]
+    mix.add(
+        "department_coverage",
+        len(covered),
+        grid(len(covered), p["department_coverage_grid"]),
+        lambda: make_reason(
+            "departments_uncovered",
+            covered=len(covered),
+            expected=len(expected),
+            missing=[dept for dept in expected if dept not in covered],
+        ),
+    )
+
+    def contact_reason():
+        if active == 0:
+            return make_reason("no_active_contact")
+        if active == 1:
+            return make_reason("single_contact", name=contacts["an_active_name"])
+        return None
+
+    mix.add("contact_count", active, grid(active, p["contact_count_grid"]), contact_reason)
+
+    since = as_of - timedelta(days=p["key_person_lookback_days"])
+    recently_left = [k for k in d.departed_key_people if k["left_on"] > since]
+    if recently_left:
+
+        def replaced(person):
+            field_name = (
+                "active_decision_makers" if person["buying_role"] == BuyingRole.DECISION_MAKER else "active_champions"
+            )
+            return bool(contacts and contacts[field_name])
+
+        # The person whose leaving hurts most: not replaced first, then the most recent.
+        worst = sorted(recently_left, key=lambda k: (replaced(k), -k["left_on"].toordinal()))[0]
+        risk = p["key_person_replaced_risk"] if replaced(worst) else p["key_person_left_risk"]
+        mix.add(
+            "key_person_left",
+            len(recently_left),
+            risk,
+            lambda: make_reason(
+                "key_person_left",
+                name=worst["name"],
+                role=worst["buying_role"],
+                left_on=_iso(worst["left_on"]),
+                replaced=replaced(worst),
+            ),
+        )
+    else:
+        mix.add("key_person_left", 0, 0)
+
+    if active and contacts["average_trust"] is not None:
+        trust = float(contacts["average_trust"])
+        mix.add(
+            "trust",
+            round(trust, 2),
+            grid(trust, p["trust_grid"]),
+            lambda: make_reason("low_trust", average_trust=round(trust, 1)),
+        )
+    else:
+        mix.add("trust", None, None)
+
+    for name, key, grid_key, code in (
+        ("last_interaction", "last_on", "last_interaction_grid", "no_recent_interaction"),
+        ("last_executive_interaction", "last_executive_on", "last_executive_interaction_grid", "no_executive_meeting"),
+    ):
+        last_on = interactions[key] if interactions else None
+        days = (as_of - last_on).days if last_on else None
+        risk = grid(days, p[grid_key]) if days is not None else 100.0
+        mix.add(
+            name,
+            days,
+            risk,
+            lambda code=code, days=days, last_on=last_on: make_reason(code, days=days, last_on=_iso(last_on)),
+        )
+
+    if d.cadences:
+        overdue = []
+        for cadence in d.cadences:
+            base = max(cadence["last_on"] or cadence["starts_on"], cadence["starts_on"])
+            due = base + timedelta(days=cadence["interval_days"])
+            if due < as_of:
+                overdue.append({"name": cadence["name"], "days_overdue": (as_of - due).days})
+        overdue.sort(key=lambda c: -c["days_overdue"])
+        mix.add(
+            "overdue_cadences",
+            len(overdue),
+            grid(len(overdue), p["overdue_cadence_grid"]),
+            lambda: make_reason("cadences_overdue", count=len(overdue), cadences=overdue[:max_items]),
+        )
+    else:
+        mix.add("overdue_cadences", None, None)
+
+    mix.add(
+        "our_people",
+        d.our_people,
+        grid(d.our_people, p["our_people_grid"]),
+        lambda: make_reason("single_owner", people=d.our_people),
+    )
+    return mix.result()
+
+
+# Purchase criteria --------------------------------------------------------------------------
+
+
+def _situation(row: dict) -> str:
+    if row["competitor_meets"] and not row["we_meet"]:
+        return "alarm"
+    if row["competitor_meets"]:
+        return "caution"
+    return "safe" if row["we_meet"] else "gap"
+
+
+def criteria(d: CustomerData, as_of: date, p: dict, max_items: int) -> FactorResult:
+    rows = d.criteria
+    if not rows:
+        return MISSING
+    situation_risk = p["situation_risk"]
+    total_importance = sum(row["importance"] for row in rows) or 1
+    counts = {"safe": 0, "caution": 0, "alarm": 0, "gap": 0}
+    points = {"caution": 0.0, "gap": 0.0}
+    names: dict[str, list[str]] = {"caution": [], "gap": []}
+    reasons = []
+    risk = 0.0
+    for row in rows:
+        situation = _situation(row)
+        counts[situation] += 1
+        contribution = row["importance"] * float(situation_risk[situation]) / total_importance
+        risk += contribution
+        if situation == "alarm":
+            reason = make_reason(
+                "criterion_alarm",
+                criterion=row["criterion"],
+                competitor=row["competitor__name"],
+                importance=row["importance"],
+                assessed_on=_iso(row["assessed_on"]),
+            )
+            reasons.append((contribution, reason))
+        elif situation in points:
+            points[situation] += contribution
+            names[situation].append(row["criterion"])
+    for situation, code in (("caution", "criteria_caution"), ("gap", "criteria_unmet")):
+        if points[situation] > 0:
+            reason = make_reason(code, count=counts[situation], criteria=names[situation][:max_items])
+            reasons.append((points[situation], reason))
+    signals = {"criteria": {"value": {"assessed": len(rows), **counts}, "risk": round(risk, 1)}}
+    return FactorResult(risk=risk, signals=signals, reasons=[r for r in reasons if r[0] > 0])
+
+
+# Quality & complaints -----------------------------------------------------------------------
+
+
+def _is_open(ticket: dict, day_end) -> bool:
+    return ticket["resolved_at"] is None or ticket["resolved_at"] >= day_end
+
+
+def _sla_misses(ticket: dict, day_end) -> tuple[bool, bool]:
+    """Whether an open ticket is past its response target and past its resolution target at day end."""
+    if not _is_open(ticket, day_end):
+        return False, False
+    responded = ticket["first_response_at"] is not None and ticket["first_response_at"] < day_end
+    response = ticket["response_due_at"] is not None and ticket["response_due_at"] < day_end and not responded
+    resolution = ticket["resolution_due_at"] is not None and ticket["resolution_due_at"] < day_end
+    return response, resolution
+
+
+def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> FactorResult:
+    day_end = end_of_day(as_of)
+    activity_from = day_end - timedelta(days=p["activity_lookback_days"])
+    tickets = d.tickets
+    active_tickets = any(_is_open(t, day_end) or t["resolved_at"] >= activity_from for t in tickets)
+    ordering = bool(d.orders and d.orders["orders_12m"])
+    if not active_tickets and not ordering:
+        return MISSING
+    mix = _SignalMix(p["signal_weights"], min_signal_risk)
+    complaints = [t for t in tickets if t["kind"] == Ticket.Kind.COMPLAINT]
+
+    open_complaints = [t for t in complaints if _is_open(t, day_end)]
+    weighted = sum(float(p["severity_weights"].get(t["severity"], 1)) for t in open_complaints)
+    mix.add(
+        "open_complaints",
+        weighted,
+        grid(weighted, p["open_complaints_grid"]),
+        lambda: make_reason(
+            "open_complaints",
+            count=len(open_complaints),
+            critical=sum(1 for t in open_complaints if t["severity"] == Severity.CRITICAL),
+        ),
+    )
+
+    response_late, resolution_late = [], []
+    for ticket in open_complaints:
+        response, resolution = _sla_misses(ticket, day_end)
+        if response:
+            response_late.append(ticket)
+        if resolution:
+            resolution_late.append(ticket)
+    past_sla = len({id(t) for t in response_late + resolution_late})
+
+    def sla_reason():
+        targets = {round(_hours(t["response_due_at"] - t["opened_at"])) for t in response_late}
+        return make_reason(
+            "complaints_past_sla",
+            count=past_sla,
+            response=len(response_late),
+            resolution=len(resolution_late),
+            response_target_hours=targets.pop() if len(targets) == 1 else None,
+        )
+
+    mix.add("past_sla", past_sla, grid(past_sla, p["past_sla_grid"]), sla_reason)
+
+    lookback_from = day_end - timedelta(days=p["lookback_days"])
+    resolved = [
+        t
+        for t in complaints
+        if t["resolved_at"] is not None
+        and lookback_from <= t["resolved_at"] < day_end
+        and t["resolution_due_at"] is not None
+        and t["resolution_due_at"] > t["opened_at"]
+    ]
+    if resolved:
+        ratio = median(
+            _hours(t["resolved_at"] - t["opened_at"]) / _hours(t["resolution_due_at"] - t["opened_at"])
+            for t in resolved
+        )
+        mix.add(
+            "resolution_time",
+            round(ratio, 2),
+            grid(ratio, p["resolution_ratio_grid"]),
+            lambda: make_reason(
+                "slow_resolution",
+                median_ratio=round(ratio, 1),
+                median_hours=round(median(_hours(t["resolved_at"] - t["opened_at"]) for t in resolved)),
+                target_hours=round(median(_hours(t["resolution_due_at"] - t["opened_at"]) for t in resolved)),
+                count=len(resolved),
+            ),
+        )
+    else:
+        mix.add("resolution_time", None, None)
+
+    delays = []
+    for t in complaints:
+        if t["category"] != Ticket.Category.PRODUCT_QUALITY or t["opened_at"] < lookback_from:
+            continue
+        if t["escalated_at"] is not None and t["escalated_at"] < day_end:
+            delays.append(_hours(t["escalated_at"] - t["opened_at"]))
+        elif _is_open(t, day_end):
+            # Still not with production at the end of the day: it has waited at least this long.
+            delays.append(_hours(day_end - t["opened_at"]))
+    if delays:
+        hours = median(delays)
+        mix.add(
+            "quality_escalation",
+            round(hours, 1),
+            grid(hours, p["escalation_hours_grid"]),
+            lambda: make_reason("slow_quality_escalation", median_hours=round(hours), count=len(delays)),
+        )
+    else:
+        mix.add("quality_escalation", None, None)
+
+    satisfaction_from = day_end - timedelta(days=p["satisfaction_lookback_days"])
+    ratings = [
+        t["satisfaction"]
+        for t in tickets
+        if t["satisfaction"] is not None
+        and t["resolved_at"] is not None
+        and satisfaction_from <= t["resolved_at"] < day_end
+    ]
+    if ratings:
+        average = sum(ratings) / len(ratings)
+        mix.add(
+            "satisfaction",
+            round(average, 2),
+            grid(average, p["satisfaction_grid"]),
+            lambda: make_reason("low_satisfaction", average=round(average, 1), count=len(ratings)),
+        )
+    else:
+        mix.add("satisfaction", None, None)
+    return mix.result()
+
+
+# Supply -------------------------------------------------------------------------------------
+
+
+def supply(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> FactorResult:
+    months = d.delivery_months
+    if not months:
+        return MISSING
+    mix = _SignalMix(p["signal_weights"], min_signal_risk)
+    lines = sum(m["lines_recent"] for m in months.values())
+    hits = sum(m["hits_recent"] for m in months.values())
+    if lines:
+        otif = hits / lines
+        mix.add(
+            "otif",
+            round(otif, 3),
+            grid(otif, p["otif_grid"]),
+            lambda: make_reason(
+                "low_otif",
+                otif_pct=round(otif * 100),
+                lines=lines,
+                misses=lines - hits,
+                window_days=p["otif_window_days"],
+            ),
+        )
+    else:
+        mix.add("otif", None, None)
+
+    peak_lines = sum(months[m]["lines"] for m in d.peak_months if m in months)
+    peak_hits = sum(months[m]["hits"] for m in d.peak_months if m in months)
+    if peak_lines:
+        miss_rate = (peak_lines - peak_hits) / peak_lines
+        mix.add(
+            "peak_season",
+            round(miss_rate, 3),
+            grid(miss_rate, p["peak_miss_grid"]),
+            lambda: make_reason(
+                "peak_season_misses", misses=peak_lines - peak_hits, lines=peak_lines, months=sorted(d.peak_months)
+            ),
+        )
+    else:
+        mix.add("peak_season", None, None)
+    return mix.result()
+
+
+# Price --------------------------------------------------------------------------------------
+
+
+def price(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> FactorResult:
+    rows = d.benchmarks
+    if not rows:
+        return MISSING
+    mix = _SignalMix(p["signal_weights"], min_signal_risk)
+    ratios = [(float(row["our_price"] / row["market_average_price"]), row) for row in rows]
+    mean_ratio = sum(r for r, _ in ratios) / len(ratios)
+    worst_ratio, worst = max(ratios, key=lambda pair: pair[0])
+    mix.add(
+        "price_vs_market",
+        round(mean_ratio, 3),
+        grid(mean_ratio, p["price_ratio_grid"]),
+        lambda: make_reason(
+            "price_above_market",
+            pct=round((mean_ratio - 1) * 100),
+            products=len(ratios),
+            worst_product=worst["product__name"],
+            worst_pct=round((worst_ratio - 1) * 100),
+        ),
+    )
+    quotes = [(float(row["our_price"] / row["competitor_quote"]), row) for row in rows if row["competitor_quote"]]
+    if quotes:
+        quote_ratio, quoted = max(quotes, key=lambda pair: pair[0])
+        mix.add(
+            "competitor_quotes",
+            round(quote_ratio, 3),
+            grid(quote_ratio, p["competitor_quote_grid"]),
+            lambda: make_reason(
+                "competitor_undercut",
+                competitor=quoted["competitor__name"],
+                product=quoted["product__name"],
+                pct=round((1 - 1 / quote_ratio) * 100),
+                observed_on=_iso(quoted["observed_on"]),
+            ),
+        )
+    else:
+        mix.add("competitor_quotes", None, None)
+    return mix.result()
+
+
+# Strategy & lock-in -------------------------------------------------------------------------
+
+
+def strategy(d: CustomerData, as_of: date, p: dict, min_signal_risk: float, max_items: int) -> FactorResult:
+    mix = _SignalMix(p["signal_weights"], min_signal_risk)
+    level_risk = p["relationship_level_risk"].get(str(d.relationship_level))
+    mix.add(
+        "relationship_level",
+        d.relationship_level,
+        None if level_risk is None else float(level_risk),
+        lambda: make_reason("low_relationship_level", level=d.relationship_level),
+    )
+    if d.plan_reviewed_on:
+        days = (as_of - d.plan_reviewed_on).days
+        mix.add(
+            "account_plan",
+            days,
+            grid(days, p["plan_age_grid"]),
+            lambda: make_reason("account_plan_stale", days=days, reviewed_on=_iso(d.plan_reviewed_on)),
+        )
+    else:
+        mix.add("account_plan", None, float(p["no_plan_risk"]), lambda: make_reason("no_account_plan"))
+    needs = len(d.open_needs)
+    mix.add(
+        "open_needs",
+        needs,
+        grid(needs, p["open_needs_grid"]),
+        lambda: make_reason("open_needs", count=needs, needs=[n["description"] for n in d.open_needs[:max_items]]),
+    )
+    mix.add(
+        "incentives",
+        d.active_incentives,
+        grid(d.active_incentives, p["incentive_count_grid"]),
+        lambda: make_reason("no_incentives") if d.active_incentives == 0 else None,
+    )
+    return mix.result()
+
+
+def score_factors(d: CustomerData, as_of: date, parameters: dict) -> dict[str, FactorResult]:
+    """Every factor of the model for one customer."""
+    min_signal = parameters["reasons"]["min_signal_risk"]
+    max_items = parameters["reasons"]["max_items"]
+    return {
+        "purchase_trend": purchase_trend(d, as_of, parameters["purchase_trend"], min_signal),
+        "relationship": relationship(d, as_of, parameters["relationship"], min_signal, max_items),
+        "criteria": criteria(d, as_of, parameters["criteria"], max_items),
+        "quality": quality(d, as_of, parameters["quality"], min_signal),
+        "supply": supply(d, as_of, parameters["supply"], min_signal),
+        "price": price(d, as_of, parameters["price"], min_signal),
+        "strategy": strategy(d, as_of, parameters["strategy"], min_signal, max_items),
+    }
+
+
+# Trip-wires ---------------------------------------------------------------------------------
+
+
+def tripwires(d: CustomerData, as_of: date, parameters: dict) -> list[Tripwire]:
+    """The trip-wires that fire for the customer, most severe first. They can only worsen a band."""
+    p = parameters["tripwires"]
+    max_items = parameters["reasons"]["max_items"]
+    fired: list[Tripwire] = []
+
+    alarms = [
+        row for row in d.criteria if _situation(row) == "alarm" and row["importance"] >= p["criterion_min_importance"]
+    ]
+    if alarms:
+        top = max(alarms, key=lambda row: row["importance"])
+        fired.append(
+            Tripwire(
+                "criterion_alarm",
+                RiskBand.RED,
+                make_reason(
+                    "tripwire_criterion_alarm",
+                    criterion=top["criterion"],
+                    competitor=top["competitor__name"],
+                    importance=top["importance"],
+                    assessed_on=_iso(top["assessed_on"]),
+                ),
+            )
+        )
+
+    orders = d.orders
+    if orders and orders["revenue_year_ago"] > 0 and orders["orders_year_ago"] >= p["revenue_min_orders_year_ago"]:
+        recent, year_ago = float(orders["revenue_recent"]), float(orders["revenue_year_ago"])
+        if recent < (1 - float(p["revenue_drop_share"])) * year_ago:
+            fired.append(
+                Tripwire(
+                    "revenue_collapse",
+                    RiskBand.RED,
+                    make_reason(
+                        "tripwire_revenue_collapse",
+                        window_days=parameters["purchase_trend"]["window_days"],
+                        revenue_recent=round(recent),
+                        revenue_year_ago=round(year_ago),
+                        change_pct=round((recent / year_ago - 1) * 100),
+                    ),
+                )
+            )
+
+    departed = [k for k in d.departed_key_people if k["buying_role"] == BuyingRole.DECISION_MAKER]
+    has_decision_maker = bool(d.contacts and d.contacts["active_decision_makers"])
+    if departed and not has_decision_maker:
+        last = max(departed, key=lambda k: k["left_on"])
+        days = (as_of - last["left_on"]).days
+        if days > p["decision_maker_grace_days"]:
+            fired.append(
+                Tripwire(
+                    "decision_maker_gone",
+                    RiskBand.AMBER,
+                    make_reason(
+                        "tripwire_decision_maker_gone", name=last["name"], left_on=_iso(last["left_on"]), days=days
+                    ),
+                )
+            )
+
+    day_end = end_of_day(as_of)
+    critical = [
+        t
+        for t in d.tickets
+        if t["kind"] == Ticket.Kind.COMPLAINT and t["severity"] == Severity.CRITICAL and any(_sla_misses(t, day_end))
+    ]
+    if critical:
+        fired.append(
+            Tripwire(
+                "critical_complaint_past_sla",
+                RiskBand.AMBER,
+                make_reason(
+                    "tripwire_critical_complaint_past_sla",
+                    count=len(critical),
+                    subjects=[t["subject"] for t in critical[:max_items]],
+                    oldest_opened_on=_local_date(min(t["opened_at"] for t in critical)).isoformat(),
+                ),
+            )
+        )
+    return fired

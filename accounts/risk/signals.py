@@ -1,0 +1,428 @@
+"""Gathering the raw signals for a whole set of customers, as of a date, in a fixed number of queries.
+
+Each ``_load_*`` function runs one query over every customer in scope (GROUP BY, conditional
+aggregation, window functions or a correlated subquery evaluated by the database) and files its
+rows on the customers' ``CustomerData``. Nothing here runs a query per customer, so the number of
+queries is the same for five customers or a hundred thousand.
+
+Only records dated on or before the as-of date are read; datetimes are compared with the end of
+that day in ``settings.TIME_ZONE``. Things that have no history in the data model are read as they
+are now: the customer's relationship level, peak months, tier, backup owner and account team.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import ExtractMonth, RowNumber
+
+from accounts.models import (
+    AccountPlan,
+    Customer,
+    CustomerStatus,
+    DeliveryLine,
+    Incentive,
+    Order,
+    PriceBenchmark,
+    ProductNeed,
+    PurchaseCriterion,
+)
+from complaints.models import Ticket
+from relationships.models import EXECUTIVE_LEVEL_KINDS, BuyingRole, Cadence, Contact, Interaction
+
+
+@dataclass
+class CustomerData:
+    """Everything the factors read about one customer as of the date (raw, not yet scored)."""
+
+    customer_id: int
+    relationship_level: int
+    peak_months: list[int]
+    tier: str
+    our_people: int
+    orders: dict | None = None
+    order_gap: dict | None = None
+    delivery_months: dict[int, dict] = field(default_factory=dict)
+    contacts: dict | None = None
+    departed_key_people: list[dict] = field(default_factory=list)
+    interactions: dict | None = None
+    cadences: list[dict] = field(default_factory=list)
+    criteria: list[dict] = field(default_factory=list)
+    tickets: list[dict] = field(default_factory=list)
+    benchmarks: list[dict] = field(default_factory=list)
+    plan_reviewed_on: date | None = None
+    open_needs: list[dict] = field(default_factory=list)
+    active_incentives: int = 0
+
+
+def end_of_day(day: date) -> datetime:
+    """The first instant after ``day`` in the project's time zone: "on or before" is ``< end_of_day``."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def customers_active_on(as_of: date, customer_ids=None) -> QuerySet[Customer]:
+    """Customers who were customers on the date: since on or before it, not churned by then."""
+    customers = Customer.objects.filter(customer_since__lte=as_of).filter(
+        Q(status=CustomerStatus.ACTIVE) | Q(churned_on__gt=as_of)
+    )
+    if customer_ids is not None:
+        customers = customers.filter(pk__in=list(customer_ids))
+    return customers.order_by()
+
+
+def collect(*, scope: QuerySet[Customer], as_of: date, parameters: dict) -> dict[int, CustomerData]:
+    """Raw signals for every customer in ``scope`` as of ``as_of``, keyed by customer id."""
+    ids = scope.order_by().values("pk")
+    data = _load_customers(scope)
+    if not data:
+        return data
+    _load_team(data, ids)
+    _load_orders(data, ids, as_of, parameters["purchase_trend"])
+    _load_order_gaps(data, ids, as_of, parameters["purchase_trend"])
+    _load_deliveries(data, ids, as_of, parameters["supply"])
+    _load_contacts(data, ids, as_of, parameters["relationship"])
+    _load_departed_key_people(data, ids, as_of)
+    _load_interactions(data, ids, as_of)
+    _load_cadences(data, ids, as_of)
+    _load_criteria(data, ids, as_of)
+    _load_tickets(data, ids, as_of, parameters["quality"])
+    _load_benchmarks(data, ids, as_of, parameters["price"])
+    _load_plans(data, ids, as_of)
+    _load_needs(data, ids, as_of)
+    _load_incentives(data, ids, as_of)
+    return data
+
+
+def _load_customers(scope: QuerySet[Customer]) -> dict[int, CustomerData]:
+    rows = scope.order_by("pk").values("pk", "relationship_level", "peak_months", "tier", "backup_owner_id")
+    return {
+        row["pk"]: CustomerData(
+            customer_id=row["pk"],
+            relationship_level=row["relationship_level"],
+            peak_months=[int(m) for m in (row["peak_months"] or []) if str(m).isdigit()],
+            tier=row["tier"],
+            # The owner, plus the backup owner; the account team is added by _load_team.
+            our_people=1 + (1 if row["backup_owner_id"] else 0),
+        )
+        for row in rows
+    }
+
+
+def _load_team(data: dict[int, CustomerData], ids) -> None:
+    through = Customer.account_team.through
+    rows = (
+        through.objects.filter(customer_id__in=ids)
+        .exclude(user_id=F("customer__owner_id"))
+        .values("customer_id", "user_id", "customer__backup_owner_id")
+    )
+    for row in rows:
+        if row["user_id"] != row["customer__backup_owner_id"]:
+            data[row["customer_id"]].our_people += 1
+
+
+def _load_orders(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> None:
+    window = p["window_days"]
+    recent_from = as_of - timedelta(days=window)
+    year_ago_to = as_of - timedelta(days=365)
+    year_ago_from = year_ago_to - timedelta(days=window)
+    twelve_months_from = as_of - timedelta(days=365)
+    rows = (
+        Order.objects.filter(customer_id__in=ids, ordered_on__lte=as_of)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            revenue_recent=Sum("amount", filter=Q(ordered_on__gt=recent_from)),
+            revenue_year_ago=Sum("amount", filter=Q(ordered_on__gt=year_ago_from, ordered_on__lte=year_ago_to)),
+            orders_year_ago=Count("pk", filter=Q(ordered_on__gt=year_ago_from, ordered_on__lte=year_ago_to)),
+            revenue_12m=Sum("amount", filter=Q(ordered_on__gt=twelve_months_from)),
+            orders_12m=Count("pk", filter=Q(ordered_on__gt=twelve_months_from)),
+            last_order_on=Max("ordered_on"),
+            order_count=Count("pk"),
+        )
+    )
+    for row in rows:
+        data[row.pop("customer_id")].orders = {
+            **row,
+            "revenue_recent": row["revenue_recent"] or Decimal(0),
+            "revenue_year_ago": row["revenue_year_ago"] or Decimal(0),
+            "revenue_12m": row["revenue_12m"] or Decimal(0),
+        }
+
+
+def _load_order_gaps(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> None:
+    """Median days between the customer's last ``order_gap_sample`` distinct order days.
+
+    The median is taken in the database with window functions (LAG for the gaps, ROW_NUMBER and
+    COUNT to find the middle), so only one row per customer comes back. Date arithmetic is the
+    one thing SQLite and PostgreSQL spell differently.
+    """
+    scope_sql, scope_params = ids.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        gap = "(ordered_on - previous_on)"
+    else:
+        gap = "CAST(julianday(ordered_on) - julianday(previous_on) AS INTEGER)"
+    order_table = connection.ops.quote_name(Order._meta.db_table)
+    sql = f"""
+        WITH days AS (
+            SELECT customer_id, ordered_on,
+                   LAG(ordered_on) OVER (PARTITION BY customer_id ORDER BY ordered_on) AS previous_on,
+                   ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY ordered_on DESC) AS recency
+            FROM (
+                SELECT DISTINCT customer_id, ordered_on FROM {order_table}
+                WHERE ordered_on <= %s AND customer_id IN ({scope_sql})
+            ) AS distinct_days
+        ),
+        gaps AS (
+            SELECT customer_id, {gap} AS gap FROM days WHERE previous_on IS NOT NULL AND recency <= %s
+        ),
+        ranked AS (
+            SELECT customer_id, gap,
+                   ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY gap) AS position,
+                   COUNT(*) OVER (PARTITION BY customer_id) AS gap_count
+            FROM gaps
+        )
+        SELECT customer_id, AVG(gap), MAX(gap_count) FROM ranked
+        WHERE position IN ((gap_count + 1) / 2, (gap_count + 2) / 2)
+        GROUP BY customer_id
+    """
+    params = [connection.ops.adapt_datefield_value(as_of), *scope_params, int(p["order_gap_sample"])]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for customer_id, median_gap, gap_count in cursor.fetchall():
+            data[customer_id].order_gap = {"median_days": float(median_gap), "gaps": int(gap_count)}
+
+
+def _load_deliveries(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> None:
+    """Lines promised in the look-back, per customer and month of the promise: lines and hits.
+
+    A hit is on time in full as of the date: delivered no later than promised (so no later than
+    the date itself) with the full quantity. A line delivered after the date is a miss.
+    """
+    lookback_from = as_of - timedelta(days=max(p["peak_lookback_days"], p["otif_window_days"]))
+    recent_from = as_of - timedelta(days=p["otif_window_days"])
+    peak_from = as_of - timedelta(days=p["peak_lookback_days"])
+    hit = Q(
+        delivered_on__isnull=False,
+        delivered_on__lte=F("promised_on"),
+        quantity_delivered__gte=F("quantity_ordered"),
+    )
+    recent = Q(promised_on__gt=recent_from)
+    peak = Q(promised_on__gt=peak_from)
+    rows = (
+        DeliveryLine.objects.filter(
+            order__customer_id__in=ids,
+            order__ordered_on__lte=as_of,
+            promised_on__lte=as_of,
+            promised_on__gt=lookback_from,
+        )
+        .order_by()
+        .annotate(month=ExtractMonth("promised_on"))
+        .values("order__customer_id", "month")
+        .annotate(
+            lines=Count("pk", filter=peak),
+            hits=Count("pk", filter=peak & hit),
+            lines_recent=Count("pk", filter=recent),
+            hits_recent=Count("pk", filter=recent & hit),
+        )
+    )
+    for row in rows:
+        customer_id = row.pop("order__customer_id")
+        data[customer_id].delivery_months[int(row.pop("month"))] = row
+
+
+def _load_contacts(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> None:
+    active = Q(left_on__isnull=True) | Q(left_on__gt=as_of)
+    per_department = {
+        f"department_{department}": Count("pk", filter=active & Q(department=department))
+        for department in p["key_departments"]
+    }
+    rows = (
+        Contact.objects.filter(customer_id__in=ids, joined_on__lte=as_of)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            known=Count("pk"),
+            active=Count("pk", filter=active),
+            average_trust=Avg("trust", filter=active),
+            active_decision_makers=Count("pk", filter=active & Q(buying_role=BuyingRole.DECISION_MAKER)),
+            active_champions=Count("pk", filter=active & Q(buying_role=BuyingRole.CHAMPION)),
+            # With exactly one active contact, the largest name is that contact's.
+            an_active_name=Max("name", filter=active),
+            **per_department,
+        )
+    )
+    for row in rows:
+        customer_id = row.pop("customer_id")
+        departments = [d for d in p["key_departments"] if row.pop(f"department_{d}")]
+        data[customer_id].contacts = {**row, "departments": departments}
+
+
+def _load_departed_key_people(data: dict[int, CustomerData], ids, as_of: date) -> None:
+    rows = (
+        Contact.objects.filter(
+            customer_id__in=ids,
+            buying_role__in=[BuyingRole.DECISION_MAKER, BuyingRole.CHAMPION],
+            joined_on__lte=as_of,
+            left_on__isnull=False,
+            left_on__lte=as_of,
+        )
+        .order_by("customer_id", "-left_on", "pk")
+        .values("customer_id", "name", "buying_role", "left_on")
+    )
+    for row in rows:
+        data[row.pop("customer_id")].departed_key_people.append(row)
+
+
+def _load_interactions(data: dict[int, CustomerData], ids, as_of: date) -> None:
+    rows = (
+        Interaction.objects.filter(customer_id__in=ids, occurred_on__lte=as_of)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            last_on=Max("occurred_on"),
+            last_executive_on=Max("occurred_on", filter=Q(kind__in=EXECUTIVE_LEVEL_KINDS)),
+        )
+    )
+    for row in rows:
+        data[row.pop("customer_id")].interactions = row
+
+
+def _load_cadences(data: dict[int, CustomerData], ids, as_of: date) -> None:
+    """Cadences running on the date, each with its last matching interaction (a correlated subquery)."""
+    last_matching = (
+        Interaction.objects.filter(
+            customer_id=OuterRef("customer_id"), kind=OuterRef("interaction_kind"), occurred_on__lte=as_of
+        )
+        .order_by("-occurred_on")
+        .values("occurred_on")[:1]
+    )
+    rows = (
+        Cadence.objects.filter(customer_id__in=ids, starts_on__lte=as_of)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=as_of))
+        .annotate(last_on=Subquery(last_matching))
+        .order_by("customer_id", "name", "pk")
+        .values("customer_id", "name", "interval_days", "starts_on", "last_on")
+    )
+    for row in rows:
+        data[row.pop("customer_id")].cadences.append(row)
+
+
+def _load_criteria(data: dict[int, CustomerData], ids, as_of: date) -> None:
+    """The latest assessment of each criterion on or before the date (ROW_NUMBER over criterion)."""
+    rows = (
+        PurchaseCriterion.objects.filter(customer_id__in=ids, assessed_on__lte=as_of)
+        .annotate(
+            latest=Window(
+                RowNumber(),
+                partition_by=[F("customer_id"), F("criterion")],
+                order_by=[F("assessed_on").desc(), F("pk").desc()],
+            )
+        )
+        .filter(latest=1)
+        .order_by("customer_id", "-importance", "criterion")
+        .values(
+            "customer_id", "criterion", "importance", "we_meet", "competitor_meets", "competitor__name", "assessed_on"
+        )
+    )
+    for row in rows:
+        data[row.pop("customer_id")].criteria.append(row)
+
+
+def _load_tickets(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> None:
+    """Tickets open at the end of the day, or resolved within the longest look-back.
+
+    Resolution, first response and escalation after the date count as not yet happened.
+    """
+    day_end = end_of_day(as_of)
+    since = day_end - timedelta(
+        days=max(p["lookback_days"], p["satisfaction_lookback_days"], p["activity_lookback_days"])
+    )
+    rows = (
+        Ticket.objects.filter(customer_id__in=ids, opened_at__lt=day_end)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
+        .order_by("customer_id", "opened_at", "pk")
+        .values(
+            "customer_id",
+            "kind",
+            "category",
+            "severity",
+            "subject",
+            "opened_at",
+            "response_due_at",
+            "resolution_due_at",
+            "first_response_at",
+            "escalated_at",
+            "resolved_at",
+            "satisfaction",
+        )
+    )
+    for row in rows:
+        data[row.pop("customer_id")].tickets.append(row)
+
+
+def _load_benchmarks(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> None:
+    """Each product's latest price benchmark on or before the date, if not older than the limit."""
+    rows = (
+        PriceBenchmark.objects.filter(
+            customer_id__in=ids,
+            observed_on__lte=as_of,
+            observed_on__gt=as_of - timedelta(days=p["max_age_days"]),
+        )
+        .annotate(
+            latest=Window(
+                RowNumber(),
+                partition_by=[F("customer_id"), F("product_id")],
+                order_by=[F("observed_on").desc(), F("pk").desc()],
+            )
+        )
+        .filter(latest=1)
+        .order_by("customer_id", "product__sku")
+        .values(
+            "customer_id",
+            "product__name",
+            "our_price",
+            "market_average_price",
+            "competitor__name",
+            "competitor_quote",
+            "observed_on",
+        )
+    )
+    for row in rows:
+        data[row.pop("customer_id")].benchmarks.append(row)
+
+
+def _load_plans(data: dict[int, CustomerData], ids, as_of: date) -> None:
+    rows = (
+        AccountPlan.objects.filter(customer_id__in=ids, reviewed_on__lte=as_of)
+        .order_by()
+        .values("customer_id")
+        .annotate(last_reviewed_on=Max("reviewed_on"))
+    )
+    for row in rows:
+        data[row["customer_id"]].plan_reviewed_on = row["last_reviewed_on"]
+
+
+def _load_needs(data: dict[int, CustomerData], ids, as_of: date) -> None:
+    rows = (
+        ProductNeed.objects.filter(customer_id__in=ids, identified_on__lte=as_of)
+        .filter(Q(met_on__isnull=True) | Q(met_on__gt=as_of))
+        .order_by("customer_id", "identified_on", "pk")
+        .values("customer_id", "description", "identified_on")
+    )
+    for row in rows:
+        data[row.pop("customer_id")].open_needs.append(row)
+
+
+def _load_incentives(data: dict[int, CustomerData], ids, as_of: date) -> None:
+    rows = (
+        Incentive.objects.filter(customer_id__in=ids, starts_on__lte=as_of, ends_on__gte=as_of)
+        .order_by()
+        .values("customer_id")
+        .annotate(running=Count("pk"))
+    )
+    for row in rows:
+        data[row["customer_id"]].active_incentives = row["running"]

@@ -1,0 +1,326 @@
+"""The risk engine: model versions, completeness, bands, hysteresis, overrides, trend and re-runs."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import RiskBand, RiskModelVersion, RiskOverride, RiskSnapshot
+from accounts.risk.defaults import DEFAULT_WEIGHTS
+from accounts.risk.engine import (
+    RiskModelError,
+    active_model_version,
+    risk_recompute,
+    settle_band,
+    today_in_project_time_zone,
+    validate_model,
+)
+from accounts.tests.test_risk_factors import AS_OF, at, days_before, order, score
+from complaints.models import Severity
+from keyaccounts.tests import factories as f
+from relationships.models import BuyingRole, Department
+
+THRESHOLDS = {"amber": 40, "red": 65, "margin": 5}
+
+
+def fixed_score_model(risk: float, version: int) -> RiskModelVersion:
+    """A model whose score is exactly ``risk`` for any customer: strategy only, one constant signal."""
+    return RiskModelVersion.objects.create(
+        version=version,
+        weights={"strategy": 100},
+        parameters={
+            "strategy": {
+                "signal_weights": {"relationship_level": 1, "account_plan": 0, "open_needs": 0, "incentives": 0},
+                "relationship_level_risk": {"1": risk, "2": risk, "3": risk},
+            }
+        },
+    )
+
+
+def populate(customer, *, user) -> None:
+    """A record in every table the scorer reads, plus earlier snapshots and an override."""
+    rival = f.CompetitorFactory()
+    for day in (days_before(400), days_before(200), days_before(40)):
+        f.DeliveryLineFactory(order=order(customer, day), promised_on=day + timedelta(days=10))
+    f.ContactFactory(customer=customer, buying_role=BuyingRole.DECISION_MAKER, left_on=days_before(60))
+    contact = f.ContactFactory(customer=customer, department=Department.TECHNICAL, buying_role=BuyingRole.USER)
+    f.InteractionFactory(customer=customer, occurred_on=days_before(20)).contacts.add(contact)
+    f.CadenceFactory(customer=customer)
+    f.PurchaseCriterionFactory(customer=customer, we_meet=False, competitor_meets=True, competitor=rival, importance=5)
+    f.TicketFactory(
+        customer=customer, severity=Severity.CRITICAL, opened_at=at(days_before(3)), response_due_at=at(days_before(2))
+    )
+    f.PriceBenchmarkFactory(customer=customer, observed_on=days_before(5), competitor=rival, competitor_quote=90)
+    f.AccountPlanFactory(customer=customer, reviewed_on=days_before(500))
+    f.ProductNeedFactory(customer=customer)
+    f.IncentiveFactory(customer=customer)
+    RiskOverride.objects.create(
+        customer=customer,
+        band=RiskBand.GREEN,
+        reason="Agreed",
+        set_by=user,
+        starts_on=days_before(3),
+        expires_on=AS_OF + timedelta(days=20),
+    )
+
+
+def snapshot_fields(snapshot: RiskSnapshot) -> dict:
+    return {
+        field.name: getattr(snapshot, field.attname)
+        for field in RiskSnapshot._meta.concrete_fields
+        if field.name not in ("id", "computed_at")
+    }
+
+
+# Model versions ------------------------------------------------------------------------------
+
+
+def test_the_first_use_creates_version_1_from_the_defaults(db):
+    version = active_model_version()
+
+    assert (version.version, version.is_active, version.weights) == (1, True, DEFAULT_WEIGHTS)
+
+
+def test_weights_that_do_not_add_up_to_more_than_zero_are_rejected(db):
+    with pytest.raises(RiskModelError, match="more than zero"):
+        validate_model(weights={"price": 0, "supply": 0}, parameters={})
+
+
+def test_an_active_version_naming_an_unknown_factor_is_rejected(db):
+    RiskModelVersion.objects.create(version=7, is_active=True, weights={"purchase_trend": 50, "gossip": 50})
+
+    with pytest.raises(RiskModelError, match="gossip"):
+        active_model_version()
+
+
+def test_a_grid_with_a_risk_above_100_is_rejected(db):
+    with pytest.raises(RiskModelError, match="price_ratio_grid"):
+        validate_model(weights=DEFAULT_WEIGHTS, parameters={"price": {"price_ratio_grid": [[1, 0], [2, 150]]}})
+
+
+def test_a_future_date_is_rejected(customer):
+    tomorrow = today_in_project_time_zone() + timedelta(days=1)
+
+    with pytest.raises(ValueError, match="after today"):
+        risk_recompute(as_of=tomorrow)
+    assert not RiskSnapshot.objects.exists()
+
+
+# Completeness and grey -----------------------------------------------------------------------
+
+
+def test_completeness_is_the_weight_of_the_factors_with_data(customer):
+    delivered = order(customer, days_before(30))
+    f.DeliveryLineFactory(order=delivered, promised_on=days_before(20))
+    f.ContactFactory(customer=customer)
+
+    snapshot = score(customer)
+
+    # Purchase trend, relationship, quality (live orders), supply and strategy have data.
+    assert snapshot.completeness == pytest.approx((20 + 20 + 15 + 10 + 10) / 100)
+    assert snapshot.factors["criteria"]["risk"] is None
+    assert snapshot.computed_band != RiskBand.GREY
+
+
+def test_an_account_below_60_percent_completeness_is_grey_but_keeps_its_score(customer):
+    order(customer, days_before(30))
+
+    snapshot = score(customer)
+
+    assert snapshot.completeness < 0.6
+    assert snapshot.computed_band == snapshot.band == RiskBand.GREY
+    assert snapshot.score is not None
+
+
+def test_a_customer_with_no_data_at_all_is_grey(alice):
+    bare = f.CustomerFactory(owner=alice)
+
+    snapshot = score(bare)
+
+    assert snapshot.band == RiskBand.GREY
+    assert snapshot.tripwires == []
+
+
+def test_a_trip_wire_shows_through_insufficient_data(customer):
+    for n in range(3):
+        order(customer, days_before(380 + 20 * n), 30000)
+    order(customer, days_before(10), 1000)
+
+    snapshot = score(customer)
+
+    assert snapshot.completeness < 0.6
+    assert snapshot.band == RiskBand.RED
+
+
+def test_customers_not_yet_or_no_longer_customers_on_the_date_are_not_scored(alice):
+    later = f.CustomerFactory(owner=alice, customer_since=AS_OF + timedelta(days=1))
+    gone = f.CustomerFactory(owner=alice, status="churned", churned_on=AS_OF, churn_reason="competitor_price")
+    churned_after = f.CustomerFactory(
+        owner=alice, status="churned", churned_on=AS_OF + timedelta(days=5), churn_reason="competitor_price"
+    )
+
+    result = risk_recompute(as_of=AS_OF)
+
+    assert result.customers_scored == 1
+    assert list(RiskSnapshot.objects.values_list("customer_id", flat=True)) == [churned_after.pk]
+    assert later.pk != gone.pk
+
+
+# Bands and hysteresis ------------------------------------------------------------------------
+
+
+def test_one_night_just_past_a_threshold_keeps_the_band(customer):
+    risk_recompute(as_of=AS_OF - timedelta(days=1), customer_ids=[customer.pk], model_version=fixed_score_model(30, 2))
+    risk_recompute(as_of=AS_OF, customer_ids=[customer.pk], model_version=fixed_score_model(42, 3))
+
+    snapshot = RiskSnapshot.objects.get(customer=customer, as_of=AS_OF)
+    assert (snapshot.score, snapshot.computed_band) == (42, RiskBand.GREEN)
+
+
+def test_the_second_night_past_a_threshold_changes_the_band(customer):
+    just_past = fixed_score_model(42, 3)
+    risk_recompute(as_of=AS_OF - timedelta(days=2), customer_ids=[customer.pk], model_version=fixed_score_model(30, 2))
+    risk_recompute(as_of=AS_OF - timedelta(days=1), customer_ids=[customer.pk], model_version=just_past)
+    risk_recompute(as_of=AS_OF, customer_ids=[customer.pk], model_version=just_past)
+
+    assert RiskSnapshot.objects.get(customer=customer, as_of=AS_OF).computed_band == RiskBand.AMBER
+
+
+def test_a_score_past_a_threshold_by_5_points_changes_the_band_at_once(customer):
+    risk_recompute(as_of=AS_OF - timedelta(days=1), customer_ids=[customer.pk], model_version=fixed_score_model(30, 2))
+    risk_recompute(as_of=AS_OF, customer_ids=[customer.pk], model_version=fixed_score_model(45, 3))
+
+    assert RiskSnapshot.objects.get(customer=customer, as_of=AS_OF).computed_band == RiskBand.AMBER
+
+
+def test_a_falling_score_just_below_a_threshold_keeps_the_band_for_a_night():
+    assert settle_band(score=62, previous_band=RiskBand.RED, previous_score=70, **THRESHOLDS) == RiskBand.RED
+    assert settle_band(score=62, previous_band=RiskBand.RED, previous_score=63, **THRESHOLDS) == RiskBand.AMBER
+
+
+def test_a_jump_from_green_to_far_past_red_goes_straight_to_red():
+    assert settle_band(score=80, previous_band=RiskBand.GREEN, previous_score=20, **THRESHOLDS) == RiskBand.RED
+
+
+def test_without_a_recent_snapshot_the_score_alone_decides_the_band(customer):
+    risk_recompute(as_of=AS_OF - timedelta(days=30), customer_ids=[customer.pk], model_version=fixed_score_model(30, 2))
+    risk_recompute(as_of=AS_OF, customer_ids=[customer.pk], model_version=fixed_score_model(42, 3))
+
+    assert RiskSnapshot.objects.get(customer=customer, as_of=AS_OF).computed_band == RiskBand.AMBER
+
+
+# Overrides and trend -------------------------------------------------------------------------
+
+
+def test_an_override_in_force_sets_the_band_while_the_computed_band_stays(customer, alice):
+    RiskOverride.objects.create(
+        customer=customer,
+        band=RiskBand.RED,
+        reason="Buyer hinted at a tender",
+        set_by=alice,
+        starts_on=days_before(5),
+        expires_on=AS_OF + timedelta(days=25),
+    )
+    risk_recompute(as_of=AS_OF, customer_ids=[customer.pk], model_version=fixed_score_model(10, 2))
+
+    snapshot = RiskSnapshot.objects.get(customer=customer, as_of=AS_OF)
+    assert (snapshot.band, snapshot.computed_band) == (RiskBand.RED, RiskBand.GREEN)
+
+
+def test_an_override_that_expired_by_the_date_no_longer_applies(customer, alice):
+    RiskOverride.objects.create(
+        customer=customer,
+        band=RiskBand.RED,
+        reason="Old worry",
+        set_by=alice,
+        starts_on=days_before(40),
+        expires_on=AS_OF,
+    )
+    risk_recompute(as_of=AS_OF, customer_ids=[customer.pk], model_version=fixed_score_model(10, 2))
+
+    assert RiskSnapshot.objects.get(customer=customer, as_of=AS_OF).band == RiskBand.GREEN
+
+
+def test_trend_compares_with_the_snapshots_7_and_30_days_earlier(customer):
+    risk_recompute(as_of=AS_OF - timedelta(days=30), customer_ids=[customer.pk], model_version=fixed_score_model(20, 2))
+    risk_recompute(as_of=AS_OF - timedelta(days=7), customer_ids=[customer.pk], model_version=fixed_score_model(50, 3))
+    risk_recompute(as_of=AS_OF, customer_ids=[customer.pk], model_version=fixed_score_model(45, 4))
+
+    snapshot = RiskSnapshot.objects.get(customer=customer, as_of=AS_OF)
+    assert (snapshot.score_change_7d, snapshot.score_change_30d) == (-5, 25)
+
+
+def test_trend_is_empty_without_earlier_snapshots(customer):
+    snapshot = score(customer)
+
+    assert (snapshot.score_change_7d, snapshot.score_change_30d) == (None, None)
+
+
+# Re-runs and scale ---------------------------------------------------------------------------
+
+
+def test_running_the_same_date_twice_gives_identical_snapshots(customer, alice):
+    populate(customer, user=alice)
+    risk_recompute(as_of=AS_OF)
+    first = snapshot_fields(RiskSnapshot.objects.get(customer=customer))
+
+    risk_recompute(as_of=AS_OF)
+
+    assert RiskSnapshot.objects.count() == 1
+    assert snapshot_fields(RiskSnapshot.objects.get(customer=customer)) == first
+
+
+def test_a_later_date_leaves_an_earlier_snapshot_alone(customer, alice):
+    populate(customer, user=alice)
+    earlier = AS_OF - timedelta(days=1)
+    risk_recompute(as_of=earlier)
+    before = snapshot_fields(RiskSnapshot.objects.get(customer=customer, as_of=earlier))
+
+    f.ContactFactory(customer=customer, buying_role=BuyingRole.DECISION_MAKER, joined_on=AS_OF)
+    risk_recompute(as_of=AS_OF)
+
+    assert snapshot_fields(RiskSnapshot.objects.get(customer=customer, as_of=earlier)) == before
+    assert RiskSnapshot.objects.filter(customer=customer).count() == 2
+
+
+def test_the_snapshot_records_the_model_version_tier_and_trailing_revenue(customer):
+    order(customer, days_before(100), 3000)
+    order(customer, days_before(400), 5000)
+
+    snapshot = score(customer)
+
+    assert snapshot.model_version == active_model_version()
+    assert (snapshot.tier, snapshot.revenue_12m) == (customer.tier, Decimal("3000.00"))
+
+
+def test_the_result_counts_customers_per_displayed_band(customer, oscars_customer, alice):
+    result = risk_recompute(as_of=AS_OF)
+
+    assert result.customers_scored == 2
+    assert result.bands == {RiskBand.GREY: 2}
+    assert result.model_version.version == 1
+
+
+def test_progress_is_reported_up_to_the_total(customer, oscars_customer):
+    calls = []
+
+    risk_recompute(as_of=AS_OF, progress=lambda done, total: calls.append((done, total)))
+
+    assert calls[-1] == (2, 2)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_number_of_customers(alice):
+    def queries_for(count: int) -> int:
+        customers = [f.CustomerFactory(owner=alice, peak_months=[5]) for _ in range(count)]
+        for customer in customers:
+            populate(customer, user=alice)
+        ids = [c.pk for c in customers]
+        risk_recompute(as_of=AS_OF - timedelta(days=7), customer_ids=ids)
+        with CaptureQueriesContext(connection) as captured:
+            risk_recompute(as_of=AS_OF, customer_ids=ids)
+        assert RiskSnapshot.objects.filter(as_of=AS_OF, customer_id__in=ids).count() == count
+        return len(captured)
+
+    assert queries_for(5) == queries_for(50)

@@ -174,6 +174,16 @@ def override_set(
     )
 
 
+@transaction.atomic
+def override_end(*, customer: Customer, today: date | None = None) -> RiskOverride:
+    """Remove the manual band in force, by hand, before its expiry. Audited."""
+    override = RiskOverride.objects.select_for_update().get(customer=customer, ended_on__isnull=True)
+    override.ended_on = today or business_today()
+    override._change_reason = "ended by hand"
+    override.save(update_fields=["ended_on"])
+    return override
+
+
 @dataclass
 class NightlyResult:
     as_of: date

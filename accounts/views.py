@@ -1,22 +1,86 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from .selectors import customer_list
+from . import services
+from .alert_text import render_alert
+from .forms import OverrideForm
+from .models import Customer, RiskOverride
+from .roles import can_edit_customer_data
+from .selectors import alerts_for, customer_list, customer_risk
 
 
 @login_required
 @require_GET
 def home(request):
-    """The signed-in user's customers, biggest first, with their latest risk band."""
+    """The signed-in user's customers, biggest first, with their latest risk band, and their alerts."""
     search = request.GET.get("q", "").strip()[:100]
     page = Paginator(customer_list(user=request.user, search=search), 25).get_page(request.GET.get("page"))
     context = {"page": page, "search": search}
-    template = "accounts/_customer_table.html" if request.htmx else "accounts/home.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "accounts/_customer_table.html", context)
+    context["alerts"] = [(a, render_alert(a.kind, a.details)) for a in alerts_for(user=request.user)]
+    return render(request, "accounts/home.html", context)
+
+
+def _visible_customer(request, pk: int) -> Customer:
+    return get_object_or_404(Customer.objects.visible_to(request.user).select_related("owner", "backup_owner"), pk=pk)
+
+
+@login_required
+@require_GET
+def customer_detail(request, pk: int):
+    """One customer: why it may leave, factor by factor, and what to do about it."""
+    customer = _visible_customer(request, pk)
+    context = {
+        "customer": customer,
+        "risk": customer_risk(customer=customer),
+        "form": OverrideForm(),
+        "can_edit": can_edit_customer_data(request.user),
+        "team": list(customer.account_team.all()),
+    }
+    return render(request, "accounts/customer_detail.html", context)
+
+
+@login_required
+@require_POST
+def override_create(request, pk: int):
+    customer = _visible_customer(request, pk)
+    if not can_edit_customer_data(request.user):
+        raise PermissionDenied
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        services.override_set(customer=customer, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Manual band set. The computed score stays visible beside it."))
+        return redirect("customer_detail", pk=customer.pk)
+    context = {
+        "customer": customer,
+        "risk": customer_risk(customer=customer),
+        "form": form,
+        "can_edit": True,
+        "team": list(customer.account_team.all()),
+    }
+    return render(request, "accounts/customer_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def override_end(request, pk: int):
+    customer = _visible_customer(request, pk)
+    if not can_edit_customer_data(request.user):
+        raise PermissionDenied
+    try:
+        services.override_end(customer=customer)
+    except RiskOverride.DoesNotExist as exc:
+        raise Http404 from exc
+    messages.success(request, _("Manual band removed; the computed band applies again."))
+    return redirect("customer_detail", pk=customer.pk)
 
 
 @require_GET

@@ -1,0 +1,287 @@
+"""Seeding the demo database: one transaction that builds every table from a seed and a date."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.apps import apps
+from django.db import connection, models, transaction
+from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import (
+    AccountPlan,
+    Competitor,
+    Customer,
+    DeliveryLine,
+    Incentive,
+    Order,
+    PriceBenchmark,
+    Product,
+    ProductNeed,
+    PurchaseCriterion,
+    RiskModelVersion,
+    Tier,
+)
+from complaints.models import SlaPolicy, Ticket, TicketEvent
+from relationships.models import Cadence, Contact, Interaction
+
+from .account_data import write_account_data
+from .calendar import DemoCalendar
+from .network import write_contacts, write_interactions
+from .plans import make_plans
+from .sales import assign_tiers, write_catalogue, write_customers, write_orders
+from .tickets import ensure_sla_policies, write_tickets
+from .users import DEMO_PASSWORD, DemoStaff, create_demo_users, delete_demo_users, manager_count
+from .writer import BulkOutput, Progress, analyze, load_mode, make_output, next_pk, reset_sequences
+
+BUSINESS_APPS = ("accounts", "relationships", "complaints")
+# Configuration an admin maintains, not business data: a flush keeps it.
+KEPT_MODELS = (RiskModelVersion, SlaPolicy)
+
+
+# Every table the generators write.
+LOADED_MODELS = (
+    Product,
+    Competitor,
+    Customer,
+    Customer.account_team.through,
+    Contact,
+    Order,
+    DeliveryLine,
+    Interaction,
+    Interaction.contacts.through,
+    Interaction.our_people.through,
+    Cadence,
+    Ticket,
+    TicketEvent,
+    PurchaseCriterion,
+    PriceBenchmark,
+    AccountPlan,
+    ProductNeed,
+    Incentive,
+)
+
+
+class CustomersExist(Exception):
+    """The database already has customers and no flush was asked for."""
+
+
+@dataclass
+class SeedResult:
+    """What was built: the logins and the number of rows written per table."""
+
+    staff: DemoStaff
+    password: str
+    counts: list[tuple[str, int]]
+
+
+def _no_progress(iterable: Iterable, _label: str, _total: int) -> Iterable:
+    return iterable
+
+
+def business_models() -> list[type[models.Model]]:
+    """Every table of the three business apps (history and many-to-many tables included)."""
+    kept = set(KEPT_MODELS) | {m.history.model for m in KEPT_MODELS}
+    found = []
+    for label in BUSINESS_APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            if model not in kept and model._meta.managed and not model._meta.proxy:
+                found.append(model)
+    return found
+
+
+def flush_business_data() -> None:
+    """Delete the business data of the three apps and the demo users, without per-row signals.
+
+    A queryset delete would write a history row per deleted row; with millions of rows that is
+    neither wanted nor affordable.
+    """
+    qn = connection.ops.quote_name
+    tables = [qn(m._meta.db_table) for m in business_models()]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Run the checks queued so far in this transaction: a table with pending ones cannot be truncated.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
+    delete_demo_users()
+
+
+def seed_demo(
+    *, customers: int, seed: int, today: date, flush: bool = False, progress: Progress | None = None
+) -> SeedResult:
+    """Build the demo data set; the same seed and today always give the same data.
+
+    Raises CustomersExist when the database has customers and ``flush`` is not set, and
+    DemoUserClash when a demo username belongs to a real user.
+    """
+    progress = progress or _no_progress
+    with transaction.atomic():
+        if Customer.objects.exists() and not flush:
+            raise CustomersExist
+        if flush:
+            flush_business_data()
+        else:
+            delete_demo_users()
+        staff = create_demo_users(rng=random.Random(f"{seed}/users"), managers=manager_count(customers))
+        sla = ensure_sla_policies()
+        first = _first_pks()
+        calendar = DemoCalendar(today)
+        with load_mode(LOADED_MODELS):
+            output = make_output()
+            try:
+                key_pks = _write_all(
+                    output,
+                    seed=seed,
+                    customers=customers,
+                    calendar=calendar,
+                    staff=staff,
+                    sla=sla,
+                    first=first,
+                    progress=progress,
+                )
+                output.close()
+            except BaseException:
+                abort = getattr(output, "abort", None)
+                if abort is not None:
+                    abort()
+                raise
+        _store_revenue_and_tiers(calendar, first["customer"], key_pks)
+        written = [sink.model for sink in output.sinks]
+        reset_sequences(written)
+        analyze(written)
+    counts = [(sink.model._meta.db_table, sink.count) for sink in output.sinks]
+    return SeedResult(staff=staff, password=DEMO_PASSWORD, counts=counts)
+
+
+def _first_pks() -> dict[str, int]:
+    return {
+        "product": next_pk(Product),
+        "competitor": next_pk(Competitor),
+        "customer": next_pk(Customer),
+        "team": next_pk(Customer.account_team.through),
+        "contact": next_pk(Contact),
+        "order": next_pk(Order),
+        "line": next_pk(DeliveryLine),
+        "interaction": next_pk(Interaction),
+        "interaction_contact": next_pk(Interaction.contacts.through),
+        "interaction_person": next_pk(Interaction.our_people.through),
+        "cadence": next_pk(Cadence),
+        "ticket": next_pk(Ticket),
+        "ticket_event": next_pk(TicketEvent),
+        "criterion": next_pk(PurchaseCriterion),
+        "benchmark": next_pk(PriceBenchmark),
+        "account_plan": next_pk(AccountPlan),
+        "need": next_pk(ProductNeed),
+        "incentive": next_pk(Incentive),
+    }
+
+
+def _write_all(
+    output: BulkOutput,
+    *,
+    seed: int,
+    customers: int,
+    calendar: DemoCalendar,
+    staff: DemoStaff,
+    sla: dict[tuple[str, str], tuple[int, int]],
+    first: dict[str, int],
+    progress: Progress,
+) -> list[int]:
+    def rng(phase: str) -> random.Random:
+        # One generator per phase: a phase's data depends only on the seed, not on the others.
+        return random.Random(f"{seed}/{phase}")
+
+    catalogue = write_catalogue(
+        rng=rng("catalogue"), output=output, first_product_pk=first["product"], first_competitor_pk=first["competitor"]
+    )
+    plans = make_plans(
+        rng=rng("plans"),
+        count=customers,
+        first_pk=first["customer"],
+        calendar=calendar,
+        managers=[m.pk for m in staff.managers],
+        product_categories=catalogue.categories,
+    )
+    write_customers(
+        rng=rng("customers"),
+        output=output,
+        plans=plans,
+        calendar=calendar,
+        progress=progress,
+        first_team_pk=first["team"],
+    )
+    # Each phase's parents are written before the next phase's children refer to them.
+    output.flush_all()
+    network = write_contacts(
+        rng=rng("contacts"), output=output, plans=plans, calendar=calendar, progress=progress, first_pk=first["contact"]
+    )
+    output.flush_all()
+    write_orders(
+        rng=rng("orders"),
+        output=output,
+        plans=plans,
+        calendar=calendar,
+        catalogue=catalogue,
+        progress=progress,
+        first_order_pk=first["order"],
+        first_line_pk=first["line"],
+    )
+    # Tickets take their SLA targets from the tier, so tiers are settled before them.
+    key_pks = assign_tiers(plans)
+    write_interactions(
+        rng=rng("interactions"),
+        output=output,
+        plans=plans,
+        network=network,
+        staff=staff,
+        calendar=calendar,
+        progress=progress,
+        first_pks=first,
+    )
+    write_tickets(
+        rng=rng("tickets"),
+        output=output,
+        plans=plans,
+        network=network,
+        staff=staff,
+        calendar=calendar,
+        sla=sla,
+        progress=progress,
+        first_pks=first,
+    )
+    write_account_data(
+        rng=rng("account-data"),
+        output=output,
+        plans=plans,
+        catalogue=catalogue,
+        calendar=calendar,
+        progress=progress,
+        first_pks=first,
+    )
+    return key_pks
+
+
+def _store_revenue_and_tiers(calendar: DemoCalendar, first_customer_pk: int, key_pks: list[int]) -> None:
+    """Trailing 12-month revenue from the orders, and the key tier (top 20% of active customers)."""
+    today = calendar.today
+    revenue = (
+        Order.objects.filter(customer=OuterRef("pk"), ordered_on__gte=today - timedelta(days=365), ordered_on__lt=today)
+        .order_by()
+        .values("customer")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = models.DecimalField(max_digits=16, decimal_places=2)
+    Customer.objects.filter(pk__gte=first_customer_pk).update(
+        revenue_12m=Coalesce(Subquery(revenue, output_field=money), Value(Decimal("0")), output_field=money)
+    )
+    for start in range(0, len(key_pks), 5000):
+        Customer.objects.filter(pk__in=key_pks[start : start + 5000]).update(tier=Tier.KEY)

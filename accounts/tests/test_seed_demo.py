@@ -1,0 +1,195 @@
+"""The seed_demo command: deterministic demo data that tells the stories the risk pages look for."""
+
+import hashlib
+import math
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import F, Max, Sum
+
+from accounts.models import ChurnReason, Customer, CustomerStatus, DeliveryLine, Order, PurchaseCriterion, Tier
+from accounts.roles import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK
+from complaints.models import SlaPolicy, Ticket, TicketEvent
+from keyaccounts.tests import factories as f
+from relationships.models import Contact, Interaction
+
+TODAY = date(2026, 3, 1)
+CUSTOMERS = 60
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(*, seed: int = 7, customers: int = CUSTOMERS, flush: bool = False) -> None:
+    args = ["--customers", str(customers), "--seed", str(seed), "--today", TODAY.isoformat()]
+    call_command("seed_demo", *args, *(["--flush"] if flush else []), verbosity=0)
+
+
+def data_digest() -> str:
+    """A fingerprint of the rows of several tables (users by name: their ids are not reused)."""
+    tables = [
+        Customer.objects.order_by("code").values_list(
+            "code", "name", "industry", "region", "owner__username", "backup_owner__username",
+            "relationship_level", "status", "customer_since", "churned_on", "churn_reason", "tier",
+            "revenue_12m", "peak_months",
+        ),
+        Order.objects.order_by("number").values_list("number", "customer__code", "ordered_on", "amount"),
+        DeliveryLine.objects.order_by("order__number", "line_no").values_list(
+            "order__number", "line_no", "product__sku", "quantity_ordered", "quantity_delivered", "promised_on",
+            "delivered_on",
+        ),
+        Contact.objects.order_by("id").values_list(
+            "customer__code", "name", "title", "department", "buying_role", "trust", "internal_owner__username",
+            "joined_on", "left_on",
+        ),
+        Interaction.objects.order_by("id").values_list("customer__code", "occurred_on", "kind", "subject"),
+        Interaction.contacts.through.objects.order_by("id").values_list("interaction_id", "contact__name"),
+        Ticket.objects.order_by("id").values_list(
+            "customer__code", "kind", "category", "severity", "status", "opened_at", "first_response_at",
+            "resolved_at", "closed_at", "assigned_to__username", "satisfaction",
+        ),
+        TicketEvent.objects.order_by("id").values_list("ticket_id", "at", "kind", "from_status", "to_status"),
+        PurchaseCriterion.objects.order_by("id").values_list(
+            "customer__code", "criterion", "importance", "we_meet", "competitor_meets", "competitor__name",
+            "assessed_on",
+        ),
+    ]  # fmt: skip
+    digest = hashlib.sha256()
+    for rows in tables:
+        for row in rows:
+            digest.update(repr(row).encode())
+        digest.update(b"|")
+    return digest.hexdigest()
+
+
+def test_same_seed_and_today_rebuild_the_same_data():
+    seed(seed=7)
+    first = data_digest()
+    seed(seed=7, flush=True)
+    assert Order.objects.exists()
+    assert data_digest() == first
+
+
+def test_a_different_seed_builds_different_data():
+    seed(seed=7)
+    first = data_digest()
+    seed(seed=8, flush=True)
+    assert data_digest() != first
+
+
+def test_every_churn_reason_has_churned_customers():
+    seed()
+    reasons = set(Customer.objects.filter(status=CustomerStatus.CHURNED).values_list("churn_reason", flat=True))
+    assert reasons == set(ChurnReason.values)
+
+
+def test_top_fifth_of_customers_holds_most_of_the_revenue():
+    seed(customers=200)
+    revenue = sorted(
+        (
+            r or Decimal(0)
+            for r in Customer.objects.annotate(total=Sum("orders__amount")).values_list("total", flat=True)
+        ),
+        reverse=True,
+    )
+    top = revenue[: len(revenue) // 5]
+    assert sum(top) / sum(revenue) > Decimal("0.65")
+
+
+def test_key_tier_is_the_top_fifth_of_active_customers_by_trailing_revenue():
+    seed()
+    active = list(Customer.objects.active().order_by("-revenue_12m", "pk").values_list("tier", "tier_pinned"))
+    key_count = math.ceil(len(active) * 0.2)
+    assert all(tier == Tier.KEY for tier, _pinned in active[:key_count])
+    assert all(tier == Tier.REGULAR for tier, pinned in active[key_count:] if not pinned)
+
+
+def test_trailing_revenue_matches_the_orders_of_the_last_twelve_months():
+    seed()
+    customer = Customer.objects.active().order_by("-revenue_12m").first()
+    orders = customer.orders.filter(ordered_on__gte=TODAY - timedelta(days=365), ordered_on__lt=TODAY)
+    assert customer.revenue_12m == orders.aggregate(total=Sum("amount"))["total"]
+
+
+def test_churned_customers_order_nothing_after_they_left():
+    seed()
+    assert Order.objects.filter(customer__status=CustomerStatus.CHURNED).exists()
+    assert not Order.objects.filter(customer__status=CustomerStatus.CHURNED, ordered_on__gte=F("customer__churned_on"))
+
+
+def test_nothing_happens_on_or_after_today():
+    seed()
+    assert Order.objects.aggregate(last=Max("ordered_on"))["last"] < TODAY
+    assert not Ticket.objects.filter(opened_at__date__gte=TODAY).exists()
+    assert not Interaction.objects.filter(occurred_on__gte=TODAY).exists()
+
+
+def test_each_ticket_status_is_the_last_status_its_history_records():
+    seed()
+    last_status = {}
+    for ticket_id, kind, to_status in TicketEvent.objects.order_by("ticket_id", "at", "id").values_list(
+        "ticket_id", "kind", "to_status"
+    ):
+        if kind in (TicketEvent.Kind.CREATED, TicketEvent.Kind.STATUS):
+            last_status[ticket_id] = to_status
+    tickets = dict(Ticket.objects.values_list("id", "status"))
+    assert tickets
+    assert last_status == tickets
+
+
+def test_ticket_targets_come_from_the_sla_policies():
+    seed()
+    policies = {(p.tier, p.severity): p for p in SlaPolicy.objects.all()}
+    assert len(policies) == 8
+    key_ticket = Ticket.objects.filter(customer__tier=Tier.KEY).order_by("-opened_at").first()
+    policy = policies[(Tier.KEY, key_ticket.severity)]
+    assert policy.response_hours <= 24
+    assert key_ticket.response_due_at - key_ticket.opened_at == timedelta(hours=policy.response_hours)
+
+
+def test_demo_logins_have_their_roles_and_the_demo_password():
+    seed()
+    users = get_user_model().objects.prefetch_related("groups")
+    expected = {"admin": ROLE_ADMIN, "exec": ROLE_EXECUTIVE, "service": ROLE_SERVICE_DESK, "am01": ROLE_ACCOUNT_MANAGER}
+    for username, role in expected.items():
+        user = users.get(username=username)
+        assert [g.name for g in user.groups.all()] == [role]
+        assert user.check_password("keyaccounts-demo")
+    admin = users.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert users.filter(groups__name=ROLE_ACCOUNT_MANAGER).count() == 8
+
+
+def test_refuses_a_database_with_customers_without_flush():
+    seed()
+    before = data_digest()
+    with pytest.raises(CommandError, match="--flush") as refused:
+        seed(seed=8)
+    assert refused.value.returncode != 0
+    assert data_digest() == before
+
+
+def test_flush_replaces_business_data_but_keeps_real_users():
+    real_user = f.account_manager("alice")
+    f.CustomerFactory(code="X-1", name="Hand-made customer", owner=real_user)
+    seed(flush=True)
+    assert not Customer.objects.filter(code="X-1").exists()
+    assert Customer.objects.count() == CUSTOMERS
+    assert get_user_model().objects.filter(username="alice").exists()
+
+
+def test_refuses_when_a_demo_username_belongs_to_a_real_user():
+    f.executive("exec")
+    with pytest.raises(CommandError, match="exec"):
+        seed()
+    assert not Customer.objects.exists()
+
+
+def test_rows_added_after_seeding_get_fresh_ids():
+    seed()
+    customer = Customer.objects.first()
+    order = f.OrderFactory(customer=customer, number="SO-AFTER-SEED")
+    assert order.pk > Order.objects.exclude(pk=order.pk).aggregate(top=Max("pk"))["top"]

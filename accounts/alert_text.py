@@ -30,7 +30,7 @@ def render_alert(kind: str, details: dict) -> str:
         }
     if kind == AlertKind.TRIPWIRE:
         names = [str(TRIPWIRE_LABELS.get(code, code)) for code in d.get("tripwires", [])]
-        return gettext("Trip-wire fired: %(names)s") % {"names": "; ".join(names)}
+        return gettext("Trip-wire fired: %(names)s") % {"names": gettext("; ").join(names)}
     if kind == AlertKind.TIER_CHANGE:
         if d.get("to") == Tier.KEY:
             return gettext("Became a key account")

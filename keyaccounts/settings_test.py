@@ -15,3 +15,7 @@ STORAGES = {
 # Tasks run in-process in tests; the tests that need a real worker start one against Redis.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# Tests read English messages unless they switch language themselves; the product default stays
+# zh-hans (settings.LANGUAGE_CODE), and the language tests check the Chinese pages explicitly.
+LANGUAGE_CODE = "en"

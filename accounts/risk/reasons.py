@@ -264,7 +264,8 @@ def _criteria_unmet(p: dict) -> str:
 def _open_complaints(p: dict) -> str:
     text = ngettext("%(count)s open complaint", "%(count)s open complaints", p["count"]) % {"count": p["count"]}
     if p.get("critical"):
-        text += " " + gettext("(%(critical)s critical)") % {"critical": p["critical"]}
+        # The space before the bracket belongs to the language: none before a full-width one.
+        text += gettext(" (%(critical)s critical)") % {"critical": p["critical"]}
     return text
 
 

@@ -158,7 +158,8 @@ class Command(BaseCommand):
         width = max(len(table) for table, _label, _count in rows) + 2
         for table, label, count in rows:
             out(f"  {table:<{width}}{count:>12,}  {label}")
-        out(f"  {'':<{width}}{sum(count for *_, count in rows):>12,}  {_('in total')}")
+        in_total = _("in total")
+        out(f"  {'':<{width}}{sum(count for *_, count in rows):>12,}  {in_total}")
 
 
 def _progress(iterable: Iterable, label: str, total: int) -> Iterable:

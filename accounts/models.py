@@ -587,6 +587,7 @@ class RiskSnapshot(models.Model):
     computed_band = models.CharField(_("computed band"), max_length=10, choices=RiskBand.choices)
     band = models.CharField(_("band"), max_length=10, choices=RiskBand.choices)
     completeness = models.FloatField(_("data completeness"))
+    # {factor: {"risk": 0-100 or null, "weight": w, "signals": {signal: [value, risk]}}}
     factors = models.JSONField(_("factor risks and weights"), default=dict, blank=True)
     tripwires = models.JSONField(_("trip-wires fired"), default=list, blank=True)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)

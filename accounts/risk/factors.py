@@ -22,10 +22,24 @@ from relationships.models import BuyingRole
 from .reasons import make_reason
 from .signals import CustomerData, end_of_day
 
+# Sorted grids by the identity of the parameter list: a nightly run reads each grid 100,000 times.
+_SORTED_GRIDS: dict[int, tuple[list, list[tuple[float, float]]]] = {}
+
+
+def _sorted_grid(points: list) -> list[tuple[float, float]]:
+    cached = _SORTED_GRIDS.get(id(points))
+    if cached is not None and cached[0] is points:
+        return cached[1]
+    pts = sorted((float(x), float(y)) for x, y in points)
+    if len(_SORTED_GRIDS) > 1000:
+        _SORTED_GRIDS.clear()
+    _SORTED_GRIDS[id(points)] = (points, pts)
+    return pts
+
 
 def grid(value: float, points: list) -> float:
     """Risk read off a grid of ``[value, risk]`` points: linear between points, flat beyond the ends."""
-    pts = sorted((float(x), float(y)) for x, y in points)
+    pts = _sorted_grid(points)
     if value <= pts[0][0]:
         return pts[0][1]
     if value >= pts[-1][0]:
@@ -73,7 +87,8 @@ class _SignalMix:
         self._reasons: dict[str, Callable[[], dict | None]] = {}
 
     def add(self, name: str, value, risk: float | None, reason: Callable[[], dict | None] | None = None) -> None:
-        self.signals[name] = {"value": value, "risk": None if risk is None else round(risk, 1)}
+        # [value, risk]: a snapshot keeps every signal of every customer, so the form stays compact.
+        self.signals[name] = [value, None if risk is None else round(risk, 1)]
         if risk is None:
             return
         self._risks[name] = risk
@@ -308,7 +323,7 @@ def criteria(d: CustomerData, as_of: date, p: dict, max_items: int) -> FactorRes
         if points[situation] > 0:
             reason = make_reason(code, count=counts[situation], criteria=names[situation][:max_items])
             reasons.append((points[situation], reason))
-    signals = {"criteria": {"value": {"assessed": len(rows), **counts}, "risk": round(risk, 1)}}
+    signals = {"criteria": [{"assessed": len(rows), **counts}, round(risk, 1)]}
     return FactorResult(risk=risk, signals=signals, reasons=[r for r in reasons if r[0] > 0])
 
 
@@ -448,12 +463,12 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
 
 
 def supply(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> FactorResult:
-    months = d.delivery_months
-    if not months:
+    if not d.deliveries:
         return MISSING
+    months = d.deliveries["months"]
     mix = _SignalMix(p["signal_weights"], min_signal_risk)
-    lines = sum(m["lines_recent"] for m in months.values())
-    hits = sum(m["hits_recent"] for m in months.values())
+    lines = d.deliveries["lines_recent"]
+    hits = d.deliveries["hits_recent"]
     if lines:
         otif = hits / lines
         mix.add(

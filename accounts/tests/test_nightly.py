@@ -65,18 +65,23 @@ def test_a_run_killed_while_writing_leaves_nothing_half_written_and_a_rerun_fini
     services.risk_nightly(as_of=AS_OF - timedelta(days=1))
     clean_day_before = all_snapshots()
     monkeypatch.setattr(engine, "BATCH_SIZE", 3)
-    real_bulk_create = RiskSnapshot.objects.bulk_create
     calls = []
 
-    def dies_on_second_batch(objs, **kwargs):
-        calls.append(len(objs))
-        if len(calls) == 2:
-            raise IntegrityError("worker lost")
-        return real_bulk_create(objs, **kwargs)
+    def dies_on_second_batch(real):
+        def wrapper(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 2:
+                raise IntegrityError("worker lost")
+            return real(*args, **kwargs)
 
-    monkeypatch.setattr(RiskSnapshot.objects, "bulk_create", dies_on_second_batch)
+        return wrapper
+
+    # The write path differs by database (COPY on PostgreSQL, bulk_create elsewhere): break both.
+    monkeypatch.setattr(engine, "copy_rows", dies_on_second_batch(engine.copy_rows))
+    monkeypatch.setattr(RiskSnapshot.objects, "bulk_create", dies_on_second_batch(RiskSnapshot.objects.bulk_create))
     with pytest.raises(IntegrityError):
         services.risk_nightly(as_of=AS_OF)
+    assert len(calls) == 2
     assert not RiskSnapshot.objects.filter(as_of=AS_OF).exists()
     assert RiskRun.objects.filter(outcome=RiskRun.Outcome.FAILED, message__contains="worker lost").exists()
     monkeypatch.undo()

@@ -42,7 +42,8 @@ def reason(snapshot: RiskSnapshot, code: str) -> dict:
 
 
 def signal(snapshot: RiskSnapshot, factor: str, name: str) -> dict:
-    return snapshot.factors[factor]["signals"][name]
+    value, risk = snapshot.factors[factor]["signals"][name]
+    return {"value": value, "risk": risk}
 
 
 def order(customer, day: date, amount: int = 10000):

@@ -108,3 +108,35 @@ def upsert(
                 unique_fields=unique_fields,
                 update_fields=update_fields,
             )
+
+
+def update_rows(
+    model: type[models.Model], objects: Sequence[models.Model], fields: Sequence[str], *, batch_size: int = 2000
+) -> None:
+    """Set ``fields`` of many rows by primary key: one UPDATE … FROM a COPY-loaded table on PostgreSQL.
+
+    ``bulk_update`` builds a CASE expression per field and batch, which grows slow for the whole
+    book of customers; other databases still take that path.
+    """
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objects, fields, batch_size=batch_size)
+        return
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    targets = [pk, *(model._meta.get_field(name) for name in fields)]
+    columns = ", ".join(quote(f.column) for f in targets)
+    table = quote(model._meta.db_table)
+    text = "".join("\t".join(_copy_text(getattr(obj, f.attname)) for f in targets) + "\n" for obj in objects)
+    assignments = ", ".join(f"{quote(f.column)} = bulk_update.{quote(f.column)}" for f in targets[1:])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE bulk_update ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        cursor.cursor.copy_expert(f"COPY bulk_update ({columns}) FROM STDIN", io.StringIO(text))
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM bulk_update "
+            f"WHERE {table}.{quote(pk.column)} = bulk_update.{quote(pk.column)}"
+        )
+        cursor.execute("DROP TABLE bulk_update")

@@ -33,6 +33,7 @@ from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from accounts.bulk import update_rows
 from accounts.models import Customer, ParetoSnapshot, Tier
 
 from .engine import active_model_version, today_in_project_time_zone, validate_model
@@ -170,9 +171,7 @@ def tiering_run(*, as_of: date) -> TieringResult:
     total = sum((row["revenue_now"] for row in rows), Decimal(0))
     share = float(key_revenue / total) if total else 0.0
     with transaction.atomic():
-        Customer.objects.bulk_update(
-            updated, ["tier", "revenue_12m", "tier_months_below_cutoff"], batch_size=BATCH_SIZE
-        )
+        update_rows(Customer, updated, ["tier", "revenue_12m", "tier_months_below_cutoff"], batch_size=BATCH_SIZE)
         ParetoSnapshot.objects.update_or_create(
             as_of=as_of,
             defaults={

@@ -72,3 +72,53 @@ def test_wrong_password_shows_a_message_in_the_browser(page, live_server):
     page.click("button[type=submit]")
     page.wait_for_selector(".alert-danger, .invalid-feedback, .errorlist")
     assert page.url.endswith("/login/")
+
+
+def test_account_manager_reads_why_an_account_is_red_and_sets_a_manual_band(page, live_server):
+    from datetime import timedelta
+
+    from accounts.services import business_today
+
+    alice = f.account_manager("alice")
+    customer = f.CustomerFactory(name="Ningbo Bearings", owner=alice)
+    f.RiskSnapshotFactory(
+        customer=customer,
+        as_of=business_today(),
+        score=72,
+        band="red",
+        computed_band="red",
+        factors={"price": {"risk": 90.0, "weight": 10, "signals": {}}},
+        reasons=[
+            {
+                "factor": "price",
+                "code": "price_above_market",
+                "countermeasure": 10,
+                "action": "review_price",
+                "params": {"gap_percent": 18, "products": ["Bearing X"]},
+            }
+        ],
+    )
+    _login(page, live_server, "alice")
+    page.click("text=Ningbo Bearings")
+    page.wait_for_selector("text=Reasons and next actions")
+    assert "10 · Competitive price" in page.content()
+    page.click("text=Set the band by hand")
+    page.select_option("select[name=band]", "amber")
+    page.fill("textarea[name=reason]", "Price review agreed with their purchasing director")
+    page.fill("input[name=expires_on]", (business_today() + timedelta(days=20)).isoformat())
+    page.click("button:has-text('Set manual band')")
+    page.wait_for_selector("[data-testid=override]")
+    assert "Price review agreed with their purchasing director" in page.content()
+    assert page.inner_text("[data-testid=computed-score]").startswith("72")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "customer-risk.png"), full_page=True)
+
+
+def test_executive_reads_any_account_but_has_no_override_form(page, live_server):
+    alice = f.account_manager("alice")
+    f.executive("erin")
+    f.CustomerFactory(name="Ningbo Bearings", owner=alice)
+    _login(page, live_server, "erin")
+    page.click("text=Ningbo Bearings")
+    page.wait_for_selector("text=Why: the factors")
+    assert "Set the band by hand" not in page.content()

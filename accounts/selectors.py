@@ -79,8 +79,11 @@ def customer_risk(*, customer: Customer) -> dict:
                 }
             )
     override = RiskOverride.objects.filter(customer=customer, ended_on__isnull=True).select_related("set_by").first()
+    # A band set by hand shows at once, not only from the next nightly snapshot.
+    display_band = override.band if override is not None else (latest.band if latest else None)
     return {
         "snapshot": latest,
+        "display_band": display_band,
         "factors": factors,
         "reasons": [
             {

@@ -103,6 +103,7 @@ def test_owner_sets_a_manual_band_shown_beside_the_computed_score(client, alice,
     page = client.get(url(customer), HTTP_ACCEPT_LANGUAGE="en").text
     assert "CEO renewed the frame contract yesterday" in page
     assert 'data-testid="computed-score">70' in page
+    assert '<span data-testid="displayed-band"><span class="badge band-badge band-green">' in page
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,7 @@ def test_account_manager_reads_why_an_account_is_red_and_sets_a_manual_band(page
     page.click("text=Ningbo Bearings")
     page.wait_for_selector("text=Reasons and next actions")
     assert "10 · Competitive price" in page.content()
+    assert "Our price is 18% above the market average (Bearing X: 25%)" in page.content()
     page.click("text=Set the band by hand")
     page.select_option("select[name=band]", "amber")
     page.fill("textarea[name=reason]", "Price review agreed with their purchasing director")
@@ -110,6 +111,7 @@ def test_account_manager_reads_why_an_account_is_red_and_sets_a_manual_band(page
     page.wait_for_selector("[data-testid=override]")
     assert "Price review agreed with their purchasing director" in page.content()
     assert page.inner_text("[data-testid=computed-score]").startswith("72")
+    assert page.inner_text("[data-testid=displayed-band]") == "Amber"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "customer-risk.png"), full_page=True)
 

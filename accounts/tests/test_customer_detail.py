@@ -42,7 +42,7 @@ def scored(customer):
                 "code": "price_above_market",
                 "countermeasure": 10,
                 "action": "review_price",
-                "params": {"gap_percent": 18, "products": ["Bearing X"]},
+                "params": {"pct": 18, "worst_product": "Bearing X", "worst_pct": 25},
             }
         ],
     )

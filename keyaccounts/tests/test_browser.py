@@ -94,7 +94,7 @@ def test_account_manager_reads_why_an_account_is_red_and_sets_a_manual_band(page
                 "code": "price_above_market",
                 "countermeasure": 10,
                 "action": "review_price",
-                "params": {"gap_percent": 18, "products": ["Bearing X"]},
+                "params": {"pct": 18, "worst_product": "Bearing X", "worst_pct": 25},
             }
         ],
     )

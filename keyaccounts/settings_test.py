@@ -19,3 +19,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Tests read English messages unless they switch language themselves; the product default stays
 # zh-hans (settings.LANGUAGE_CODE), and the language tests check the Chinese pages explicitly.
 LANGUAGE_CODE = "en"
+
+# Connections close after each request and task, so no worker thread keeps the test database open.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

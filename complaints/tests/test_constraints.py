@@ -117,7 +117,7 @@ def onsite_visit_done_without_a_request():
 @breaks("ticket_severity_valid", field="severity")
 def ticket_of_unknown_severity():
     ticket = f.TicketFactory()
-    ticket.severity = "apocalyptic"
+    ticket.severity = "dire"
     return ticket
 
 

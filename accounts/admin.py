@@ -4,10 +4,12 @@ Also home of the admin's permission door (`VisibleToUserAdminMixin`), which the 
 complaints admins use as well.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db import transaction
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -34,6 +36,8 @@ from .models import (
     RiskRun,
     RiskSnapshot,
 )
+from .risk.defaults import DEFAULT_WEIGHTS
+from .risk.engine import RiskModelError, validate_model
 from .roles import is_admin
 
 
@@ -419,15 +423,45 @@ class IncentiveAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ("customer",)
 
 
+class RiskModelVersionForm(forms.ModelForm):
+    """Refuses a model the engine could not use: weights summing to nothing, unknown factors, bad grids."""
+
+    class Meta:
+        model = RiskModelVersion
+        fields = ["version", "weights", "parameters", "notes"]
+
+    activate = forms.BooleanField(
+        label=_("Activate on save"),
+        required=False,
+        help_text=_("Make this the version the nightly risk run uses; the active one steps down."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if "weights" in cleaned:
+            try:
+                validate_model(weights=cleaned["weights"] or {}, parameters=cleaned.get("parameters"))
+            except RiskModelError as exc:
+                raise ValidationError(str(exc)) from exc
+        return cleaned
+
+
 @admin.register(RiskModelVersion)
 class RiskModelVersionAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
-    """Versions of the risk model; a version snapshots refer to is frozen."""
+    """Versions of the risk model; a version snapshots refer to is frozen.
+
+    "Save as new" copies a version for editing; the "Activate" action makes one the version the
+    nightly job uses.
+    """
 
     customer_lookup = None
+    form = RiskModelVersionForm
+    save_as = True
+    actions = ["activate"]
     list_display = ("__str__", "is_active", "created_at", "created_by")
     list_filter = ("is_active",)
     list_select_related = ("created_by",)
-    readonly_fields = ("created_at", "created_by")
+    readonly_fields = ("is_active", "created_at", "created_by")
 
     def get_readonly_fields(self, request, obj=None):
         readonly = tuple(super().get_readonly_fields(request, obj))
@@ -437,10 +471,44 @@ class RiskModelVersionAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
             readonly += ("version", "weights", "parameters")
         return readonly
 
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("version", (RiskModelVersion.objects.aggregate(m=Max("version"))["m"] or 0) + 1)
+        initial.setdefault("weights", dict(DEFAULT_WEIGHTS))
+        return initial
+
+    @transaction.atomic
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        if form.cleaned_data.get("activate"):
+            self._deactivate_others(obj)
+            obj.is_active = True
         super().save_model(request, obj, form, change)
+
+    @staticmethod
+    def _deactivate_others(keep):
+        # One active version at a time (a database constraint): step the current one down first.
+        for other in RiskModelVersion.objects.select_for_update().filter(is_active=True).exclude(pk=keep.pk):
+            other.is_active = False
+            other.save(update_fields=["is_active"])
+
+    @admin.action(description=_("Activate the selected version for the nightly risk run"))
+    @transaction.atomic
+    def activate(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one version to activate."), level=messages.ERROR)
+            return
+        version = queryset.get()
+        try:
+            validate_model(weights=version.weights, parameters=version.parameters)
+        except RiskModelError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+            return
+        self._deactivate_others(version)
+        version.is_active = True
+        version.save(update_fields=["is_active"])
+        self.message_user(request, _("Version v%(version)s is now active.") % {"version": version.version})
 
 
 class ComputedRecordAdmin(VisibleToUserAdminMixin, admin.ModelAdmin):

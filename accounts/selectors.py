@@ -3,6 +3,7 @@
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from .models import Customer, RiskSnapshot
+from .risk.defaults import FACTORS
 
 
 def customer_list(*, user, search: str = "") -> QuerySet[Customer]:
@@ -19,9 +20,6 @@ def customer_list(*, user, search: str = "") -> QuerySet[Customer]:
     if search:
         customers = customers.filter(Q(name__icontains=search) | Q(code__iexact=search))
     return customers.order_by("-revenue_12m", "name")
-
-
-FACTOR_ORDER = ("purchase_trend", "relationship", "criteria", "quality", "supply", "price", "strategy")
 
 
 def _contributions(snapshot: RiskSnapshot | None) -> dict[str, float]:
@@ -65,7 +63,7 @@ def customer_risk(*, customer: Customer) -> dict:
         now = _contributions(latest)
         week = _contributions(by_day.get(latest.as_of - timedelta(days=7)))
         month = _contributions(by_day.get(latest.as_of - timedelta(days=30)))
-        for name in FACTOR_ORDER:
+        for name in FACTORS:
             entry = latest.factors.get(name, {})
             factors.append(
                 {

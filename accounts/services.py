@@ -193,6 +193,35 @@ class NightlyResult:
     message: str = ""
 
 
+def _recorded_job(
+    *,
+    job: str,
+    name: str,
+    as_of: date,
+    task_id: str,
+    ttl_seconds: int,
+    work: Callable[[], tuple[int, int, str]],
+) -> NightlyResult:
+    """Run ``work`` under an expiring lock and record the run: skipped if locked, failed with its error.
+
+    ``work`` returns (customers scored, alerts raised, message).
+    """
+    run = RiskRun.objects.create(job=job, as_of=as_of, started_at=timezone.now(), task_id=task_id)
+    try:
+        with job_lock(name, ttl_seconds=ttl_seconds):
+            scored, alerts, message = work()
+    except LockHeld:
+        message = f"Skipped: another {name.replace('-', ' ')} run is in progress."
+        logger.warning(message)
+        _finish(run, RiskRun.Outcome.SKIPPED, message=message)
+        return NightlyResult(as_of, RiskRun.Outcome.SKIPPED, message=message)
+    except Exception as exc:
+        _finish(run, RiskRun.Outcome.FAILED, message=f"{type(exc).__name__}: {exc}")
+        raise
+    _finish(run, RiskRun.Outcome.SUCCEEDED, scored=scored, message=message)
+    return NightlyResult(as_of, RiskRun.Outcome.SUCCEEDED, scored, alerts, message)
+
+
 def risk_nightly(
     *, as_of: date, task_id: str = "", progress: Callable[[int, int], None] | None = None
 ) -> NightlyResult:
@@ -203,47 +232,41 @@ def risk_nightly(
     from .risk.engine import risk_recompute
     from .risk.tiering import tiering_run
 
-    run = RiskRun.objects.create(job=RiskRun.Job.NIGHTLY, as_of=as_of, started_at=timezone.now(), task_id=task_id)
-    try:
-        with job_lock("risk-nightly", ttl_seconds=NIGHTLY_LOCK_SECONDS):
-            tiering = tiering_run(as_of=as_of)
-            recompute = risk_recompute(as_of=as_of, progress=progress)
-            candidates = risk_alert_candidates(as_of=as_of)
-            candidates += [
-                AlertCandidate(customer_id, AlertKind.TIER_CHANGE, {"from": old, "to": new})
-                for customer_id, old, new in tiering.changes
-            ]
-            alerts = alerts_raise(as_of=as_of, candidates=candidates)
-    except LockHeld:
-        message = "Skipped: another nightly risk run is in progress."
-        logger.warning(message)
-        _finish(run, RiskRun.Outcome.SKIPPED, message=message)
-        return NightlyResult(as_of, RiskRun.Outcome.SKIPPED, message=message)
-    except Exception as exc:
-        _finish(run, RiskRun.Outcome.FAILED, message=f"{type(exc).__name__}: {exc}")
-        raise
-    message = f"{recompute.customers_scored} customers scored, {alerts} alerts raised or refreshed."
-    _finish(run, RiskRun.Outcome.SUCCEEDED, scored=recompute.customers_scored, message=message)
-    return NightlyResult(as_of, RiskRun.Outcome.SUCCEEDED, recompute.customers_scored, alerts, message)
+    def work() -> tuple[int, int, str]:
+        tiering = tiering_run(as_of=as_of)
+        recompute = risk_recompute(as_of=as_of, progress=progress)
+        candidates = risk_alert_candidates(as_of=as_of)
+        candidates += [
+            AlertCandidate(customer_id, AlertKind.TIER_CHANGE, {"from": old, "to": new})
+            for customer_id, old, new in tiering.changes
+        ]
+        alerts = alerts_raise(as_of=as_of, candidates=candidates)
+        message = f"{recompute.customers_scored} customers scored, {alerts} alerts raised or refreshed."
+        return recompute.customers_scored, alerts, message
+
+    return _recorded_job(
+        job=RiskRun.Job.NIGHTLY,
+        as_of=as_of,
+        task_id=task_id,
+        name="nightly-risk",
+        ttl_seconds=NIGHTLY_LOCK_SECONDS,
+        work=work,
+    )
 
 
 def overrides_expire_job(*, as_of: date, task_id: str = "") -> NightlyResult:
-    run = RiskRun.objects.create(
-        job=RiskRun.Job.OVERRIDE_EXPIRY, as_of=as_of, started_at=timezone.now(), task_id=task_id
+    def work() -> tuple[int, int, str]:
+        expired = overrides_expire(as_of=as_of)
+        return 0, expired, f"{expired} overrides expired."
+
+    return _recorded_job(
+        job=RiskRun.Job.OVERRIDE_EXPIRY,
+        as_of=as_of,
+        task_id=task_id,
+        name="override-expiry",
+        ttl_seconds=10 * 60,
+        work=work,
     )
-    try:
-        with job_lock("override-expiry", ttl_seconds=10 * 60):
-            expired = overrides_expire(as_of=as_of)
-    except LockHeld:
-        message = "Skipped: another override expiry run is in progress."
-        _finish(run, RiskRun.Outcome.SKIPPED, message=message)
-        return NightlyResult(as_of, RiskRun.Outcome.SKIPPED, message=message)
-    except Exception as exc:
-        _finish(run, RiskRun.Outcome.FAILED, message=f"{type(exc).__name__}: {exc}")
-        raise
-    message = f"{expired} overrides expired."
-    _finish(run, RiskRun.Outcome.SUCCEEDED, message=message)
-    return NightlyResult(as_of, RiskRun.Outcome.SUCCEEDED, message=message)
 
 
 def _finish(run: RiskRun, outcome: str, *, scored: int = 0, message: str = "") -> None:

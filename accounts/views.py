@@ -38,14 +38,18 @@ def _visible_customer(request, pk: int) -> Customer:
 def customer_detail(request, pk: int):
     """One customer: why it may leave, factor by factor, and what to do about it."""
     customer = _visible_customer(request, pk)
+    return _render_detail(request, customer, OverrideForm())
+
+
+def _render_detail(request, customer: Customer, form: OverrideForm, status: int = 200):
     context = {
         "customer": customer,
         "risk": customer_risk(customer=customer),
-        "form": OverrideForm(),
+        "form": form,
         "can_edit": can_edit_customer_data(request.user),
         "team": list(customer.account_team.all()),
     }
-    return render(request, "accounts/customer_detail.html", context)
+    return render(request, "accounts/customer_detail.html", context, status=status)
 
 
 @login_required
@@ -59,14 +63,7 @@ def override_create(request, pk: int):
         services.override_set(customer=customer, by=request.user, **form.cleaned_data)
         messages.success(request, _("Manual band set. The computed score stays visible beside it."))
         return redirect("customer_detail", pk=customer.pk)
-    context = {
-        "customer": customer,
-        "risk": customer_risk(customer=customer),
-        "form": form,
-        "can_edit": True,
-        "team": list(customer.account_team.all()),
-    }
-    return render(request, "accounts/customer_detail.html", context, status=400)
+    return _render_detail(request, customer, form, status=400)
 
 
 @login_required

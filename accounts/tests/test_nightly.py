@@ -53,7 +53,7 @@ def test_running_the_nightly_job_twice_gives_identical_snapshots_and_no_duplicat
 
 
 def test_a_second_run_while_one_is_in_progress_is_skipped_and_says_so(book):
-    with job_lock("risk-nightly", ttl_seconds=60):
+    with job_lock("nightly-risk", ttl_seconds=60):
         result = services.risk_nightly(as_of=AS_OF)
     assert result.outcome == RiskRun.Outcome.SKIPPED
     assert "another nightly risk run is in progress" in result.message

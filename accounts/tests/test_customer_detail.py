@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import RiskOverride
+from accounts.models import RiskBand, RiskOverride
 from accounts.services import business_today
 from keyaccounts.tests import factories as f
 
@@ -70,6 +70,15 @@ def test_another_managers_customer_is_a_404(client, oscar, scored, customer):
     )
     assert response.status_code == 404
     assert not RiskOverride.objects.exists()
+
+
+def test_another_manager_cannot_remove_a_manual_band(client, alice, oscar, scored, customer):
+    from accounts.services import override_set
+
+    override_set(customer=customer, band=RiskBand.GREEN, reason="agreed", by=alice)
+    client.force_login(oscar)
+    assert client.post(url(customer, "override_end")).status_code == 404
+    assert RiskOverride.objects.get().ended_on is None
 
 
 def test_unknown_customer_is_a_404(client, alice):

@@ -17,6 +17,7 @@ Decisions where RISK.md is silent:
 """
 
 import copy
+import gc
 import multiprocessing
 import os
 from collections import Counter
@@ -415,10 +416,14 @@ def _scored_chunks(items: list[CustomerData], scoring: dict):
     chunk = max(BATCH_SIZE, -(-total // (workers * 8)))
     bounds = [(start, min(start + chunk, total)) for start in range(0, total, chunk)]
     _FORKED_WORK = (items, scoring)
+    # Frozen objects are left alone by the children's garbage collector, so the loaded data is
+    # not copied page by page into every child.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap(_score_forked_chunk, bounds)
     finally:
+        gc.unfreeze()
         _FORKED_WORK = None
 
 

@@ -134,6 +134,15 @@ def risk_alert_candidates(*, as_of: date) -> list[AlertCandidate]:
 
 
 @transaction.atomic
+def alert_close(*, alert: Alert, by) -> Alert:
+    """Mark an alert as dealt with; a later occurrence opens a new one. Audited."""
+    if alert.closed_at is None:
+        alert.closed_at, alert.closed_by = timezone.now(), by
+        alert.save(update_fields=["closed_at", "closed_by"])
+    return alert
+
+
+@transaction.atomic
 def overrides_expire(*, as_of: date) -> int:
     """End every override whose expiry has come, and tell the owners (audited)."""
     due = list(RiskOverride.objects.select_for_update().filter(ended_on__isnull=True, expires_on__lte=as_of))

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import services
 from .alert_text import render_alert
 from .forms import OverrideForm
-from .models import Customer, RiskOverride
+from .models import Alert, Customer, RiskOverride
 from .roles import can_edit_customer_data
 from .selectors import alerts_for, customer_list, customer_risk
 
@@ -78,6 +78,20 @@ def override_end(request, pk: int):
         raise Http404 from exc
     messages.success(request, _("Manual band removed; the computed band applies again."))
     return redirect("customer_detail", pk=customer.pk)
+
+
+@login_required
+@require_POST
+def alert_close(request, pk: int):
+    """Dismiss an open alert on a customer the user may edit."""
+    if not can_edit_customer_data(request.user):
+        raise PermissionDenied
+    alert = get_object_or_404(Alert.objects.open().visible_to(request.user), pk=pk)
+    services.alert_close(alert=alert, by=request.user)
+    if request.htmx:
+        return HttpResponse("")
+    messages.success(request, _("Alert marked as dealt with."))
+    return redirect("home")
 
 
 @require_GET

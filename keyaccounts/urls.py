@@ -10,6 +10,7 @@ urlpatterns = [
     path("customers/<int:pk>/", account_views.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/override/", account_views.override_create, name="override_create"),
     path("customers/<int:pk>/override/end/", account_views.override_end, name="override_end"),
+    path("alerts/<int:pk>/close/", account_views.alert_close, name="alert_close"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -195,3 +195,36 @@ def test_home_lists_open_alerts_addressed_to_me(client, alice, oscar, customer, 
     client.force_login(alice)
     page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").text
     assert "Now red (risk 70)" in page and oscars_customer.name not in page
+
+
+def _alert_for(customer):
+    from accounts.models import Alert
+    from accounts.services import AlertCandidate, alerts_raise
+
+    alerts_raise(as_of=business_today(), candidates=[AlertCandidate(customer.pk, "new_red", {"score": 70})])
+    return Alert.objects.get(customer=customer)
+
+
+def test_recipient_marks_an_alert_as_dealt_with(client, bob, customer):
+    alert = _alert_for(customer)
+    client.force_login(bob)
+    response = client.post(reverse("alert_close", args=[alert.pk]), headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response.text == ""
+    alert.refresh_from_db()
+    assert alert.closed_by == bob and alert.closed_at is not None
+    assert "Now red" not in client.get(reverse("home")).text
+
+
+def test_another_manager_cannot_close_an_alert_of_a_customer_not_theirs(client, oscar, customer):
+    alert = _alert_for(customer)
+    client.force_login(oscar)
+    assert client.post(reverse("alert_close", args=[alert.pk])).status_code == 404
+    alert.refresh_from_db()
+    assert alert.closed_at is None
+
+
+def test_executive_cannot_close_alerts(client, erin, customer):
+    alert = _alert_for(customer)
+    client.force_login(erin)
+    assert client.post(reverse("alert_close", args=[alert.pk])).status_code == 403
+    assert client.get(reverse("alert_close", args=[alert.pk])).status_code == 405

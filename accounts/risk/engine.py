@@ -375,6 +375,9 @@ _FORKED_WORK: tuple[list[CustomerData], dict] | None = None
 def _scoring_processes(total: int) -> int:
     if total < PARALLEL_MIN_CUSTOMERS or "fork" not in multiprocessing.get_all_start_methods():
         return 1
+    # A daemonic process (a Celery prefork pool worker) may not start children of its own.
+    if multiprocessing.current_process().daemon:
+        return 1
     return max(1, min(os.cpu_count() or 1, 4))
 
 

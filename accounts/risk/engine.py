@@ -18,7 +18,6 @@ Decisions where RISK.md is silent:
 
 import copy
 import gc
-import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -28,6 +27,7 @@ from decimal import Decimal
 from numbers import Real
 from zoneinfo import ZoneInfo
 
+import billiard
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q
@@ -373,10 +373,7 @@ _FORKED_WORK: tuple[list[CustomerData], dict] | None = None
 
 
 def _scoring_processes(total: int) -> int:
-    if total < PARALLEL_MIN_CUSTOMERS or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    # A daemonic process (a Celery prefork pool worker) may not start children of its own.
-    if multiprocessing.current_process().daemon:
+    if total < PARALLEL_MIN_CUSTOMERS or "fork" not in billiard.get_all_start_methods():
         return 1
     return max(1, min(os.cpu_count() or 1, 4))
 
@@ -423,7 +420,9 @@ def _scored_chunks(items: list[CustomerData], scoring: dict):
     # not copied page by page into every child.
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        # billiard (Celery's multiprocessing) lets a Celery prefork worker, itself a daemonic
+        # process, start this pool; the standard library refuses that.
+        with billiard.get_context("fork").Pool(workers) as pool:
             yield from pool.imap(_score_forked_chunk, bounds)
     finally:
         gc.unfreeze()

@@ -343,13 +343,3 @@ def test_scoring_split_over_processes_stores_the_same_snapshots(
     engine.risk_recompute(as_of=AS_OF)
     parallel = sorted((snapshot_fields(s) for s in RiskSnapshot.objects.all()), key=lambda s: s["customer"])
     assert parallel == sequential
-
-
-def test_a_daemonic_worker_process_scores_without_child_processes(monkeypatch):
-    from types import SimpleNamespace
-
-    from accounts.risk import engine
-
-    monkeypatch.setattr(engine, "PARALLEL_MIN_CUSTOMERS", 1)
-    monkeypatch.setattr(engine.multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True))
-    assert engine._scoring_processes(10) == 1

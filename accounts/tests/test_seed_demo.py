@@ -172,6 +172,17 @@ def test_refuses_a_database_with_customers_without_flush():
     assert data_digest() == before
 
 
+def test_if_empty_leaves_existing_data_alone_and_lists_the_logins():
+    from io import StringIO
+
+    seed()
+    before = data_digest()
+    out = StringIO()
+    call_command("seed_demo", "--if-empty", "--seed", "8", stdout=out)
+    assert data_digest() == before
+    assert "keyaccounts-demo" in out.getvalue() and "am01" in out.getvalue()
+
+
 def test_flush_replaces_business_data_but_keeps_real_users():
     real_user = f.account_manager("alice")
     f.CustomerFactory(code="X-1", name="Hand-made customer", owner=real_user)

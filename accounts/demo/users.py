@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
+from accounts.people import person_name
 from accounts.roles import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK
 
 from . import names
@@ -41,8 +42,7 @@ class DemoUser:
 
     @property
     def full_name(self) -> str:
-        chinese = any("\u4e00" <= ch <= "\u9fff" for ch in self.last_name)
-        return f"{self.last_name}{self.first_name}" if chinese else f"{self.first_name} {self.last_name}"
+        return person_name(self.first_name, self.last_name)
 
 
 @dataclass(frozen=True)

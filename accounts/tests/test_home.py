@@ -81,3 +81,12 @@ def test_home_query_count_does_not_grow_with_customers(client, alice, django_ass
 
 def test_health_answers_ok(client, db):
     assert client.get(reverse("health")).json() == {"status": "ok"}
+
+
+def test_chinese_owner_names_show_family_name_first(client, erin, db):
+    owner = f.account_manager("gaoli", first_name="丽", last_name="高")
+    f.CustomerFactory(owner=owner)
+    f.CustomerFactory(owner=f.account_manager("emily", first_name="Emily", last_name="Chen"))
+    client.force_login(erin)
+    page = client.get(reverse("home")).text
+    assert "高丽" in page and "Emily Chen" in page

@@ -36,22 +36,30 @@ CONSTRAINED_APPS = ("accounts", "relationships", "complaints")
 
 # constraint name -> (build a row that breaks it, field whose own validation speaks first or None)
 Case = tuple[Callable[[], models.Model], str | None]
-CASES: dict[str, Case] = {}
 
 
-def breaks(constraint_name: str, *, field: str | None = None):
-    """Register a builder of a row that breaks `constraint_name` and nothing else.
+def case_registry() -> tuple[dict[str, Case], Callable]:
+    """A table of cases and the decorator that fills it; each app's constraint tests keep one."""
+    cases: dict[str, Case] = {}
 
-    `field` names the field whose own validation (choices, blank) reports the problem first;
-    Django then skips the constraint in `full_clean()`, so the user sees the field's message.
-    """
+    def breaks(constraint_name: str, *, field: str | None = None):
+        """Register a builder of a row that breaks `constraint_name` and nothing else.
 
-    def register(build: Callable[[], models.Model]) -> Callable[[], models.Model]:
-        assert constraint_name not in CASES, f"two cases for {constraint_name}"
-        CASES[constraint_name] = (build, field)
-        return build
+        `field` names the field whose own validation (choices, blank) reports the problem first;
+        Django then skips the constraint in `full_clean()`, so the user sees the field's message.
+        """
 
-    return register
+        def register(build: Callable[[], models.Model]) -> Callable[[], models.Model]:
+            assert constraint_name not in cases, f"two cases for {constraint_name}"
+            cases[constraint_name] = (build, field)
+            return build
+
+        return register
+
+    return cases, breaks
+
+
+CASES, breaks = case_registry()
 
 
 def constraint_named(model: type[models.Model], name: str) -> models.BaseConstraint:

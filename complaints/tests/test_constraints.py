@@ -9,22 +9,11 @@ from datetime import timedelta
 import pytest
 
 from accounts.models import Tier
-from accounts.tests.test_constraints import assert_constraint_enforced
+from accounts.tests.test_constraints import assert_constraint_enforced, case_registry
 from complaints.models import Severity, Ticket, TicketEvent
 from keyaccounts.tests import factories as f
 
-CASES = {}
-
-
-def breaks(constraint_name: str, *, field: str | None = None):
-    """Register a builder of an SLA policy, ticket or ticket event that breaks only `constraint_name`."""
-
-    def register(build):
-        assert constraint_name not in CASES, f"two cases for {constraint_name}"
-        CASES[constraint_name] = (build, field)
-        return build
-
-    return register
+CASES, breaks = case_registry()
 
 
 # SLA policies -----------------------------------------------------------------------------------

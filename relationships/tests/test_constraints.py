@@ -8,21 +8,10 @@ from datetime import date
 
 import pytest
 
-from accounts.tests.test_constraints import assert_constraint_enforced
+from accounts.tests.test_constraints import assert_constraint_enforced, case_registry
 from keyaccounts.tests import factories as f
 
-CASES = {}
-
-
-def breaks(constraint_name: str, *, field: str | None = None):
-    """Register a builder of a contact, interaction or cadence that breaks only `constraint_name`."""
-
-    def register(build):
-        assert constraint_name not in CASES, f"two cases for {constraint_name}"
-        CASES[constraint_name] = (build, field)
-        return build
-
-    return register
+CASES, breaks = case_registry()
 
 
 @breaks("contact_influence_range")

@@ -5,7 +5,6 @@ Every function here is keyword-only and transactional; views, tasks and commands
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -110,9 +109,6 @@ def risk_alert_candidates(*, as_of: date) -> list[AlertCandidate]:
     )
     candidates = []
     for customer_id, band, prev_band, score, change_7d, tripwires, prev_tripwires in rows.iterator(chunk_size=5000):
-        # Whether a JSON column comes back decoded depends on the backend for a subquery.
-        if isinstance(prev_tripwires, str):
-            prev_tripwires = json.loads(prev_tripwires)
         score_text = round(score) if score is not None else None
         now, before = BAND_ORDER.get(band), BAND_ORDER.get(prev_band)
         if band == RiskBand.RED and prev_band != RiskBand.RED:

@@ -1,9 +1,13 @@
 """Reads: what a user may see, shaped for pages. Writes live in services."""
 
+from datetime import timedelta
+
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from .models import Customer, RiskSnapshot
+from .models import Alert, Customer, RiskOverride, RiskSnapshot
 from .risk.defaults import FACTORS
+from .risk.reasons import FACTOR_LABELS, TRIPWIRE_LABELS, render_action, render_countermeasure, render_reason
+from .roles import is_admin, is_executive
 
 
 def customer_list(*, user, search: str = "") -> QuerySet[Customer]:
@@ -34,8 +38,6 @@ def _contributions(snapshot: RiskSnapshot | None) -> dict[str, float]:
 def customer_risk(*, customer: Customer) -> dict:
     """The risk panel of one customer: latest snapshot, factors with their 7/30-day change, the
     override in force, the score history, in a fixed number of queries."""
-    from .models import RiskOverride
-    from .risk.reasons import FACTOR_LABELS, TRIPWIRE_LABELS, render_action, render_countermeasure, render_reason
 
     history = list(
         RiskSnapshot.objects.filter(customer=customer)
@@ -58,8 +60,6 @@ def customer_risk(*, customer: Customer) -> dict:
     by_day = {s.as_of: s for s in history}
     factors = []
     if latest is not None:
-        from datetime import timedelta
-
         now = _contributions(latest)
         week = _contributions(by_day.get(latest.as_of - timedelta(days=7)))
         month = _contributions(by_day.get(latest.as_of - timedelta(days=30)))
@@ -100,8 +100,6 @@ def customer_risk(*, customer: Customer) -> dict:
 
 def alerts_for(*, user, limit: int = 10):
     """Open alerts addressed to the user (executives and admins: every visible one)."""
-    from .models import Alert
-    from .roles import is_admin, is_executive
 
     alerts = Alert.objects.open().visible_to(user).select_related("customer")
     if not (is_admin(user) or is_executive(user)):

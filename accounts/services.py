@@ -26,6 +26,8 @@ from .models import (
     RiskRun,
     RiskSnapshot,
 )
+from .risk.engine import risk_recompute
+from .risk.tiering import tiering_run
 
 logger = logging.getLogger(__name__)
 
@@ -234,8 +236,6 @@ def risk_nightly(
 
     Each step is idempotent for the date, so a run killed half-way is finished by running again.
     """
-    from .risk.engine import risk_recompute
-    from .risk.tiering import tiering_run
 
     def work() -> tuple[int, int, str]:
         tiering = tiering_run(as_of=as_of)

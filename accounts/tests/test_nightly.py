@@ -94,7 +94,7 @@ def test_the_lock_is_free_again_after_a_failed_run(book, monkeypatch):
     def boom(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("accounts.risk.tiering.tiering_run", boom)
+    monkeypatch.setattr(services, "tiering_run", boom)
     with pytest.raises(RuntimeError):
         services.risk_nightly(as_of=AS_OF)
     monkeypatch.undo()

@@ -105,3 +105,13 @@ def alerts_for(*, user, limit: int = 10):
     if not (is_admin(user) or is_executive(user)):
         alerts = alerts.filter(recipients=user)
     return alerts.order_by("-as_of", "-id")[:limit]
+
+
+def customer_criteria(*, customer: Customer) -> dict:
+    """The purchase-criteria section of the customer 360 page."""
+    return {}
+
+
+def customer_strategy(*, customer: Customer) -> dict:
+    """The strategy section of the customer 360 page: plan, needs, incentives."""
+    return {}

@@ -8,12 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import services
-from .alert_text import render_alert
-from .forms import OverrideForm
-from .models import Alert, Customer, RiskOverride
-from .roles import can_edit_customer_data
-from .selectors import alerts_for, customer_list, customer_risk
+from relationships.selectors import relationship_map
+
+from .. import services
+from ..alert_text import render_alert
+from ..forms import OverrideForm
+from ..models import Alert, Customer, RiskOverride
+from ..roles import can_edit_customer_data
+from ..selectors import alerts_for, customer_criteria, customer_list, customer_risk, customer_strategy
 
 
 @login_required
@@ -48,6 +50,10 @@ def _render_detail(request, customer: Customer, form: OverrideForm, status: int 
         "form": form,
         "can_edit": can_edit_customer_data(request.user),
         "team": list(customer.account_team.all()),
+        # Sections whose editors live elsewhere re-render themselves from the same selectors.
+        "relationships": relationship_map(customer=customer),
+        "criteria": customer_criteria(customer=customer),
+        "strategy": customer_strategy(customer=customer),
     }
     return render(request, "accounts/customer_detail.html", context, status=status)
 

@@ -1,0 +1,19 @@
+// Site-wide behaviour: tell the user when an htmx request was refused or failed, instead of
+// leaving the page silently unchanged.
+(function () {
+  "use strict";
+  document.body.addEventListener("htmx:responseError", function (event) {
+    const box = document.getElementById("htmx-error");
+    if (!box) return;
+    const status = event.detail.xhr.status;
+    const key = status === 403 ? "forbidden" : status === 404 ? "missing" : status === 409 ? "conflict" : "failed";
+    box.querySelector("[data-message]").textContent = box.dataset[key] + " (" + status + ")";
+    box.classList.remove("d-none");
+  });
+  document.body.addEventListener("htmx:sendError", function () {
+    const box = document.getElementById("htmx-error");
+    if (!box) return;
+    box.querySelector("[data-message]").textContent = box.dataset.offline;
+    box.classList.remove("d-none");
+  });
+})();

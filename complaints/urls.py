@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401 (routes are added below)
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("customers/<int:pk>/tickets/new/", views.ticket_quick_open, name="ticket_quick_open"),
+]

@@ -1,1 +1,63 @@
+"""Pages of the complaints app: the quick "new complaint" form of the customer page."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.models import Customer, RiskOverride, RiskSnapshot
+from accounts.roles import can_edit_customer_data, is_service_desk
+from keyaccounts.editing import INVALID, render_fragment, visible_customer
+
+from .forms import QuickTicketForm
+from .services import ticket_open
+
+
+def may_open_tickets(user) -> bool:
+    """Account managers record their customers' complaints; the service desk records anyone's.
+    Executives read only."""
+    return can_edit_customer_data(user) or is_service_desk(user)
+
+
+def _current_band(customer: Customer) -> str | None:
+    """The band the customer page shows: a manual band in force, else the latest computed one."""
+    override = RiskOverride.objects.filter(customer=customer, ended_on__isnull=True).values_list("band", flat=True)
+    latest = RiskSnapshot.objects.filter(customer=customer).order_by("-as_of").values_list("band", flat=True)
+    return override.first() or latest.first()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_quick_open(request, pk: int):
+    """Record a complaint or service request while the customer is on the phone."""
+    customer = visible_customer(request, pk)
+    if not may_open_tickets(request.user):
+        raise PermissionDenied
+    form = QuickTicketForm(request.POST or None, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        ticket = ticket_open(customer=customer, by=request.user, **form.cleaned_data)
+        names = {"number": ticket.pk, "subject": ticket.subject}
+        if ticket.department == ticket.Department.PRODUCTION:
+            recorded = _("Ticket #%(number)s “%(subject)s” recorded and sent to production.") % names
+        else:
+            recorded = _("Ticket #%(number)s “%(subject)s” recorded.") % names
+        if ticket.response_due_at:
+            # The date format may end in a period ("p.m."), so the sentence does not add one.
+            due = formats.date_format(timezone.localtime(ticket.response_due_at), "DATETIME_FORMAT")
+            message = recorded + " " + _("Response due by %(due)s") % {"due": due}
+        else:
+            message = recorded + " " + _("No SLA policy covers this tier and severity, so it has no response deadline.")
+        messages.success(request, message)
+        url = reverse("customer_detail", args=[customer.pk])
+        # The page reloads whole: the new ticket changes more than one of its sections.
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    context = {"customer": customer, "form": form, "band": _current_band(customer), "action": request.get_full_path()}
+    status = INVALID if form.is_bound else 200
+    return render_fragment(
+        request, "complaints/_quick_complaint_form.html", context, status=status, title=_("New complaint")
+    )

@@ -22,7 +22,7 @@ class OverrideForm(forms.Form):
     )
     expires_on = forms.DateField(
         label=_("Expires on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("At most 90 days from today; the computed band returns after it."),
     )
 

@@ -3,6 +3,7 @@ on a stale copy, and answering htmx requests with a fragment and full requests w
 
 import hashlib
 import json
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
@@ -29,9 +30,14 @@ class StaleEdit(Exception):
 def edit_version(instance) -> str:
     """A fingerprint of a record's stored values. Forms carry it in a hidden field; a save
     compares it with the row as it is now, so concurrent edits never silently overwrite."""
-    values = {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+    values = {f.attname: _comparable(getattr(instance, f.attname)) for f in instance._meta.concrete_fields}
     raw = json.dumps(values, cls=DjangoJSONEncoder, sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def _comparable(value):
+    # An unsaved Decimal("5000") and the stored 5000.00 are the same value.
+    return str(value.normalize()) if isinstance(value, Decimal) else value
 
 
 def lock_unchanged(instance, version: str):

@@ -1,46 +1,50 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from keyaccounts.editing import render_fragment, visible_customer
 from relationships.selectors import relationship_map
 
 from .. import services
-from ..alert_text import render_alert
 from ..forms import OverrideForm
-from ..models import Alert, Customer, RiskOverride
+from ..models import Customer, RiskOverride
 from ..roles import can_edit_customer_data
-from ..selectors import alerts_for, customer_criteria, customer_list, customer_risk, customer_strategy
-
-
-@login_required
-@require_GET
-def home(request):
-    """The signed-in user's customers, biggest first, with their latest risk band, and their alerts."""
-    search = request.GET.get("q", "").strip()[:100]
-    page = Paginator(customer_list(user=request.user, search=search), 25).get_page(request.GET.get("page"))
-    context = {"page": page, "search": search}
-    if request.htmx:
-        return render(request, "accounts/_customer_table.html", context)
-    context["alerts"] = [(a, render_alert(a.kind, a.details)) for a in alerts_for(user=request.user)]
-    return render(request, "accounts/home.html", context)
-
-
-def _visible_customer(request, pk: int) -> Customer:
-    return get_object_or_404(Customer.objects.visible_to(request.user).select_related("owner", "backup_owner"), pk=pk)
+from ..selectors import (
+    customer_criteria,
+    customer_pricing,
+    customer_risk,
+    customer_strategy,
+    customer_supply,
+    customer_timeline,
+    parse_timeline_cursor,
+)
 
 
 @login_required
 @require_GET
 def customer_detail(request, pk: int):
-    """One customer: why it may leave, factor by factor, and what to do about it."""
-    customer = _visible_customer(request, pk)
+    """The customer 360 page: who looks after the account, why it may leave and what to do about
+    it, what happened lately, how we deliver and how our prices compare."""
+    customer = visible_customer(request, pk)
     return _render_detail(request, customer, OverrideForm())
+
+
+@login_required
+@require_GET
+def customer_timeline_page(request, pk: int):
+    """The next page of the customer's timeline, older than the ``before`` cursor ("show more")."""
+    customer = visible_customer(request, pk)
+    try:
+        before = parse_timeline_cursor(request.GET["before"]) if request.GET.get("before") else None
+    except ValueError:
+        return HttpResponseBadRequest(_("This timeline page does not exist; reload the customer page."))
+    context = {"customer": customer, "timeline": customer_timeline(customer=customer, before=before)}
+    return render_fragment(request, "accounts/360/_timeline_entries.html", context, title=_("Timeline"))
 
 
 def _render_detail(request, customer: Customer, form: OverrideForm, status: int = 200):
@@ -50,6 +54,9 @@ def _render_detail(request, customer: Customer, form: OverrideForm, status: int 
         "form": form,
         "can_edit": can_edit_customer_data(request.user),
         "team": list(customer.account_team.all()),
+        "timeline": customer_timeline(customer=customer),
+        "supply": customer_supply(customer=customer),
+        "pricing": customer_pricing(customer=customer),
         # Sections whose editors live elsewhere re-render themselves from the same selectors.
         "relationships": relationship_map(customer=customer),
         "criteria": customer_criteria(customer=customer),
@@ -61,7 +68,7 @@ def _render_detail(request, customer: Customer, form: OverrideForm, status: int 
 @login_required
 @require_POST
 def override_create(request, pk: int):
-    customer = _visible_customer(request, pk)
+    customer = visible_customer(request, pk)
     if not can_edit_customer_data(request.user):
         raise PermissionDenied
     form = OverrideForm(request.POST)
@@ -75,7 +82,7 @@ def override_create(request, pk: int):
 @login_required
 @require_POST
 def override_end(request, pk: int):
-    customer = _visible_customer(request, pk)
+    customer = visible_customer(request, pk)
     if not can_edit_customer_data(request.user):
         raise PermissionDenied
     try:
@@ -84,20 +91,6 @@ def override_end(request, pk: int):
         raise Http404 from exc
     messages.success(request, _("Manual band removed; the computed band applies again."))
     return redirect("customer_detail", pk=customer.pk)
-
-
-@login_required
-@require_POST
-def alert_close(request, pk: int):
-    """Dismiss an open alert on a customer the user may edit."""
-    if not can_edit_customer_data(request.user):
-        raise PermissionDenied
-    alert = get_object_or_404(Alert.objects.open().visible_to(request.user), pk=pk)
-    services.alert_close(alert=alert, by=request.user)
-    if request.htmx:
-        return HttpResponse("")
-    messages.success(request, _("Alert marked as dealt with."))
-    return redirect("home")
 
 
 @require_GET

@@ -124,3 +124,48 @@ def test_executive_reads_any_account_but_has_no_override_form(page, live_server)
     page.click("text=Ningbo Bearings")
     page.wait_for_selector("text=Why: the factors")
     assert "Set the band by hand" not in page.content()
+
+
+def _factor_risk(page, factor: str) -> float:
+    return float(page.inner_text(f"tr[data-factor={factor}] td:nth-child(4)"))
+
+
+def test_manager_logs_an_executive_meeting_on_a_red_account_and_the_nightly_job_rewards_it(page, live_server):
+    from accounts.services import business_today, risk_nightly
+    from keyaccounts.tests.journeys import red_account_with_a_silent_general_manager
+
+    alice = f.account_manager("alice")
+    story = red_account_with_a_silent_general_manager(owner=alice)
+    f.CustomerFactory(name="Quiet Green Co", owner=alice)
+    risk_nightly(as_of=business_today())
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    _login(page, live_server, "alice")
+    page.wait_for_selector("text=Ningbo Bearings")
+    page.screenshot(path=str(ARTIFACTS / "my-accounts.png"), full_page=True)
+    row = page.locator("tr", has_text="Ningbo Bearings")
+    assert "Red" in row.inner_text()
+    row.locator("a", has_text="Ningbo Bearings").click()
+
+    # Why it is red: the trip-wire names the criterion only the competitor meets.
+    page.wait_for_selector("[data-testid=tripwires]")
+    assert "Stock held in a local warehouse" in page.content()
+    before = _factor_risk(page, "relationship")
+    page.screenshot(path=str(ARTIFACTS / "customer-360.png"), full_page=True)
+
+    page.click("[data-testid=log-interaction]")
+    form = page.locator("[data-testid=interaction-form]")
+    form.wait_for()
+    form.locator("select[name=kind]").select_option("executive_meeting")
+    form.locator("input[name=subject]").fill("Dinner with the GM on the warehouse question")
+    form.locator(f"input[name=contacts][value='{story.general_manager.pk}']").check()
+    form.locator("[data-testid=save]").click()
+    page.wait_for_selector("[data-testid=relationships-saved]")
+    page.screenshot(path=str(ARTIFACTS / "interaction-logged.png"), full_page=True)
+
+    risk_nightly(as_of=business_today())
+    page.reload()
+    page.wait_for_selector("tr[data-factor=relationship]")
+    after = _factor_risk(page, "relationship")
+    assert after < before - 10, (before, after)
+    assert "Dinner with the GM on the warehouse question" in page.content()

@@ -8,12 +8,14 @@
     const status = event.detail.xhr.status;
     const key = status === 403 ? "forbidden" : status === 404 ? "missing" : status === 409 ? "conflict" : "failed";
     box.querySelector("[data-message]").textContent = box.dataset[key] + " (" + status + ")";
+    box.classList.add("alert-danger");
     box.classList.remove("d-none");
   });
   document.body.addEventListener("htmx:sendError", function () {
     const box = document.getElementById("htmx-error");
     if (!box) return;
     box.querySelector("[data-message]").textContent = box.dataset.offline;
+    box.classList.add("alert-danger");
     box.classList.remove("d-none");
   });
 })();

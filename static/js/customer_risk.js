@@ -1,44 +1,94 @@
-// Charts of the customer risk page: points per factor and the score over time.
+// The customer 360 page: the section nav follows the scroll, and the two charts (risk score one
+// point a week with the band thresholds, on-time-in-full per month) are drawn from the JSON the
+// page embeds. Everything is served locally; without Chart.js the hidden tables still carry the data.
 (function () {
   "use strict";
-  if (typeof Chart === "undefined") { return; }
-  var css = getComputedStyle(document.documentElement);
-  var danger = css.getPropertyValue("--bs-danger").trim() || "#dc3545";
-  var primary = css.getPropertyValue("--bs-primary").trim() || "#0d6efd";
 
-  var factors = JSON.parse(document.getElementById("factor-data").textContent || "[]");
-  var factorCanvas = document.getElementById("factor-chart");
-  if (factorCanvas && factors.length) {
-    new Chart(factorCanvas, {
-      type: "bar",
-      data: {
-        labels: factors.map(function (f) { return f.label; }),
-        datasets: [{
-          data: factors.map(function (f) { return f.points === null ? 0 : Math.round(f.points * 10) / 10; }),
-          backgroundColor: factors.map(function (f) { return (f.risk || 0) >= 65 ? danger : primary; }),
-        }],
-      },
-      options: {
-        indexAxis: "y", maintainAspectRatio: false, animation: false,
-        plugins: { legend: { display: false } },
-        scales: { x: { beginAtZero: true, suggestedMax: 30 } },
-      },
-    });
+  var nav = document.getElementById("section-nav");
+  if (nav && window.bootstrap && bootstrap.ScrollSpy) {
+    bootstrap.ScrollSpy.getOrCreateInstance(document.body, { target: "#section-nav", rootMargin: "0px 0px -65%" });
   }
 
-  var series = JSON.parse(document.getElementById("score-series").textContent || "[]");
+  if (typeof Chart === "undefined") { return; }
+  var css = getComputedStyle(document.documentElement);
+  function color(name, fallback) { return css.getPropertyValue(name).trim() || fallback; }
+  var danger = color("--bs-danger", "#dc3545");
+  var warning = color("--bs-warning", "#ffc107");
+  var success = color("--bs-success", "#198754");
+  var primary = color("--bs-primary", "#0d6efd");
+  var grid = color("--bs-border-color", "#dee2e6");
+
+  function data(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent || "[]") : [];
+  }
+
+  var weekly = data("score-weekly");
   var scoreCanvas = document.getElementById("score-chart");
-  if (scoreCanvas && series.length > 1) {
+  if (scoreCanvas && weekly.length) {
+    var amber = Number(scoreCanvas.dataset.amber);
+    var red = Number(scoreCanvas.dataset.red);
+    function flat(value, label, lineColor) {
+      return {
+        label: label, data: weekly.map(function () { return value; }), borderColor: lineColor,
+        borderDash: [4, 4], borderWidth: 1, pointRadius: 0, fill: false,
+      };
+    }
     new Chart(scoreCanvas, {
       type: "line",
       data: {
-        labels: series.map(function (p) { return p.day; }),
-        datasets: [{ data: series.map(function (p) { return p.score; }), borderColor: danger, pointRadius: 0, tension: 0.2 }],
+        labels: weekly.map(function (p) { return p.label; }),
+        datasets: [
+          {
+            label: scoreCanvas.dataset.labelScore,
+            data: weekly.map(function (p) { return p.score; }),
+            borderColor: primary, backgroundColor: primary, tension: 0.2, spanGaps: false,
+            pointRadius: 4,
+            pointBackgroundColor: weekly.map(function (p) {
+              return p.score === null ? primary : p.score >= red ? danger : p.score >= amber ? warning : success;
+            }),
+          },
+          flat(red, scoreCanvas.dataset.labelRed + " " + red, danger),
+          flat(amber, scoreCanvas.dataset.labelAmber + " " + amber, warning),
+        ],
       },
       options: {
         maintainAspectRatio: false, animation: false,
         plugins: { legend: { display: false } },
-        scales: { y: { min: 0, max: 100 } },
+        scales: { y: { min: 0, max: 100, grid: { color: grid } }, x: { grid: { display: false } } },
+      },
+    });
+  }
+
+  var monthly = data("otif-monthly");
+  var otifCanvas = document.getElementById("otif-chart");
+  if (otifCanvas && monthly.length) {
+    new Chart(otifCanvas, {
+      type: "bar",
+      data: {
+        labels: monthly.map(function (m) { return m.label; }),
+        datasets: [{
+          label: otifCanvas.dataset.labelOtif,
+          data: monthly.map(function (m) { return m.otif === null ? null : Math.round(m.otif * 1000) / 10; }),
+          backgroundColor: monthly.map(function (m) {
+            return m.otif === null ? grid : m.otif >= 0.95 ? success : m.otif >= 0.9 ? warning : danger;
+          }),
+        }],
+      },
+      options: {
+        maintainAspectRatio: false, animation: false,
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var m = monthly[item.dataIndex];
+                return item.formattedValue + "% · " + m.hits + " / " + m.lines + " " + otifCanvas.dataset.labelLines;
+              },
+            },
+          },
+        },
+        scales: { y: { min: 0, max: 100, ticks: { callback: function (v) { return v + "%"; } } }, x: { grid: { display: false } } },
       },
     });
   }

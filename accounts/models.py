@@ -712,6 +712,8 @@ class Alert(models.Model):
         blank=True,
         related_name="+",
     )
+    # What the manager did about it, so the next reader of the history knows.
+    close_note = models.TextField(_("note on closing"), blank=True)
 
     history = HistoricalRecords()
     objects = AlertQuerySet.as_manager()

@@ -1,12 +1,44 @@
 from django.urls import path
 
-from .views import customers
+from .views import customers, strategy, workspace
 
 urlpatterns = [
-    path("", customers.home, name="home"),
+    path("", workspace.home, name="home"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/timeline/", customers.customer_timeline_page, name="customer_timeline"),
     path("customers/<int:pk>/override/", customers.override_create, name="override_create"),
     path("customers/<int:pk>/override/end/", customers.override_end, name="override_end"),
-    path("alerts/<int:pk>/close/", customers.alert_close, name="alert_close"),
+    path("alerts/<int:pk>/close/", workspace.alert_close, name="alert_close"),
     path("health/", customers.health, name="health"),
+]
+
+# The purchase-criteria and strategy sections of the customer 360 page, and their editors.
+urlpatterns += [
+    path("customers/<int:pk>/criteria/", strategy.criteria_section, name="criteria_section"),
+    path("customers/<int:pk>/criteria/assess/", strategy.criterion_assess, name="criterion_assess"),
+    path("customers/<int:pk>/strategy/", strategy.strategy_section, name="strategy_section"),
+    path("customers/<int:pk>/strategy/plan/", strategy.account_plan_edit, name="account_plan_edit"),
+    path("customers/<int:pk>/strategy/needs/new/", strategy.need_create, name="need_create"),
+    path("customers/<int:pk>/strategy/needs/<int:need_pk>/status/", strategy.need_status, name="need_status"),
+    path("customers/<int:pk>/strategy/incentives/new/", strategy.incentive_create, name="incentive_create"),
+    path(
+        "customers/<int:pk>/strategy/incentives/<int:incentive_pk>/edit/",
+        strategy.incentive_edit,
+        name="incentive_edit",
+    ),
+    path(
+        "customers/<int:pk>/strategy/incentives/<int:incentive_pk>/end/",
+        strategy.incentive_end,
+        name="incentive_end",
+    ),
+]
+
+# The manager's workspace: today's actions, global search and exports of the customer list.
+urlpatterns += [
+    path("today/", workspace.today, name="today"),
+    path("today/badge/", workspace.today_badge, name="today_badge"),
+    path("search/", workspace.search, name="search"),
+    path("search/live/", workspace.search_live, name="search_live"),
+    path("export/customers.csv", workspace.export_csv, name="export_csv"),
+    path("export/customers.xlsx", workspace.export_xlsx, name="export_xlsx"),
 ]

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_htmx",
+    "django_filters",
     "accounts",
     "relationships",
     "complaints",

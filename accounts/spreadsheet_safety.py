@@ -1,0 +1,26 @@
+"""Keeps exported text from being run as a spreadsheet formula (CSV / formula injection).
+
+Excel, LibreOffice and Google Sheets treat a cell starting with ``=``, ``+``, ``-`` or ``@`` as a
+formula, and tab or carriage return can smuggle one past a naive check. Customer names, notes
+and contact details are typed by people, so an exported "=HYPERLINK(...)" must arrive as text.
+Numbers are emitted by us, not typed, and stay numbers (a quoted "-12.5" would no longer sum).
+"""
+
+from decimal import Decimal
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """The value as safe cell content: text starting with a formula trigger gets a leading
+    apostrophe; numbers, dates and None pass unchanged."""
+    if value is None or isinstance(value, bool | int | float | Decimal):
+        return value
+    if not isinstance(value, str):
+        # Dates, datetimes: spreadsheet types, never formulas.
+        if hasattr(value, "isoformat"):
+            return value
+        value = str(value)
+    if value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value

@@ -1,0 +1,178 @@
+"""The account manager's workspace: My accounts (the home page), Today, global search and the
+exports of the customer list."""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import trigger_client_event
+
+from keyaccounts.editing import INVALID
+
+from .. import exports, services, workspace
+from ..alert_text import render_alert
+from ..models import Alert
+from ..roles import can_edit_customer_data
+from ..selectors import alerts_for
+
+HOME_ALERTS = 5
+LIVE_SEARCH_LIMIT = 6
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _wants_fragment(request) -> bool:
+    # htmx restoring a page from history after a cache miss needs the whole page, not the fragment.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def home(request):
+    """My accounts: the customers the user may see, filtered and sorted, key accounts first."""
+    listing = workspace.my_accounts(user=request.user, params=request.GET)
+    context = {"listing": listing, "filters": listing.filterset.form}
+    if _wants_fragment(request):
+        return render(request, "accounts/_my_accounts_table.html", {**context, "oob": True})
+    context["alerts"] = [(a, render_alert(a.kind, a.details)) for a in alerts_for(user=request.user, limit=HOME_ALERTS)]
+    return render(request, "accounts/my_accounts.html", context)
+
+
+def _export_queryset(request):
+    scored_on = workspace.latest_scored_on()
+    filterset, _owners = workspace.filtered_accounts(user=request.user, params=request.GET, scored_on=scored_on)
+    return filterset.qs, scored_on
+
+
+@login_required
+@require_GET
+def export_csv(request):
+    """The filtered list, all pages, as CSV streamed row chunk by row chunk."""
+    queryset, scored_on = _export_queryset(request)
+    response = StreamingHttpResponse(
+        exports.csv_lines(queryset, scored_on=scored_on, language=get_language()),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="customers-{timezone.localdate().isoformat()}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def export_xlsx(request):
+    """The filtered list, all pages, as an Excel workbook. A workbook is built whole before it is
+    sent, so a very long list is refused with a pointer to the CSV, which streams."""
+    queryset, scored_on = _export_queryset(request)
+    rows = queryset.count()
+    if rows > exports.XLSX_MAX_ROWS:
+        messages.warning(
+            request,
+            _(
+                "%(rows)s customers are too many for an Excel file (at most %(limit)s). Narrow the "
+                "filters, or export CSV, which Excel opens too."
+            )
+            % {"rows": f"{rows:,}", "limit": f"{exports.XLSX_MAX_ROWS:,}"},
+        )
+        return redirect(f"{reverse('home')}?{request.GET.urlencode()}")
+    return FileResponse(
+        exports.xlsx_file(queryset, scored_on=scored_on, language=get_language()),
+        as_attachment=True,
+        filename=f"customers-{timezone.localdate().isoformat()}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+class AlertCloseForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("What was done"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
+    )
+
+
+@login_required
+@require_GET
+def today(request):
+    """What needs doing today for the user's customers, grouped, most urgent first."""
+    groups = workspace.today_groups(user=request.user)
+    context = {
+        "groups": groups,
+        "total": sum(g.count for g in groups),
+        "form": AlertCloseForm(),
+    }
+    return render(request, "accounts/today.html", context)
+
+
+@login_required
+@require_GET
+def today_badge(request):
+    """The count on the Today link, loaded after the page so no page pays for it. Only for users
+    with a book of their own: for those who see every customer the count is not cheap."""
+    if workspace.sees_all_customers(request.user):
+        return HttpResponse("")
+    count, more = workspace.today_count(user=request.user)
+    return render(request, "accounts/_today_badge.html", {"count": count, "more": more})
+
+
+def _next_or(request, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse(fallback)
+
+
+@login_required
+@require_POST
+def alert_close(request, pk: int):
+    """Acknowledge an open alert on a customer the user may edit, with an optional note."""
+    if not can_edit_customer_data(request.user):
+        raise PermissionDenied
+    alert = get_object_or_404(Alert.objects.open().visible_to(request.user).select_related("customer"), pk=pk)
+    form = AlertCloseForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            context = {"item": workspace.alert_item(alert), "form": form, "can_edit_customer_data": True}
+            return render(request, "accounts/_today_alert.html", context, status=INVALID)
+        messages.error(request, _("The note is too long: at most 2,000 characters."))
+        return redirect(_next_or(request, "today"))
+    services.alert_close(alert=alert, by=request.user, note=form.cleaned_data["note"])
+    if request.htmx:
+        response = HttpResponse("")
+        # The Today count in the navigation refreshes itself on this event.
+        return trigger_client_event(response, "alert-closed")
+    messages.success(request, _("Alert marked as dealt with."))
+    return redirect(_next_or(request, "home"))
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def search(request):
+    """Customers and contacts the user may see, by name, code, phone, email or title."""
+    results = workspace.search(user=request.user, query=request.GET.get("q"))
+    context = {"results": results}
+    if _wants_fragment(request):
+        return render(request, "accounts/_search_results.html", context)
+    return render(request, "accounts/search.html", context)
+
+
+@login_required
+@require_GET
+def search_live(request):
+    """The few best matches under the search box in the navigation bar, as the user types."""
+    results = workspace.search(user=request.user, query=request.GET.get("q"), limit=LIVE_SEARCH_LIMIT)
+    if not request.htmx:
+        return redirect(f"{reverse('search')}?{urlencode({'q': results.query})}")
+    return render(request, "accounts/_search_dropdown.html", {"results": results})

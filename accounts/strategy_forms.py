@@ -12,15 +12,10 @@ from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from keyaccounts.editing import STALE_EDIT_MESSAGE
+from keyaccounts.editing import STALE_EDIT_MESSAGE, date_input
 
 from .models import AccountPlan, Competitor, Incentive, Product, ProductNeed, PurchaseCriterion
 from .services import business_today
-
-
-def date_input() -> forms.DateInput:
-    # ISO format, or the browser's date picker shows an empty field for a prefilled date.
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _day(value) -> str:

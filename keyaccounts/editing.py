@@ -5,6 +5,7 @@ import hashlib
 import json
 from decimal import Decimal
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.shortcuts import get_object_or_404, render
@@ -47,6 +48,11 @@ def lock_unchanged(instance, version: str):
     if edit_version(fresh) != version:
         raise StaleEdit
     return fresh
+
+
+def date_input() -> forms.DateInput:
+    """The browser's date picker; it needs ISO dates, or a prefilled date shows as an empty field."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def visible_customer(request, pk: int) -> Customer:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.people import display_name
 from accounts.services import business_today
-from keyaccounts.editing import STALE_EDIT_MESSAGE, edit_version
+from keyaccounts.editing import STALE_EDIT_MESSAGE, date_input, edit_version
 
 from .models import Cadence, Contact, Department, Interaction, InteractionKind
 from .selectors import editor_people
@@ -21,7 +21,6 @@ DEPARTMENT_ORDER = Case(
     *(When(department=value, then=Value(i)) for i, value in enumerate(Department.values)),
     output_field=IntegerField(),
 )
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_INTERVAL_DAYS = 366
 
 
@@ -106,7 +105,7 @@ class ContactForm(VersionedForm):
             "joined_on",
         ]
         field_classes = {"internal_owner": PersonChoiceField}
-        widgets = {"joined_on": DATE_INPUT}
+        widgets = {"joined_on": date_input()}
 
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -151,7 +150,7 @@ class ContactForm(VersionedForm):
 class ContactLeftForm(forms.Form):
     """The day a contact left the customer."""
 
-    left_on = forms.DateField(label=_("Left on"), widget=DATE_INPUT)
+    left_on = forms.DateField(label=_("Left on"), widget=date_input())
     version = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args, contact: Contact, **kwargs):
@@ -190,7 +189,7 @@ class InteractionForm(VersionedForm):
         fields = ["occurred_on", "kind", "subject", "contacts", "our_people", "notes"]
         field_classes = {"contacts": ContactChoiceField, "our_people": PeopleChoiceField}
         widgets = {
-            "occurred_on": DATE_INPUT,
+            "occurred_on": date_input(),
             "contacts": forms.CheckboxSelectMultiple,
             "our_people": forms.CheckboxSelectMultiple,
             "notes": forms.Textarea(attrs={"rows": 3}),
@@ -256,7 +255,7 @@ class CadenceForm(VersionedForm):
         model = Cadence
         fields = ["name", "interaction_kind", "interval_days", "starts_on", "ends_on", "owner"]
         field_classes = {"owner": PersonChoiceField}
-        widgets = {"starts_on": DATE_INPUT, "ends_on": DATE_INPUT}
+        widgets = {"starts_on": date_input(), "ends_on": date_input()}
 
     def __init__(self, *args, customer, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -301,7 +300,7 @@ class CadenceForm(VersionedForm):
 class CadenceEndForm(forms.Form):
     """The last day a cadence applies."""
 
-    ends_on = forms.DateField(label=_("Ends on"), widget=DATE_INPUT)
+    ends_on = forms.DateField(label=_("Ends on"), widget=date_input())
     version = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args, cadence: Cadence, **kwargs):

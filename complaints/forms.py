@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.people import display_name
 from relationships.models import Contact
 
 from .models import Severity, Ticket
@@ -54,3 +55,155 @@ class QuickTicketForm(forms.Form):
         if not subject:
             raise forms.ValidationError(_("Give the ticket a subject."))
         return subject
+
+
+# ---------------------------------------------------------------------------------------------
+# Working a ticket: each action is a small form carrying the version the page was opened with.
+# ---------------------------------------------------------------------------------------------
+
+SATISFACTION_CHOICES = [("", "---------"), *((str(n), str(n)) for n in range(1, 6))]
+
+
+class TicketActionForm(forms.Form):
+    """A change to one ticket; ``version`` refuses it when the ticket changed since the page loaded."""
+
+    version = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, ticket=None, version: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        if not self.is_bound:
+            self.fields["version"].initial = version
+
+
+class TransitionForm(TicketActionForm):
+    to = forms.ChoiceField(label=_("Move to"), choices=[c for c in Ticket.Status.choices if c[0] != "closed"])
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), strip=True)
+
+
+def _person_choice(label, queryset, *, required=False, help_text=""):
+    field = forms.ModelChoiceField(
+        label=label,
+        queryset=queryset,
+        required=required,
+        help_text=help_text,
+        error_messages={"invalid_choice": _("Choose one of the people listed.")},
+    )
+    field.label_from_instance = display_name
+    return field
+
+
+class AssignForm(TicketActionForm):
+    department = forms.ChoiceField(
+        label=_("Department"), choices=[("", "---------"), *Ticket.Department.choices], required=False
+    )
+    assigned_to = forms.ModelChoiceField(label=_("Person"), queryset=None, required=False)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"] = _person_choice(_("Person"), people)
+        if self.ticket is not None and not self.is_bound:
+            self.fields["department"].initial = self.ticket.department
+            self.fields["assigned_to"].initial = self.ticket.assigned_to_id
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("department") and not data.get("assigned_to"):
+            raise forms.ValidationError(_("Choose a department or a person."))
+        return data
+
+
+class CategoryForm(TicketActionForm):
+    category = forms.ChoiceField(label=_("Category"), choices=Ticket.Category.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.ticket is not None and not self.is_bound:
+            self.fields["category"].initial = self.ticket.category
+
+
+class OnsiteRequestForm(TicketActionForm):
+    note = forms.CharField(label=_("What the engineer should know"), required=False, max_length=2000)
+
+
+class OnsiteScheduleForm(TicketActionForm):
+    scheduled_for = forms.DateTimeField(
+        label=_("Visit on"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    engineer = forms.ModelChoiceField(label=_("Engineer"), queryset=None)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["engineer"] = _person_choice(_("Engineer"), people, required=True)
+        if self.ticket is not None and not self.is_bound:
+            self.fields["engineer"].initial = self.ticket.onsite_engineer_id
+            if self.ticket.onsite_scheduled_for:
+                self.fields["scheduled_for"].initial = timezone.localtime(self.ticket.onsite_scheduled_for)
+
+
+class OnsiteDoneForm(TicketActionForm):
+    report = forms.CharField(label=_("On-site report"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000)
+
+
+class CloseForm(TicketActionForm):
+    root_cause = forms.CharField(
+        label=_("Root cause"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+    corrective_action = forms.CharField(
+        label=_("Corrective action"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+    satisfaction = forms.TypedChoiceField(
+        label=_("Customer satisfaction (1–5)"),
+        choices=SATISFACTION_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("Ask the customer: 1 very unhappy, 5 very satisfied."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        # The same rule the service enforces, said next to the fields it is about.
+        if self.ticket is not None and self.ticket.kind == Ticket.Kind.COMPLAINT:
+            if not (data.get("root_cause") or "").strip() and "root_cause" not in self.errors:
+                self.add_error("root_cause", _("A complaint is closed only with its root cause."))
+            if data.get("satisfaction") is None and "satisfaction" not in self.errors:
+                self.add_error("satisfaction", _("A complaint is closed only with the customer's satisfaction (1–5)."))
+        return data
+
+
+class _TicketIds(forms.TypedMultipleChoiceField):
+    """Ticket ids as ticked in the queue; which of them the user may see is the view's business."""
+
+    def valid_value(self, value):
+        return True
+
+
+class BulkAssignForm(forms.Form):
+    """The queue's bulk action: the ticked tickets to a department and/or a person."""
+
+    tickets = _TicketIds(coerce=int, required=True)
+    department = forms.ChoiceField(
+        label=_("Department"), choices=[("", _("Department…")), *Ticket.Department.choices], required=False
+    )
+    assigned_to = forms.ModelChoiceField(label=_("Person"), queryset=None, required=False)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"] = _person_choice(_("Person"), people)
+        self.fields["tickets"].error_messages["required"] = _("Tick the tickets to assign first.")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("department") and not data.get("assigned_to"):
+            raise forms.ValidationError(_("Choose a department or a person to assign the ticked tickets to."))
+        return data
+
+
+class HotlineSearchForm(forms.Form):
+    q = forms.CharField(label=_("Customer, contact or phone"), max_length=100, required=False)

@@ -1,5 +1,7 @@
 """Complaints and service tickets, their SLA targets and their history."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -93,6 +95,8 @@ class Ticket(models.Model):
         SALES = "sales", _("Sales")
         SERVICE = "service", _("Service")
 
+    # A ticket of the same customer and category opened this soon after another is a recurrence.
+    RECURRENCE_DAYS = 90
     OPEN_STATUSES = (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER)
     # Allowed moves of the status workflow; reopening sends a ticket back to in progress.
     TRANSITIONS = {
@@ -136,10 +140,36 @@ class Ticket(models.Model):
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The SLA clock stops while the desk waits for the customer. response_due_at and
+    # resolution_due_at always hold the current deadlines: when the wait ends they move forward by
+    # its length, so readers (the queue, escalation) compare them with the time and nothing else.
+    sla_paused_at = models.DateTimeField(_("SLA clock paused since"), null=True, blank=True)
+    sla_paused_total = models.DurationField(_("SLA clock paused in total"), default=timedelta)
     onsite_requested = models.BooleanField(_("on-site visit requested"), default=False)
+    onsite_requested_at = models.DateTimeField(_("on-site visit requested at"), null=True, blank=True)
+    onsite_scheduled_for = models.DateTimeField(_("on-site visit scheduled for"), null=True, blank=True)
+    onsite_engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("on-site engineer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="onsite_tickets",
+    )
     onsite_done_at = models.DateTimeField(_("on-site visit done at"), null=True, blank=True)
+    onsite_report = models.TextField(_("on-site report"), blank=True)
     root_cause = models.TextField(_("root cause"), blank=True)
+    corrective_action = models.TextField(_("corrective action"), blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("customer satisfaction (1-5)"), null=True, blank=True)
+    # The same customer complained about the same thing within RECURRENCE_DAYS before this one.
+    recurrence_of = models.ForeignKey(
+        "self",
+        verbose_name=_("recurrence of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recurrences",
+    )
 
     history = HistoricalRecords()
     objects = TicketQuerySet.as_manager()
@@ -152,6 +182,10 @@ class Ticket(models.Model):
             models.Index(fields=["customer", "opened_at"]),
             models.Index(fields=["status", "opened_at"]),
             models.Index(fields=["assigned_to", "status"]),
+            # The desk's queue: open tickets by their next deadline.
+            models.Index(
+                fields=["resolution_due_at"], name="ticket_open_resolution_due", condition=Q(resolved_at__isnull=True)
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -190,6 +224,15 @@ class Ticket(models.Model):
                 condition=Q(onsite_done_at__isnull=True) | Q(onsite_requested=True),
                 name="ticket_onsite_done_needs_request",
             ),
+            models.CheckConstraint(
+                condition=Q(onsite_scheduled_for__isnull=True) | Q(onsite_requested=True),
+                name="ticket_onsite_scheduled_needs_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(sla_paused_at__isnull=True) | Q(status="waiting_customer"),
+                name="ticket_paused_only_while_waiting",
+                violation_error_message=_("The SLA clock pauses only while the ticket waits for the customer."),
+            ),
             models.CheckConstraint(condition=Q(severity__in=Severity.values), name="ticket_severity_valid"),
             models.CheckConstraint(
                 condition=Q(
@@ -206,6 +249,15 @@ class Ticket(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @property
+    def is_paused(self) -> bool:
+        return self.sla_paused_at is not None
+
+    def allowed_moves(self) -> list[str]:
+        """The statuses this ticket may move to now, in workflow order."""
+        allowed = self.TRANSITIONS.get(self.status, set())
+        return [value for value in self.Status.values if value in allowed]
+
 
 class TicketEvent(models.Model):
     """The ticket's history: every status change, assignment, escalation and comment."""
@@ -216,6 +268,8 @@ class TicketEvent(models.Model):
         COMMENT = "comment", _("Comment")
         ASSIGNMENT = "assignment", _("Assignment")
         ESCALATION = "escalation", _("Escalation")
+        ONSITE = "onsite", _("On-site service")
+        CHANGE = "change", _("Details changed")
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("at"))

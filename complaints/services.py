@@ -1,14 +1,29 @@
-"""Writes of the complaints app: opening tickets (and, later, working them through the desk)."""
+"""Writes of the complaints app: opening tickets and working them through the service desk.
+
+Every service here is keyword-only and runs in one transaction. Those that change a ticket lock
+its row first; given the ``version`` a form was opened with (``keyaccounts.editing.edit_version``)
+they refuse with StaleEdit when someone else changed the ticket meanwhile, so no update is lost.
+A move the workflow does not allow raises ValidationError with a message for the user, and
+changes nothing. ``now`` is the moment of the change (tests pass a fixed clock).
+
+For code that reacts to ticket changes (notifications): ticket_open, ticket_transition,
+ticket_assign, ticket_assign_bulk, ticket_comment, ticket_change_category, ticket_onsite_request,
+ticket_onsite_schedule, ticket_onsite_done and ticket_close each return the changed ticket and
+record a TicketEvent naming who did it.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import Customer
+from accounts.people import display_name
+from keyaccounts.editing import lock_unchanged
 from relationships.models import Contact
 
 from .models import SlaPolicy, Ticket, TicketEvent
@@ -40,8 +55,9 @@ def ticket_open(
 
     The response and resolution targets are fixed now from the SLA policy of the customer's tier
     and the severity (none when no policy exists), so "past SLA" stays a plain comparison later.
-    A quality complaint reaches production at the moment it opens. The history records who opened
-    it, and the routing.
+    A quality complaint reaches production at the moment it opens. A ticket of the same customer and
+    category opened within the last Ticket.RECURRENCE_DAYS days is linked as ``recurrence_of``
+    (the latest such one). The history records who opened it, and the routing.
     """
     subject = " ".join((subject or "").split())
     if not subject:
@@ -50,6 +66,16 @@ def ticket_open(
         raise ValueError("The contact belongs to another customer.")
     opened_at = opened_at or timezone.now()
     policy = SlaPolicy.objects.filter(tier=customer.tier, severity=severity).first()
+    recurrence_of = (
+        Ticket.objects.filter(
+            customer=customer,
+            category=category,
+            opened_at__lte=opened_at,
+            opened_at__gte=opened_at - timedelta(days=Ticket.RECURRENCE_DAYS),
+        )
+        .order_by("-opened_at", "-pk")
+        .first()
+    )
     department = routed_department(kind=kind, category=category)
     routed_now = department == Ticket.Department.PRODUCTION
     ticket = Ticket.objects.create(
@@ -68,6 +94,7 @@ def ticket_open(
         resolution_due_at=opened_at + timedelta(hours=policy.resolution_hours) if policy else None,
         escalated_at=opened_at if routed_now else None,
         escalation_level=1 if routed_now else 0,
+        recurrence_of=recurrence_of,
     )
     TicketEvent.objects.create(
         ticket=ticket, at=opened_at, by=by, kind=TicketEvent.Kind.CREATED, to_status=Ticket.Status.NEW
@@ -81,4 +108,352 @@ def ticket_open(
             comment=gettext("Quality complaint sent to %(department)s when it was opened.")
             % {"department": Ticket.Department.PRODUCTION.label},
         )
+    return ticket
+
+
+# ---------------------------------------------------------------------------------------------
+# Working a ticket
+# ---------------------------------------------------------------------------------------------
+
+
+def _locked(ticket: Ticket, version: str | None) -> Ticket:
+    """The ticket's row locked for this transaction, fresh from the database; StaleEdit if it
+    changed since the form that sends this change was opened."""
+    if version is not None:
+        return lock_unchanged(ticket, version)
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _event(ticket: Ticket, *, at: datetime, by, kind: str, comment: str = "", **fields) -> TicketEvent:
+    return TicketEvent.objects.create(ticket=ticket, at=at, by=by, kind=kind, comment=comment, **fields)
+
+
+def _not_before_opening(ticket: Ticket, now: datetime) -> None:
+    if now < ticket.opened_at:
+        raise ValidationError(gettext("A ticket cannot change before it was opened."))
+
+
+def _resume_clock(ticket: Ticket, now: datetime) -> None:
+    """End a pause: the deadlines still running move forward by its length, which is added to the
+    paused total. Readers of response_due_at/resolution_due_at never see a stale deadline."""
+    if ticket.sla_paused_at is None:
+        return
+    paused = max(now - ticket.sla_paused_at, timedelta(0))
+    if ticket.response_due_at is not None and ticket.first_response_at is None:
+        ticket.response_due_at += paused
+    if ticket.resolution_due_at is not None and ticket.resolved_at is None:
+        ticket.resolution_due_at += paused
+    ticket.sla_paused_total += paused
+    ticket.sla_paused_at = None
+
+
+def _move(ticket: Ticket, *, to: str, by, now: datetime, note: str = "") -> None:
+    """Apply one allowed workflow move to a locked ticket and record it (no save)."""
+    S = Ticket.Status
+    from_status = ticket.status
+    if to not in ticket.TRANSITIONS.get(from_status, set()):
+        raise ValidationError(
+            gettext("A ticket that is “%(from)s” cannot move to “%(to)s”.")
+            % {"from": S(from_status).label, "to": S(to).label}
+        )
+    _not_before_opening(ticket, now)
+    if from_status == S.WAITING_CUSTOMER:
+        # Resolving while waiting ends the wait as well: the pause stops counting now.
+        _resume_clock(ticket, now)
+    if to == S.WAITING_CUSTOMER:
+        ticket.sla_paused_at = now
+    # The first response is the first move out of "new": the customer has been answered.
+    if from_status == S.NEW and ticket.first_response_at is None:
+        ticket.first_response_at = now
+    if to == S.RESOLVED:
+        ticket.resolved_at = now
+    elif to == S.CLOSED:
+        ticket.closed_at = now
+    elif from_status in (S.RESOLVED, S.CLOSED):
+        # Reopened: not solved after all. The risk score reads "open as of" from resolved_at.
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    ticket.status = to
+    _event(ticket, at=now, by=by, kind=TicketEvent.Kind.STATUS, comment=note, from_status=from_status, to_status=to)
+
+
+@transaction.atomic
+def ticket_transition(
+    *, ticket: Ticket, to: str, by, note: str = "", version: str | None = None, now: datetime | None = None
+) -> Ticket:
+    """Move a ticket along the workflow (Ticket.TRANSITIONS) and return it.
+
+    The first move out of "new" records the first response. Entering "waiting for customer"
+    pauses the SLA clock; leaving it resumes the clock with the deadlines pushed forward by the
+    pause. Resolving records resolved_at; reopening (resolved or closed → in progress) clears
+    resolved_at and closed_at. Closing goes through ticket_close, which asks for the closure facts.
+    """
+    now = now or timezone.now()
+    if to == Ticket.Status.CLOSED:
+        raise ValidationError(gettext("Close a ticket with its closure form: root cause and satisfaction."))
+    if to not in Ticket.Status.values:
+        raise ValidationError(gettext("Unknown status."))
+    ticket = _locked(ticket, version)
+    _move(ticket, to=to, by=by, now=now, note=(note or "").strip())
+    ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def ticket_comment(*, ticket: Ticket, by, text: str, now: datetime | None = None) -> TicketEvent:
+    """Add a comment to the ticket's history. Comments are internal notes: they do not count as
+    the first response (moving the ticket out of "new" does). Appending cannot overwrite anyone,
+    so no version is needed; the row lock keeps history in order."""
+    now = now or timezone.now()
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(gettext("Write a comment first."))
+    ticket = _locked(ticket, None)
+    _not_before_opening(ticket, now)
+    return _event(ticket, at=now, by=by, kind=TicketEvent.Kind.COMMENT, comment=text)
+
+
+def _reaches_responsible_department(ticket: Ticket, now: datetime, by) -> None:
+    """A quality complaint reaching production or the technical department: record when, once."""
+    if (
+        ticket.kind == Ticket.Kind.COMPLAINT
+        and ticket.category == Ticket.Category.PRODUCT_QUALITY
+        and ticket.department in (Ticket.Department.PRODUCTION, Ticket.Department.TECHNICAL)
+        and ticket.escalated_at is None
+    ):
+        ticket.escalated_at = now
+        took = now - ticket.opened_at
+        hours = took.total_seconds() / 3600
+        _event(
+            ticket,
+            at=now,
+            by=by,
+            kind=TicketEvent.Kind.ESCALATION,
+            comment=gettext("Quality complaint reached %(department)s %(hours).1f hours after it was opened.")
+            % {"department": Ticket.Department(ticket.department).label, "hours": hours},
+        )
+
+
+def _assign(ticket: Ticket, *, by, now: datetime, department: str | None, assigned_to, unassign: bool) -> bool:
+    """Apply an assignment to a locked ticket; False when it changes nothing."""
+    changes = []
+    if department and department != ticket.department:
+        if department not in Ticket.Department.values:
+            raise ValidationError(gettext("Unknown department."))
+        ticket.department = department
+        changes.append(gettext("department %(name)s") % {"name": Ticket.Department(department).label})
+    if assigned_to is not None and assigned_to.pk != ticket.assigned_to_id:
+        ticket.assigned_to = assigned_to
+        changes.append(gettext("assigned to %(name)s") % {"name": display_name(assigned_to)})
+    elif unassign and ticket.assigned_to_id is not None:
+        ticket.assigned_to = None
+        changes.append(gettext("nobody assigned"))
+    if not changes:
+        return False
+    _not_before_opening(ticket, now)
+    _event(ticket, at=now, by=by, kind=TicketEvent.Kind.ASSIGNMENT, comment=", ".join(changes))
+    _reaches_responsible_department(ticket, now, by)
+    return True
+
+
+@transaction.atomic
+def ticket_assign(
+    *,
+    ticket: Ticket,
+    by,
+    department: str | None = None,
+    assigned_to=None,
+    unassign: bool = False,
+    version: str | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Give a ticket to an internal department and/or a person (``unassign`` clears the person).
+
+    A quality complaint handed to production or the technical department records ``escalated_at``
+    (the time it took to get there) if it had not reached one before.
+    """
+    now = now or timezone.now()
+    if not department and assigned_to is None and not unassign:
+        raise ValidationError(gettext("Choose a department or a person."))
+    ticket = _locked(ticket, version)
+    if _assign(ticket, by=by, now=now, department=department, assigned_to=assigned_to, unassign=unassign):
+        ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign_bulk(
+    *, tickets, by, department: str | None = None, assigned_to=None, now: datetime | None = None
+) -> tuple[int, int]:
+    """Assign many tickets at once (the queue's bulk action). Tickets are locked in id order so two
+    bulk runs cannot deadlock. Returns (changed, unchanged): tickets already so assigned are left
+    alone and counted as unchanged. Closed tickets are not reassigned and count as unchanged."""
+    now = now or timezone.now()
+    if not department and assigned_to is None:
+        raise ValidationError(gettext("Choose a department or a person."))
+    changed = unchanged = 0
+    locked = Ticket.objects.select_for_update().filter(pk__in=[t.pk for t in tickets]).order_by("pk")
+    for ticket in locked:
+        if ticket.status == Ticket.Status.CLOSED:
+            unchanged += 1
+            continue
+        if _assign(ticket, by=by, now=now, department=department, assigned_to=assigned_to, unassign=False):
+            ticket.save()
+            changed += 1
+        else:
+            unchanged += 1
+    return changed, unchanged
+
+
+@transaction.atomic
+def ticket_change_category(
+    *, ticket: Ticket, by, category: str, version: str | None = None, now: datetime | None = None
+) -> Ticket:
+    """Correct a ticket's category. A complaint that turns out to be about product quality goes to
+    production at once, and the time it took to get there is recorded (unless it got there before)."""
+    now = now or timezone.now()
+    if category not in Ticket.Category.values:
+        raise ValidationError(gettext("Unknown category."))
+    ticket = _locked(ticket, version)
+    if category == ticket.category:
+        return ticket
+    _not_before_opening(ticket, now)
+    old = ticket.category
+    ticket.category = category
+    _event(
+        ticket,
+        at=now,
+        by=by,
+        kind=TicketEvent.Kind.CHANGE,
+        comment=gettext("Category changed from %(old)s to %(new)s.")
+        % {"old": Ticket.Category(old).label, "new": Ticket.Category(category).label},
+    )
+    if ticket.is_open and routed_department(kind=ticket.kind, category=category) == Ticket.Department.PRODUCTION:
+        _assign(ticket, by=by, now=now, department=Ticket.Department.PRODUCTION, assigned_to=None, unassign=False)
+    ticket.save()
+    return ticket
+
+
+# ---------------------------------------------------------------------------------------------
+# On-site service
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_onsite_request(*, ticket: Ticket, by, note: str = "", version: str | None = None, now=None) -> Ticket:
+    """Ask the after-sales team to go on site."""
+    now = now or timezone.now()
+    ticket = _locked(ticket, version)
+    if ticket.onsite_requested:
+        raise ValidationError(gettext("An on-site visit is already requested for this ticket."))
+    if not ticket.is_open:
+        raise ValidationError(gettext("Reopen the ticket before requesting an on-site visit."))
+    _not_before_opening(ticket, now)
+    ticket.onsite_requested = True
+    ticket.onsite_requested_at = now
+    ticket.save()
+    text = gettext("On-site visit requested.")
+    _event(ticket, at=now, by=by, kind=TicketEvent.Kind.ONSITE, comment=f"{text} {note.strip()}".strip())
+    return ticket
+
+
+@transaction.atomic
+def ticket_onsite_schedule(
+    *, ticket: Ticket, by, scheduled_for: datetime, engineer, version: str | None = None, now=None
+) -> Ticket:
+    """Book the visit: when, and which engineer goes (rescheduling records a new event)."""
+    now = now or timezone.now()
+    ticket = _locked(ticket, version)
+    if not ticket.onsite_requested:
+        raise ValidationError(gettext("Request an on-site visit before scheduling it."))
+    if ticket.onsite_done_at is not None:
+        raise ValidationError(gettext("The on-site visit is already done."))
+    if engineer is None:
+        raise ValidationError(gettext("Name the engineer who goes on site."))
+    if scheduled_for < ticket.opened_at:
+        raise ValidationError(gettext("The visit cannot be before the ticket was opened."))
+    ticket.onsite_scheduled_for = scheduled_for
+    ticket.onsite_engineer = engineer
+    ticket.save()
+    when = timezone.localtime(scheduled_for).strftime("%Y-%m-%d %H:%M")
+    _event(
+        ticket,
+        at=now,
+        by=by,
+        kind=TicketEvent.Kind.ONSITE,
+        comment=gettext("On-site visit scheduled for %(when)s with %(engineer)s.")
+        % {"when": when, "engineer": display_name(engineer)},
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_onsite_done(
+    *, ticket: Ticket, by, report: str, done_at: datetime | None = None, version: str | None = None, now=None
+) -> Ticket:
+    """The engineer was on site: record when and the report."""
+    now = now or timezone.now()
+    done_at = done_at or now
+    report = (report or "").strip()
+    if not report:
+        raise ValidationError(gettext("Write the on-site report."))
+    if done_at > now:
+        raise ValidationError(gettext("A visit cannot be done in the future."))
+    ticket = _locked(ticket, version)
+    if not ticket.onsite_requested:
+        raise ValidationError(gettext("Request an on-site visit first."))
+    if ticket.onsite_done_at is not None:
+        raise ValidationError(gettext("The on-site visit is already recorded as done."))
+    if done_at < ticket.opened_at:
+        raise ValidationError(gettext("The visit cannot be before the ticket was opened."))
+    ticket.onsite_done_at = done_at
+    ticket.onsite_report = report
+    ticket.save()
+    _event(
+        ticket,
+        at=now,
+        by=by,
+        kind=TicketEvent.Kind.ONSITE,
+        comment=gettext("On-site visit done. Report: %(report)s") % {"report": report},
+    )
+    return ticket
+
+
+# ---------------------------------------------------------------------------------------------
+# Closure
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_close(
+    *,
+    ticket: Ticket,
+    by,
+    root_cause: str = "",
+    corrective_action: str = "",
+    satisfaction: int | None = None,
+    version: str | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Close a resolved ticket with what was learnt. A complaint needs its root cause and the
+    customer's satisfaction (1–5); a service request may close without them."""
+    now = now or timezone.now()
+    root_cause = (root_cause or "").strip()
+    corrective_action = (corrective_action or "").strip()
+    ticket = _locked(ticket, version)
+    problems = []
+    if ticket.kind == Ticket.Kind.COMPLAINT:
+        if not root_cause:
+            problems.append(gettext("A complaint is closed only with its root cause."))
+        if satisfaction is None:
+            problems.append(gettext("A complaint is closed only with the customer's satisfaction (1–5)."))
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        problems.append(gettext("Satisfaction is a score from 1 to 5."))
+    if problems:
+        raise ValidationError(problems)
+    _move(ticket, to=Ticket.Status.CLOSED, by=by, now=now)
+    ticket.root_cause = root_cause
+    ticket.corrective_action = corrective_action
+    ticket.satisfaction = satisfaction
+    ticket.save()
     return ticket

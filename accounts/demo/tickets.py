@@ -73,7 +73,7 @@ class TicketWriter:
                 "id", "customer_id", "contact_id", "kind", "category", "severity", "channel", "subject",
                 "description", "status", "department", "assigned_to_id", "opened_at", "response_due_at",
                 "resolution_due_at", "first_response_at", "escalated_at", "escalation_level", "resolved_at",
-                "closed_at", "onsite_requested", "onsite_done_at", "root_cause", "satisfaction",
+                "closed_at", "onsite_requested", "onsite_done_at", "root_cause", "satisfaction", "sla_paused_at",
             ],
         )  # fmt: skip
         self.events = output.sink(
@@ -162,11 +162,14 @@ class TicketWriter:
         timeline = [event for event in timeline if event[0] < cutoff]
 
         status = S.NEW.value
+        paused_at = None
         event_rows = self.events.rows
         for at, event_kind, from_status, to_status, comment, by in timeline:
             if event_kind == "status":
                 from_status = status if from_status is None else from_status
                 status = to_status
+                # The SLA clock stands still while the ticket waits for the customer.
+                paused_at = at if status == S.WAITING_CUSTOMER.value else None
             event_rows.append((self.event_pk, self.ticket_pk, at, by, event_kind, from_status, to_status, comment))
             self.event_pk += 1
 
@@ -195,7 +198,7 @@ class TicketWriter:
                 self.ticket_pk, plan.pk, contact, kind, category, severity, channel, subject, description, status,
                 department, assignee, opened, opened + hours * response_hours, opened + hours * resolution_hours,
                 first_response, escalated, escalation_level, resolved, closed, onsite_requested, onsite_done,
-                root_cause, satisfaction,
+                root_cause, satisfaction, paused_at,
             )
         )  # fmt: skip
         self.ticket_pk += 1

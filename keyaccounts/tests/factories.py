@@ -253,14 +253,22 @@ class CadenceFactory(factory.django.DjangoModelFactory):
 
 
 class SlaPolicyFactory(factory.django.DjangoModelFactory):
+    """The policy of a tier and severity with the given targets. A migration seeds one policy per
+    tier and severity, so this sets the targets of that row rather than adding a second one."""
+
     class Meta:
         model = cm.SlaPolicy
-        django_get_or_create = ("tier", "severity")
 
     tier = am.Tier.KEY
     severity = cm.Severity.HIGH
     response_hours = 24
     resolution_hours = 72
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        tier, severity = kwargs.pop("tier"), kwargs.pop("severity")
+        policy, _created = model_class.objects.update_or_create(tier=tier, severity=severity, defaults=kwargs)
+        return policy
 
 
 class TicketFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,237 @@
+"""Reads of the complaints app: the service desk's queue, one ticket with its history, SLA clocks.
+
+Every read starts from ``Ticket.objects.visible_to(user)``: account managers see their customers'
+tickets, the service desk, executives and admins see all. Query counts do not grow with the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Least
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Tier
+from accounts.roles import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_SERVICE_DESK
+
+from .models import Severity, Ticket, TicketEvent
+
+QUEUE_PER_PAGE = 50
+STATUS_OPEN = "open"
+STATUS_ALL = "all"
+
+
+# ---------------------------------------------------------------------------------------------
+# SLA clocks
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One SLA clock of a ticket as the desk reads it.
+
+    ``state`` is "met" / "missed" (stopped: answered or resolved, in or out of time), "running",
+    "overdue", "paused" (waiting for the customer; ``left`` is what remains when it resumes) or
+    "none" (no SLA policy gave a deadline). ``left`` is positive time to go, negative when overdue.
+    """
+
+    state: str
+    due: datetime | None
+    left: timedelta | None = None
+
+    @property
+    def late(self) -> bool:
+        return self.state in ("overdue", "missed") or (self.state == "paused" and self.left < timedelta(0))
+
+
+def _clock(due: datetime | None, stopped_at: datetime | None, paused_at: datetime | None, now: datetime) -> Clock:
+    if due is None:
+        return Clock("none", None)
+    if stopped_at is not None:
+        return Clock("met" if stopped_at <= due else "missed", due, due - stopped_at)
+    if paused_at is not None:
+        return Clock("paused", due, due - paused_at)
+    left = due - now
+    return Clock("running" if left >= timedelta(0) else "overdue", due, left)
+
+
+def sla_clocks(ticket: Ticket, *, now: datetime) -> tuple[Clock, Clock]:
+    """The first-response clock and the resolution clock of a ticket at ``now``."""
+    response = _clock(ticket.response_due_at, ticket.first_response_at, ticket.sla_paused_at, now)
+    resolution = _clock(ticket.resolution_due_at, ticket.resolved_at, ticket.sla_paused_at, now)
+    return response, resolution
+
+
+def with_deadlines(tickets: QuerySet[Ticket], *, now: datetime) -> QuerySet[Ticket]:
+    """Annotate ``next_due`` (the earliest deadline still running) and ``breached`` (1 when it has
+    passed). A paused ticket is measured at the moment its clock stopped, so a wait for the
+    customer never makes a ticket breach."""
+    response_open = Case(When(first_response_at__isnull=True, then=F("response_due_at")), default=None)
+    resolution_open = Case(When(resolved_at__isnull=True, then=F("resolution_due_at")), default=None)
+    clock_now = Coalesce(F("sla_paused_at"), Value(now))
+    return tickets.annotate(
+        next_due=Coalesce(Least(response_open, resolution_open), response_open, resolution_open)
+    ).annotate(
+        breached=Case(When(next_due__lt=clock_now, then=Value(1)), default=Value(0), output_field=IntegerField())
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# One ticket
+# ---------------------------------------------------------------------------------------------
+
+
+def ticket_for(*, user, pk: int) -> Ticket:
+    """A ticket the user may see, with what its page shows of it; 404 otherwise."""
+    tickets = Ticket.objects.visible_to(user).select_related(
+        "customer", "customer__owner", "contact", "assigned_to", "onsite_engineer", "recurrence_of"
+    )
+    return get_object_or_404(tickets, pk=pk)
+
+
+def ticket_events(ticket: Ticket) -> list[TicketEvent]:
+    """The ticket's history, oldest first, with who did each step."""
+    return list(ticket.events.select_related("by").order_by("at", "pk"))
+
+
+def assignable_users() -> QuerySet:
+    """People a ticket can be given to: active account managers, service desk staff and admins."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[ROLE_ACCOUNT_MANAGER, ROLE_SERVICE_DESK, ROLE_ADMIN])
+        .distinct()
+        .only("pk", "username", "first_name", "last_name")
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The queue
+# ---------------------------------------------------------------------------------------------
+
+
+class _Select(django_filters.ChoiceFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.Select(attrs={"class": "form-select form-select-sm"}))
+        super().__init__(*args, **kwargs)
+
+
+STATUS_FILTER_CHOICES = [(STATUS_OPEN, _("Open")), *Ticket.Status.choices, (STATUS_ALL, _("All statuses"))]
+
+
+class QueueFilter(django_filters.FilterSet):
+    """The filter bar of the queue. Unknown values are reported by the form and otherwise ignored."""
+
+    status = django_filters.ChoiceFilter(
+        choices=STATUS_FILTER_CHOICES,
+        method="filter_status",
+        label=_("Status"),
+        empty_label=None,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    department = _Select(choices=Ticket.Department.choices, label=_("Department"), empty_label=_("All departments"))
+    category = _Select(choices=Ticket.Category.choices, label=_("Category"), empty_label=_("All categories"))
+    severity = _Select(choices=Severity.choices, label=_("Severity"), empty_label=_("All severities"))
+    tier = _Select(choices=Tier.choices, field_name="customer__tier", label=_("Tier"), empty_label=_("All tiers"))
+    kind = _Select(choices=Ticket.Kind.choices, label=_("Kind"), empty_label=_("All kinds"))
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label=_("My tickets"), widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
+
+    def __init__(self, data=None, queryset=None, *, user=None, **kwargs):
+        data = data.copy() if data is not None else {}
+        # The queue opens on the open tickets; "all" shows every status.
+        if not data.get("status"):
+            data["status"] = STATUS_OPEN
+        super().__init__(data, queryset, **kwargs)
+        self.user = user
+
+    def filter_status(self, queryset, name, value):
+        if value == STATUS_OPEN:
+            return queryset.filter(status__in=Ticket.OPEN_STATUSES)
+        if value == STATUS_ALL:
+            return queryset
+        return queryset.filter(status=value)
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(assigned_to=self.user) if value else queryset
+
+
+@dataclass
+class Queue:
+    filterset: QueueFilter
+    page: Page
+    notices: list[str]
+    now: datetime
+
+
+def queue_tickets(*, user, now: datetime) -> QuerySet[Ticket]:
+    """The tickets the user may see, breached first, then by the next deadline, then the oldest."""
+    return (
+        with_deadlines(Ticket.objects.visible_to(user), now=now)
+        .select_related("customer", "assigned_to")
+        .only(
+            "pk",
+            "subject",
+            "kind",
+            "category",
+            "severity",
+            "status",
+            "department",
+            "opened_at",
+            "response_due_at",
+            "resolution_due_at",
+            "first_response_at",
+            "resolved_at",
+            "sla_paused_at",
+            "recurrence_of_id",
+            "customer__name",
+            "customer__code",
+            "customer__tier",
+            "assigned_to__username",
+            "assigned_to__first_name",
+            "assigned_to__last_name",
+        )  # fmt: skip
+        .order_by("-breached", F("next_due").asc(nulls_last=True), "opened_at", "pk")
+    )
+
+
+def queue(*, user, params: Mapping, now: datetime | None = None) -> Queue:
+    """One page of the queue, filtered; a constant number of queries whatever the data size."""
+    now = now or timezone.now()
+    filterset = QueueFilter(params, queryset=queue_tickets(user=user, now=now), user=user)
+    page = Paginator(filterset.qs, QUEUE_PER_PAGE).get_page(params.get("page"))
+    notices = []
+    for name in filterset.form.errors:
+        label = filterset.filters[name].label if name in filterset.filters else name
+        value = str(filterset.data.get(name, ""))[:40]
+        notices.append(
+            gettext("Ignored the unknown value “%(value)s” for %(field)s.") % {"value": value, "field": label}
+        )
+    return Queue(filterset=filterset, page=page, notices=notices, now=now)
+
+
+def tickets_by_ids(*, user, ids) -> QuerySet[Ticket]:
+    """Tickets among ``ids`` the user may see; ids the user may not see are silently not there."""
+    return Ticket.objects.visible_to(user).filter(pk__in=ids)
+
+
+def next_clock(ticket: Ticket, *, now: datetime) -> Clock:
+    """The clock of the next running deadline of a queue row (``next_due`` is annotated)."""
+    due = getattr(ticket, "next_due", None)
+    if due is None:
+        return Clock("none", None)
+    if ticket.sla_paused_at is not None:
+        return Clock("paused", due, due - ticket.sla_paused_at)
+    left = due - now
+    return Clock("running" if left >= timedelta(0) else "overdue", due, left)

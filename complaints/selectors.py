@@ -14,7 +14,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, DurationField, ExpressionWrapper, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Least
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -73,8 +73,8 @@ def sla_clocks(ticket: Ticket, *, now: datetime) -> tuple[Clock, Clock]:
 
 
 def with_deadlines(tickets: QuerySet[Ticket], *, now: datetime) -> QuerySet[Ticket]:
-    """Annotate ``next_due`` (the earliest deadline still running) and ``breached`` (1 when it has
-    passed). A paused ticket is measured at the moment its clock stopped, so a wait for the
+    """Annotate ``next_due`` (the earliest deadline still running), ``breached`` (1 when it has
+    passed) and ``time_left`` until it. A paused ticket is measured at the moment its clock stopped, so a wait for the
     customer never makes a ticket breach."""
     response_open = Case(When(first_response_at__isnull=True, then=F("response_due_at")), default=None)
     resolution_open = Case(When(resolved_at__isnull=True, then=F("resolution_due_at")), default=None)
@@ -82,7 +82,9 @@ def with_deadlines(tickets: QuerySet[Ticket], *, now: datetime) -> QuerySet[Tick
     return tickets.annotate(
         next_due=Coalesce(Least(response_open, resolution_open), response_open, resolution_open)
     ).annotate(
-        breached=Case(When(next_due__lt=clock_now, then=Value(1)), default=Value(0), output_field=IntegerField())
+        breached=Case(When(next_due__lt=clock_now, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        # What is left on the clock: a paused ticket ranks by what it will have when it resumes.
+        time_left=ExpressionWrapper(F("next_due") - clock_now, output_field=DurationField()),
     )
 
 
@@ -202,7 +204,7 @@ def queue_tickets(*, user, now: datetime) -> QuerySet[Ticket]:
             "assigned_to__first_name",
             "assigned_to__last_name",
         )  # fmt: skip
-        .order_by("-breached", F("next_due").asc(nulls_last=True), "opened_at", "pk")
+        .order_by("-breached", F("time_left").asc(nulls_last=True), "opened_at", "pk")
     )
 
 

@@ -13,8 +13,8 @@ from keyaccounts.tests.test_browser import ARTIFACTS, _login, page  # noqa: F401
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _panel_status(page) -> str:
-    return page.get_attribute("#ticket-panel", "data-status")
+def _panel_status(browser_page) -> str:
+    return browser_page.get_attribute("#ticket-panel", "data-status")
 
 
 def test_the_service_desk_takes_a_hotline_call_from_intake_to_closure(page, live_server):  # noqa: F811

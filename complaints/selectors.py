@@ -177,10 +177,19 @@ class Queue:
     now: datetime
 
 
+QUEUE_ORDER = ("-breached", F("time_left").asc(nulls_last=True), "opened_at", "pk")
+
+
 def queue_tickets(*, user, now: datetime) -> QuerySet[Ticket]:
-    """The tickets the user may see, breached first, then by the next deadline, then the oldest."""
-    return (
-        with_deadlines(Ticket.objects.visible_to(user), now=now)
+    """The tickets the user may see, breached first, then by the time left on the next deadline,
+    then the oldest. No joins: filters add the customer only when they need it."""
+    return with_deadlines(Ticket.objects.visible_to(user), now=now).order_by(*QUEUE_ORDER)
+
+
+def queue_rows(ids: list[int], *, now: datetime) -> list[Ticket]:
+    """The rows of one page, with what the table shows, in the order of ``ids``."""
+    rows = (
+        with_deadlines(Ticket.objects.filter(pk__in=ids), now=now)
         .select_related("customer", "assigned_to")
         .only(
             "pk",
@@ -204,15 +213,21 @@ def queue_tickets(*, user, now: datetime) -> QuerySet[Ticket]:
             "assigned_to__first_name",
             "assigned_to__last_name",
         )  # fmt: skip
-        .order_by("-breached", F("time_left").asc(nulls_last=True), "opened_at", "pk")
     )
+    by_id = {ticket.pk: ticket for ticket in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def queue(*, user, params: Mapping, now: datetime | None = None) -> Queue:
-    """One page of the queue, filtered; a constant number of queries whatever the data size."""
+    """One page of the queue, filtered; a constant number of queries whatever the data size.
+
+    The page's ids are picked first from the ticket table alone (sorting half a million tickets
+    is cheaper without carrying their customers and assignees along), then the fifty rows are
+    read with what the table shows."""
     now = now or timezone.now()
     filterset = QueueFilter(params, queryset=queue_tickets(user=user, now=now), user=user)
-    page = Paginator(filterset.qs, QUEUE_PER_PAGE).get_page(params.get("page"))
+    page = Paginator(filterset.qs.values_list("pk", flat=True), QUEUE_PER_PAGE).get_page(params.get("page"))
+    page.object_list = queue_rows(list(page.object_list), now=now)
     notices = []
     for name in filterset.form.errors:
         label = filterset.filters[name].label if name in filterset.filters else name

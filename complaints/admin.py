@@ -54,7 +54,7 @@ class TicketAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
     list_select_related = ("customer", "assigned_to")
     search_fields = ("subject", "customer__name", "customer__code")
     date_hierarchy = "opened_at"
-    autocomplete_fields = ("customer", "contact", "assigned_to")
+    autocomplete_fields = ("customer", "contact", "assigned_to", "onsite_engineer", "recurrence_of")
     inlines = (TicketEventInline,)
     # Millions of rows: a filtered page should not also count the whole table.
     show_full_result_count = False

@@ -149,8 +149,10 @@ def overdue_cadences(cadences: QuerySet[Cadence], *, today: date) -> QuerySet[Ca
 
 
 def overdue_ticket_q(now: datetime) -> Q:
-    """An open ticket whose first response or resolution is late."""
-    return Q(response_due_at__lt=now, first_response_at__isnull=True) | Q(resolution_due_at__lt=now)
+    """An open ticket whose first response or resolution is late. A ticket waiting for its
+    customer has its SLA clock paused: it is late only if it was late when the wait began."""
+    clock = Coalesce(F("sla_paused_at"), Value(now))
+    return Q(response_due_at__lt=clock, first_response_at__isnull=True) | Q(resolution_due_at__lt=clock)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -569,6 +571,8 @@ def today_groups(*, user, today: date | None = None, now: datetime | None = None
             )
         )
         .filter(deadline__lte=now + SLA_WARNING)
+        # Waiting for the customer: the clock is paused, nothing is due from us unless it was late already.
+        .filter(Q(sla_paused_at__isnull=True) | Q(deadline__lt=F("sla_paused_at")))
         .select_related("customer")
         .only("pk", "subject", "severity", "customer__name", "response_due_at", "resolution_due_at")
         .order_by("deadline", "pk")

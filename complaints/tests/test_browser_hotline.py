@@ -141,3 +141,10 @@ def test_the_queue_in_the_browser_filters_and_bulk_assigns(page, live_server):  
     assert late.department == "logistics" and late.assigned_to == alice
     # The filter stays as it was after the bulk action.
     assert "Price question" not in page.inner_text("#ticket-queue")
+
+    page.select_option("select[name=language]", "zh-hans")
+    page.wait_for_selector("text=服务台队列")
+    page.screenshot(path=str(ARTIFACTS / "ticket-queue-zh.png"), full_page=True)
+    page.click(f"#ticket-queue a[href='/tickets/{late.pk}/']")
+    page.wait_for_selector("text=处理工单")
+    page.screenshot(path=str(ARTIFACTS / "ticket-page-zh.png"), full_page=True)

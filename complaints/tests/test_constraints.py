@@ -103,6 +103,20 @@ def onsite_visit_done_without_a_request():
     return ticket
 
 
+@breaks("ticket_onsite_scheduled_needs_request")
+def onsite_visit_scheduled_without_a_request():
+    ticket = f.TicketFactory()
+    ticket.onsite_scheduled_for = ticket.opened_at + timedelta(hours=6)
+    return ticket
+
+
+@breaks("ticket_paused_only_while_waiting")
+def clock_paused_while_the_desk_works_on_it():
+    ticket = f.TicketFactory(status=Ticket.Status.IN_PROGRESS)
+    ticket.sla_paused_at = ticket.opened_at + timedelta(hours=1)
+    return ticket
+
+
 @breaks("ticket_severity_valid", field="severity")
 def ticket_of_unknown_severity():
     ticket = f.TicketFactory()

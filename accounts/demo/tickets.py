@@ -74,6 +74,7 @@ class TicketWriter:
                 "description", "status", "department", "assigned_to_id", "opened_at", "response_due_at",
                 "resolution_due_at", "first_response_at", "escalated_at", "escalation_level", "resolved_at",
                 "closed_at", "onsite_requested", "onsite_done_at", "root_cause", "satisfaction", "sla_paused_at",
+                "corrective_action", "onsite_report",
             ],
         )  # fmt: skip
         self.events = output.sink(
@@ -198,7 +199,7 @@ class TicketWriter:
                 self.ticket_pk, plan.pk, contact, kind, category, severity, channel, subject, description, status,
                 department, assignee, opened, opened + hours * response_hours, opened + hours * resolution_hours,
                 first_response, escalated, escalation_level, resolved, closed, onsite_requested, onsite_done,
-                root_cause, satisfaction, paused_at,
+                root_cause, satisfaction, paused_at, "", "",
             )
         )  # fmt: skip
         self.ticket_pk += 1

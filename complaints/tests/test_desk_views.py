@@ -16,6 +16,9 @@ HTMX = {"HX-Request": "true"}
 S = Ticket.Status
 READERS = ["alice", "bob", "tina", "erin", "sam"]
 WRITERS = ["alice", "bob", "tina", "sam"]
+ACTIONS = [
+    "transition", "comment", "assign", "category", "onsite_request", "onsite_schedule", "onsite_done", "close",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -54,8 +57,15 @@ def test_the_account_team_the_executive_and_the_desk_read_the_ticket_page(client
 def test_an_outsider_gets_a_404_on_the_ticket_page_and_on_every_action(client, oscar, ticket):
     client.force_login(oscar)
     assert client.get(reverse("ticket_detail", args=[ticket.pk])).status_code == 404
-    for name in ("transition", "comment", "assign", "category", "onsite_request", "onsite_schedule", "close"):
+    for name in ACTIONS:
         assert client.post(action(name, ticket), {}).status_code == 404, name
+    assert fresh(ticket).events.count() == 1
+
+
+@pytest.mark.parametrize("name", ACTIONS)
+def test_the_executive_may_not_take_any_action_on_a_ticket(client, erin, ticket, name):
+    client.force_login(erin)
+    assert client.post(action(name, ticket), {}).status_code == 403
     assert fresh(ticket).events.count() == 1
 
 

@@ -146,6 +146,8 @@ class QueueFilter(django_filters.FilterSet):
     severity = _Select(choices=Severity.choices, label=_("Severity"), empty_label=_("All severities"))
     tier = _Select(choices=Tier.choices, field_name="customer__tier", label=_("Tier"), empty_label=_("All tiers"))
     kind = _Select(choices=Ticket.Kind.choices, label=_("Kind"), empty_label=_("All kinds"))
+    # From the customer page: that customer's tickets (still only among those the user may see).
+    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
     mine = django_filters.BooleanFilter(
         method="filter_mine", label=_("My tickets"), widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
     )

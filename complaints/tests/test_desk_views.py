@@ -390,3 +390,23 @@ def test_the_ticket_page_costs_the_same_number_of_queries_for_a_short_and_a_long
     # earlier ticket; its history with who did each step; the people lists of two forms
     with django_assert_num_queries(7):
         assert client.get(reverse("ticket_detail", args=[ticket.pk])).status_code == 200
+
+
+def test_the_customer_page_opens_the_queue_on_that_customers_tickets(client, alice, customer, oscars_customer):
+    own = f.TicketFactory(customer=customer, status=S.CLOSED, resolved_at=timezone.now(), closed_at=timezone.now())
+    other = f.TicketFactory(customer=customer)
+    f.TicketFactory(customer=f.CustomerFactory(owner=alice), subject="Another customer")
+    client.force_login(alice)
+    page = client.get(reverse("customer_detail", args=[customer.pk])).text
+    link = f"{reverse('ticket_queue')}?customer={customer.pk}&amp;status=all"
+    assert link in page
+    queue = client.get(reverse("ticket_queue"), {"customer": customer.pk, "status": "all"}).text
+    assert f'data-ticket="{own.pk}"' in queue and f'data-ticket="{other.pk}"' in queue
+    assert "Another customer" not in queue and 'data-testid="customer-filter"' in queue
+
+
+def test_the_customer_filter_never_shows_another_managers_tickets(client, alice, oscars_customer):
+    hidden = f.TicketFactory(customer=oscars_customer)
+    client.force_login(alice)
+    queue = client.get(reverse("ticket_queue"), {"customer": oscars_customer.pk, "status": "all"}).text
+    assert f'data-ticket="{hidden.pk}"' not in queue and "No ticket matches these filters." in queue

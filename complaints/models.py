@@ -285,6 +285,9 @@ class TicketEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=20, choices=Ticket.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Ticket.Status.choices, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    # What a generated event is about (department, person, category, visit), so the page words it
+    # in the reader's language; the comment holds only what a person wrote.
+    details = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("ticket event")

@@ -222,36 +222,35 @@ def _reaches_responsible_department(ticket: Ticket, now: datetime, by) -> None:
         and ticket.escalated_at is None
     ):
         ticket.escalated_at = now
-        took = now - ticket.opened_at
-        hours = took.total_seconds() / 3600
+        hours = round((now - ticket.opened_at).total_seconds() / 3600, 1)
         _event(
             ticket,
             at=now,
             by=by,
             kind=TicketEvent.Kind.ESCALATION,
-            comment=gettext("Quality complaint reached %(department)s %(hours).1f hours after it was opened.")
-            % {"department": Ticket.Department(ticket.department).label, "hours": hours},
+            details={"reached": ticket.department, "hours": hours},
         )
 
 
 def _assign(ticket: Ticket, *, by, now: datetime, department: str | None, assigned_to, unassign: bool) -> bool:
     """Apply an assignment to a locked ticket; False when it changes nothing."""
-    changes = []
+    changes = {}
     if department and department != ticket.department:
         if department not in Ticket.Department.values:
             raise ValidationError(gettext("Unknown department."))
         ticket.department = department
-        changes.append(gettext("department %(name)s") % {"name": Ticket.Department(department).label})
+        changes["department"] = department
     if assigned_to is not None and assigned_to.pk != ticket.assigned_to_id:
         ticket.assigned_to = assigned_to
-        changes.append(gettext("assigned to %(name)s") % {"name": display_name(assigned_to)})
+        changes["assigned_to"] = assigned_to.pk
+        changes["assigned_to_name"] = display_name(assigned_to)
     elif unassign and ticket.assigned_to_id is not None:
         ticket.assigned_to = None
-        changes.append(gettext("nobody assigned"))
+        changes["unassigned"] = True
     if not changes:
         return False
     _not_before_opening(ticket, now)
-    _event(ticket, at=now, by=by, kind=TicketEvent.Kind.ASSIGNMENT, comment=", ".join(changes))
+    _event(ticket, at=now, by=by, kind=TicketEvent.Kind.ASSIGNMENT, details=changes)
     _reaches_responsible_department(ticket, now, by)
     return True
 
@@ -320,14 +319,7 @@ def ticket_change_category(
     _not_before_opening(ticket, now)
     old = ticket.category
     ticket.category = category
-    _event(
-        ticket,
-        at=now,
-        by=by,
-        kind=TicketEvent.Kind.CHANGE,
-        comment=gettext("Category changed from %(old)s to %(new)s.")
-        % {"old": Ticket.Category(old).label, "new": Ticket.Category(category).label},
-    )
+    _event(ticket, at=now, by=by, kind=TicketEvent.Kind.CHANGE, details={"category": [old, category]})
     if ticket.is_open and routed_department(kind=ticket.kind, category=category) == Ticket.Department.PRODUCTION:
         _assign(ticket, by=by, now=now, department=Ticket.Department.PRODUCTION, assigned_to=None, unassign=False)
     ticket.save()
@@ -352,8 +344,7 @@ def ticket_onsite_request(*, ticket: Ticket, by, note: str = "", version: str | 
     ticket.onsite_requested = True
     ticket.onsite_requested_at = now
     ticket.save()
-    text = gettext("On-site visit requested.")
-    _event(ticket, at=now, by=by, kind=TicketEvent.Kind.ONSITE, comment=f"{text} {note.strip()}".strip())
+    _event(ticket, at=now, by=by, kind=TicketEvent.Kind.ONSITE, comment=note.strip(), details={"onsite": "requested"})
     return ticket
 
 
@@ -375,14 +366,17 @@ def ticket_onsite_schedule(
     ticket.onsite_scheduled_for = scheduled_for
     ticket.onsite_engineer = engineer
     ticket.save()
-    when = timezone.localtime(scheduled_for).strftime("%Y-%m-%d %H:%M")
     _event(
         ticket,
         at=now,
         by=by,
         kind=TicketEvent.Kind.ONSITE,
-        comment=gettext("On-site visit scheduled for %(when)s with %(engineer)s.")
-        % {"when": when, "engineer": display_name(engineer)},
+        details={
+            "onsite": "scheduled",
+            "when": scheduled_for.isoformat(),
+            "engineer": engineer.pk,
+            "engineer_name": display_name(engineer),
+        },
     )
     return ticket
 
@@ -409,13 +403,7 @@ def ticket_onsite_done(
     ticket.onsite_done_at = done_at
     ticket.onsite_report = report
     ticket.save()
-    _event(
-        ticket,
-        at=now,
-        by=by,
-        kind=TicketEvent.Kind.ONSITE,
-        comment=gettext("On-site visit done. Report: %(report)s") % {"report": report},
-    )
+    _event(ticket, at=now, by=by, kind=TicketEvent.Kind.ONSITE, comment=report, details={"onsite": "done"})
     return ticket
 
 

@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from accounts.models import Tier
 from complaints import services
 from complaints.models import Severity, Ticket, TicketEvent
 from complaints.selectors import sla_clocks
+from complaints.templatetags.tickets import event_summary
 from keyaccounts.editing import StaleEdit, edit_version
 from keyaccounts.tests import factories as f
 
@@ -188,7 +190,10 @@ def test_assigning_a_department_and_a_person_is_kept_in_the_history(key_customer
     ticket = services.ticket_assign(ticket=ticket, by=sam, department="logistics", assigned_to=tina, now=T0 + H)
     assert (ticket.department, ticket.assigned_to) == ("logistics", tina)
     event = ticket.events.get(kind=TicketEvent.Kind.ASSIGNMENT)
-    assert event.by == sam and event.at == T0 + H and "Logistics" in event.comment and "tina" in event.comment
+    assert (event.by, event.at) == (sam, T0 + H)
+    assert event_summary(event) == "to Logistics, assigned to tina"
+    with translation.override("zh-hans"):
+        assert event_summary(event) == "转至物流，负责人：tina"
 
 
 def test_assigning_nothing_is_refused(key_customer, sam):
@@ -204,7 +209,9 @@ def test_a_complaint_recategorised_as_quality_goes_to_production_and_records_whe
     assert ticket.department == "production" and ticket.escalated_at == T0 + 5 * H
     kinds = list(ticket.events.values_list("kind", flat=True))
     assert kinds == ["created", "change", "assignment", "escalation"]
-    assert "5.0 hours" in ticket.events.get(kind="escalation").comment
+    reached = ticket.events.get(kind="escalation")
+    assert reached.details == {"reached": "production", "hours": 5.0}
+    assert event_summary(reached) == "Quality complaint reached Production 5.0 hours after it was opened."
 
 
 def test_a_quality_complaint_that_already_reached_production_keeps_its_first_time(key_customer, sam):

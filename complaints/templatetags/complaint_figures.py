@@ -1,4 +1,7 @@
-"""Figures of the complaint analytics page: shares as percentages, durations in hours."""
+"""Figures of the complaint analytics page: shares as percentages, durations in hours.
+
+Values are rounded before formatting: number_format cuts extra decimals off rather than rounding.
+"""
 
 from django import template
 from django.utils.formats import number_format
@@ -14,7 +17,7 @@ def percent(share) -> str:
     """0.8333 → "83.3%"; no figure → a dash."""
     if share is None:
         return NOTHING
-    return f"{number_format(share * 100, 1)}%"
+    return f"{number_format(round(share * 100, 1), 1)}%"
 
 
 @register.filter
@@ -22,4 +25,4 @@ def hours(value) -> str:
     """12.25 → "12.3 h"; no figure → a dash."""
     if value is None:
         return NOTHING
-    return gettext("%(hours)s h") % {"hours": number_format(value, 1)}
+    return gettext("%(hours)s h") % {"hours": number_format(round(value, 1), 1)}

@@ -52,15 +52,32 @@ def default_start(today: date) -> date:
     return date(month_index // 12, month_index % 12 + 1, 1)
 
 
+def _small_date() -> forms.DateInput:
+    widget = date_input()
+    widget.attrs["class"] = "form-control form-control-sm"
+    return widget
+
+
+def _small_select() -> forms.Select:
+    return forms.Select(attrs={"class": "form-select form-select-sm"})
+
+
 class AnalyticsFilterForm(forms.Form):
     """Period (by opening date), kind, tier and department."""
 
-    start = forms.DateField(label=_("Opened from"), widget=date_input())
-    end = forms.DateField(label=_("to"), widget=date_input())
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All tickets")), *Ticket.Kind.choices], required=False)
-    tier = forms.ChoiceField(label=_("Tier"), choices=[("", _("All tiers")), *Tier.choices], required=False)
+    start = forms.DateField(label=_("Opened from"), widget=_small_date())
+    end = forms.DateField(label=_("to"), widget=_small_date())
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("All tickets")), *Ticket.Kind.choices], required=False, widget=_small_select()
+    )
+    tier = forms.ChoiceField(
+        label=_("Tier"), choices=[("", _("All tiers")), *Tier.choices], required=False, widget=_small_select()
+    )
     department = forms.ChoiceField(
-        label=_("Department"), choices=[("", _("All departments")), *Ticket.Department.choices], required=False
+        label=_("Department"),
+        choices=[("", _("All departments")), *Ticket.Department.choices],
+        required=False,
+        widget=_small_select(),
     )
 
     def clean(self):

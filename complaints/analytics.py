@@ -66,7 +66,7 @@ class AnalyticsFilterForm(forms.Form):
     """Period (by opening date), kind, tier and department."""
 
     start = forms.DateField(label=_("Opened from"), widget=_small_date())
-    end = forms.DateField(label=_("to"), widget=_small_date())
+    end = forms.DateField(label=_("Opened until"), widget=_small_date())
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All tickets")), *Ticket.Kind.choices], required=False, widget=_small_select()
     )

@@ -259,3 +259,11 @@ def test_the_page_costs_the_same_queries_for_small_and_larger_data(
     # session, user, roles; summary, severity, category, customers, months
     with django_assert_num_queries(8):
         assert client.get(reverse("complaint_analytics"), Q1_PARAMS).status_code == 200
+
+
+def test_the_page_speaks_chinese(client, book, erin):
+    client.force_login(erin)
+    page = client.get(
+        reverse("complaint_analytics"), Q1_PARAMS, headers={"accept-language": "zh-hans"}
+    ).content.decode()
+    assert "投诉分析" in page and "SLA 达成率" in page and "6.0 小时" in page

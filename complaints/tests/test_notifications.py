@@ -216,3 +216,15 @@ def test_admin_staff_who_are_not_admins_see_only_their_own_notifications(client,
     changelist = client.get(reverse("admin:complaints_notification_changelist"))
     assert list(changelist.context["cl"].result_list) == [mine]
     assert client.get(reverse("admin:complaints_notification_change", args=[bobs.pk])).status_code == 302
+
+
+def test_an_escalation_reads_in_chinese_for_a_chinese_reader(client, alice, ticket):
+    notify(
+        recipients=[alice],
+        kind="escalation",
+        params={"number": ticket.pk, "subject": "划痕", "customer": "宁波轴承", "step": 3, "reason": "resolution_late"},
+        ticket=ticket,
+    )
+    client.force_login(alice)
+    page = client.get(reverse("notification_list"), headers={"accept-language": "zh-hans"}).content.decode()
+    assert "解决已逾期" in page and "升级第 3 级：客户负责人和备份负责人" in page

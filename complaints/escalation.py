@@ -189,9 +189,9 @@ def _db_time(value: datetime) -> str:
     return value.replace(tzinfo=None).isoformat(sep=" ")
 
 
-def _insert_new_steps(rungs: list[_Rung], *, now: datetime) -> set[tuple[int, int]]:
+def _insert_new_steps(rungs: list[_Rung], *, now: datetime) -> dict[tuple[int, int], int]:
     """Insert the steps in one statement; the ones another run already recorded are left alone.
-    Returns the (ticket id, step) pairs this call inserted, with their new ids."""
+    Returns the id of each row this call inserted, by (ticket id, step)."""
     rows = json.dumps(
         [{"ticket_id": r.ticket.pk, "step": r.step, "reason": r.reason, "due_at": _db_time(r.due_at)} for r in rungs]
     )

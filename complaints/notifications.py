@@ -37,8 +37,9 @@ class Message:
     link: str = ""
 
 
-def _user_id(recipient) -> int | None:
-    return getattr(recipient, "pk", recipient)
+def _pk(obj_or_pk) -> int | None:
+    """A model instance's primary key, or the key itself."""
+    return getattr(obj_or_pk, "pk", obj_or_pk)
 
 
 def notify_bulk(messages: Iterable[Message], *, at: datetime | None = None) -> list[Notification]:
@@ -50,7 +51,7 @@ def notify_bulk(messages: Iterable[Message], *, at: datetime | None = None) -> l
     for message in messages:
         seen: set[int] = set()
         for recipient in message.recipients:
-            user_id = _user_id(recipient)
+            user_id = _pk(recipient)
             if user_id is None or user_id in seen:
                 continue
             seen.add(user_id)
@@ -95,7 +96,7 @@ def notify(
     params = dict(params or {})
     if text:
         params["text"] = text
-    message = Message(recipients=recipients, kind=kind, params=params, ticket_id=_user_id(ticket), link=link)
+    message = Message(recipients=recipients, kind=kind, params=params, ticket_id=_pk(ticket), link=link)
     return notify_bulk([message], at=at)
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import translation
 
 from complaints import escalation
 from complaints.models import DepartmentHead, Notification, Ticket, TicketEscalation, TicketEvent
@@ -203,7 +204,8 @@ def test_the_notification_reads_as_a_sentence_with_the_ticket_and_the_step(custo
     ticket = open_ticket(customer, assigned_to=desk["assignee"], subject="Late delivery of rotors")
     escalation.tickets_escalate(now=at_share(ticket, 1.0))
     note = Notification.objects.get(recipient=desk["head"])
-    text = render_notification(note.kind, note.params)
+    with translation.override("en"):
+        text = render_notification(note.kind, note.params)
     assert f"#{ticket.pk}" in text and "Late delivery of rotors" in text and customer.name in text
     assert "First response overdue" in text and "Department head" in text
     assert note.link == f"/customers/{customer.pk}/#section-timeline"

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
 from pytest import approx
@@ -256,8 +257,9 @@ def test_the_page_costs_the_same_queries_for_small_and_larger_data(
 ):
     _more_tickets(extra)
     client.force_login(request.getfixturevalue(who))
-    # session, user, roles; summary, severity, category, customers, months
-    with django_assert_num_queries(8):
+    # session, user, roles; savepoint, the month × severity × category cells, top customers,
+    # their recurrences, release — and on PostgreSQL the SET LOCAL that turns JIT off.
+    with django_assert_num_queries(9 if connection.vendor == "postgresql" else 8):
         assert client.get(reverse("complaint_analytics"), Q1_PARAMS).status_code == 200
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -50,7 +50,8 @@ from django.utils.translation import gettext
 
 from accounts.roles import ROLE_EXECUTIVE, ROLE_SERVICE_DESK
 
-from .models import DepartmentHead, EscalationStep, Ticket, TicketEscalation, TicketEvent
+from .bulk import db_time, insert_rows
+from .models import DepartmentHead, EscalationStep, Notification, Ticket, TicketEscalation, TicketEvent
 from .notifications import Message, notify_bulk, ticket_link
 
 # Tickets whose SLA clocks run: waiting for the customer pauses them, resolved and closed end them.
@@ -134,11 +135,30 @@ class EscalationResult:
 
 @dataclass
 class _Rung:
-    ticket: Ticket
+    ticket: dict
     step: int
     reason: str
     due_at: datetime
     recipients: list[int]
+
+
+# What the run reads of each ticket due.
+DUE_FIELDS = (
+    "pk",
+    "subject",
+    "department",
+    "assigned_to_id",
+    "customer_id",
+    "customer__name",
+    "customer__owner_id",
+    "customer__backup_owner_id",
+    "response_due_at",
+    "resolution_due_at",
+    "response_level",
+    "resolution_level",
+    "target_level",
+    "done_level",
+)
 
 
 def _people() -> tuple[dict[str, list[int]], list[int], list[int]]:
@@ -157,62 +177,44 @@ def _people() -> tuple[dict[str, list[int]], list[int], list[int]]:
     return heads, executives, service_desk
 
 
-def _rungs(ticket: Ticket, *, heads, executives, service_desk) -> list[_Rung]:
+def _rungs(ticket: dict, *, heads, executives, service_desk) -> list[_Rung]:
     """The steps the ticket reaches now and has not reached before, with whom each one tells."""
-    department_heads = heads.get(ticket.department) or service_desk
+    department_heads = heads.get(ticket["department"]) or service_desk
     rungs = []
-    for step in range(ticket.done_level + 1, ticket.target_level + 1):
-        on_response_clock = ticket.response_level >= step
-        if on_response_clock:
-            due_at = ticket.response_due_at
+    for step in range(ticket["done_level"] + 1, ticket["target_level"] + 1):
+        if ticket["response_level"] >= step:
+            due_at = ticket["response_due_at"]
             reason = TicketEscalation.Reason.RESPONSE_NEAR if step == 1 else TicketEscalation.Reason.RESPONSE_LATE
         else:
-            due_at = ticket.resolution_due_at
+            due_at = ticket["resolution_due_at"]
             reason = TicketEscalation.Reason.RESOLUTION_NEAR if step == 1 else TicketEscalation.Reason.RESOLUTION_LATE
         if step == EscalationStep.ASSIGNEE:
-            recipients = [ticket.assigned_to_id] if ticket.assigned_to_id else department_heads
+            recipients = [ticket["assigned_to_id"]] if ticket["assigned_to_id"] else department_heads
         elif step == EscalationStep.DEPARTMENT_HEAD:
             recipients = department_heads
         elif step == EscalationStep.ACCOUNT_OWNER:
-            recipients = [ticket.customer.owner_id, ticket.customer.backup_owner_id]
+            recipients = [ticket["customer__owner_id"], ticket["customer__backup_owner_id"]]
         else:
             recipients = executives
-        rungs.append(_Rung(ticket, step, reason, due_at, list(dict.fromkeys(r for r in recipients if r))))
+        rungs.append(_Rung(ticket, step, str(reason), due_at, list(dict.fromkeys(r for r in recipients if r))))
     return rungs
-
-
-def _db_time(value: datetime) -> str:
-    """A timestamp as the database stores it (UTC; SQLite keeps text in Django's own format)."""
-    value = value.astimezone(UTC)
-    if connection.vendor == "postgresql":
-        return value.isoformat()
-    return value.replace(tzinfo=None).isoformat(sep=" ")
 
 
 def _insert_new_steps(rungs: list[_Rung], *, now: datetime) -> dict[tuple[int, int], int]:
     """Insert the steps in one statement; the ones another run already recorded are left alone.
     Returns the id of each row this call inserted, by (ticket id, step)."""
-    rows = json.dumps(
-        [{"ticket_id": r.ticket.pk, "step": r.step, "reason": r.reason, "due_at": _db_time(r.due_at)} for r in rungs]
+    at = db_time(now)
+    rows = insert_rows(
+        TicketEscalation,
+        ["ticket", "step", "reason", "at", "due_at"],
+        [
+            {"ticket_id": r.ticket["pk"], "step": r.step, "reason": r.reason, "at": at, "due_at": db_time(r.due_at)}
+            for r in rungs
+        ],
+        on_conflict="ON CONFLICT (ticket_id, step) DO NOTHING",
+        returning=["id", "ticket", "step"],
     )
-    table = connection.ops.quote_name(TicketEscalation._meta.db_table)
-    if connection.vendor == "postgresql":
-        source = (
-            "SELECT x.ticket_id, x.step, x.reason, %s::timestamptz, x.due_at FROM jsonb_to_recordset(%s::jsonb) "
-            "AS x(ticket_id bigint, step smallint, reason varchar, due_at timestamptz)"
-        )
-    else:
-        source = (
-            "SELECT json_extract(value, '$.ticket_id'), json_extract(value, '$.step'), "
-            "json_extract(value, '$.reason'), %s, json_extract(value, '$.due_at') FROM json_each(%s) WHERE true"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (ticket_id, step, reason, at, due_at) {source} "
-            "ON CONFLICT (ticket_id, step) DO NOTHING RETURNING id, ticket_id, step",
-            [_db_time(now), rows],
-        )
-        return {(ticket_id, step): escalation_id for escalation_id, ticket_id, step in cursor.fetchall()}
+    return {(ticket_id, step): escalation_id for escalation_id, ticket_id, step in rows}
 
 
 @transaction.atomic
@@ -223,84 +225,113 @@ def tickets_escalate(*, now: datetime | None = None) -> EscalationResult:
     now = now or timezone.now()
     tickets = list(
         tickets_due_for_escalation(now=now)
-        .select_related("customer")
         .select_for_update(skip_locked=True, of=("self",))
         .order_by("pk")
+        .values(*DUE_FIELDS)
     )
     if not tickets:
         return EscalationResult(now, 0, 0, 0)
     heads, executives, service_desk = _people()
     rungs = [rung for t in tickets for rung in _rungs(t, heads=heads, executives=executives, service_desk=service_desk)]
     inserted = _insert_new_steps(rungs, now=now)
-    rungs = [r for r in rungs if (r.ticket.pk, r.step) in inserted]
+    rungs = [r for r in rungs if (r.ticket["pk"], r.step) in inserted]
     if not rungs:
         return EscalationResult(now, 0, 0, 0)
 
-    Notified = TicketEscalation.notified.through
-    Notified.objects.bulk_create(
-        [Notified(ticketescalation_id=inserted[r.ticket.pk, r.step], user_id=u) for r in rungs for u in r.recipients]
+    insert_rows(
+        TicketEscalation.notified.through,
+        ["ticketescalation", "user"],
+        [{"ticketescalation_id": inserted[r.ticket["pk"], r.step], "user_id": u} for r in rungs for u in r.recipients],
     )
-
+    _record_in_history(rungs, now=now)
     by_ticket: dict[int, list[_Rung]] = defaultdict(list)
     for rung in rungs:
-        by_ticket[rung.ticket.pk].append(rung)
-
-    def params(rung: _Rung) -> dict:
-        return {
-            "number": rung.ticket.pk,
-            "subject": rung.ticket.subject,
-            "customer": rung.ticket.customer.name,
-            "step": rung.step,
-            "reason": rung.reason,
-            "due": rung.due_at.isoformat() if rung.due_at else "",
-        }
-
-    # The ticket's history is written in the business's language, as the rest of it is.
-    with translation.override(settings.LANGUAGE_CODE):
-        TicketEvent.objects.bulk_create(
-            [
-                TicketEvent(
-                    ticket_id=r.ticket.pk,
-                    at=now,
-                    kind=TicketEvent.Kind.ESCALATION,
-                    comment=gettext("SLA escalation, step %(step)s (%(step_name)s): %(reason)s; told %(count)s.")
-                    % {
-                        "step": r.step,
-                        "step_name": EscalationStep(r.step).label,
-                        "reason": TicketEscalation.Reason(r.reason).label,
-                        "count": len(r.recipients),
-                    },
-                )
-                for r in rungs
-            ]
-        )
-
-    escalated = []
-    for ticket_rungs in by_ticket.values():
-        ticket = ticket_rungs[0].ticket
-        ticket.escalation_level = max(ticket.escalation_level, *(r.step for r in ticket_rungs))
-        escalated.append(ticket)
-    _raise_levels(escalated, now=now)
+        by_ticket[rung.ticket["pk"]].append(rung)
+    _raise_levels(list(by_ticket), now=now)
 
     # One notification per ticket and person: whoever several new steps name hears it once, for
     # the highest of them.
     messages = []
     for ticket_rungs in by_ticket.values():
         top = ticket_rungs[-1]
-        recipients = [u for r in ticket_rungs for u in r.recipients]
-        link = ticket_link(ticket_id=top.ticket.pk, customer_id=top.ticket.customer_id)
+        ticket = top.ticket
+        params = {
+            "number": ticket["pk"],
+            "subject": ticket["subject"],
+            "customer": ticket["customer__name"],
+            "step": top.step,
+            "reason": top.reason,
+            "due": top.due_at.isoformat(),
+        }
         messages.append(
-            Message(recipients=recipients, kind="escalation", params=params(top), ticket_id=top.ticket.pk, link=link)
+            Message(
+                recipients=[u for r in ticket_rungs for u in r.recipients],
+                kind=Notification.Kind.ESCALATION,
+                params=params,
+                ticket_id=ticket["pk"],
+                link=ticket_link(ticket_id=ticket["pk"], customer_id=ticket["customer_id"]),
+            )
         )
     notifications = notify_bulk(messages, at=now)
     return EscalationResult(now, len(by_ticket), len(rungs), len(notifications))
 
 
-def _raise_levels(tickets: list[Ticket], *, now: datetime) -> None:
-    """Store the new escalation levels in one UPDATE (each ticket's highest recorded step) and
-    their audit rows in one INSERT."""
+def _record_in_history(rungs: list[_Rung], *, now: datetime) -> None:
+    """One escalation event per step in the tickets' histories, in the business's language as the
+    rest of the history is. The sentence is worked out once per step and reason, not per ticket."""
+    with translation.override(settings.LANGUAGE_CODE):
+        sentence = {
+            (step, reason): gettext("SLA escalation, step %(step)s (%(step_name)s): %(reason)s; told %(count)s.")
+            % {
+                "step": step,
+                "step_name": EscalationStep(step).label,
+                "reason": TicketEscalation.Reason(reason).label,
+                "count": "%(count)s",
+            }
+            for step in EscalationStep.values
+            for reason in TicketEscalation.Reason.values
+        }
+    at = db_time(now)
+    insert_rows(
+        TicketEvent,
+        ["ticket", "at", "by", "kind", "from_status", "to_status", "comment"],
+        [
+            {
+                "ticket_id": r.ticket["pk"],
+                "at": at,
+                "by_id": None,
+                "kind": TicketEvent.Kind.ESCALATION.value,
+                "from_status": "",
+                "to_status": "",
+                "comment": sentence[r.step, r.reason] % {"count": len(r.recipients)},
+            }
+            for r in rungs
+        ],
+    )
+
+
+def _raise_levels(ticket_ids: list[int], *, now: datetime) -> None:
+    """Raise each ticket's escalation level to its highest recorded step in one UPDATE, and copy
+    the changed rows into the ticket's audit trail in one INSERT … SELECT."""
     highest_recorded = TicketEscalation.objects.filter(ticket=OuterRef("pk")).order_by("-step").values("step")[:1]
-    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+    Ticket.objects.filter(pk__in=ticket_ids).update(
         escalation_level=Greatest(F("escalation_level"), Subquery(highest_recorded, output_field=IntegerField()))
     )
-    Ticket.history.bulk_history_create(tickets, update=True, default_change_reason="SLA escalation")
+    History = Ticket.history.model
+    quote = connection.ops.quote_name
+    tracked = ", ".join(quote(f.column) for f in History.tracked_fields)
+    extra = ", ".join(quote(History._meta.get_field(name).column) for name in HISTORY_FIELDS)
+    if connection.vendor == "postgresql":
+        chosen, ids = "= ANY(%s)", ticket_ids
+    else:
+        chosen, ids = "IN (SELECT value FROM json_each(%s))", json.dumps(ticket_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(History._meta.db_table)} ({tracked}, {extra}) "
+            f"SELECT {tracked}, %s, %s, %s, NULL FROM {quote(Ticket._meta.db_table)} WHERE {quote('id')} {chosen}",
+            [db_time(timezone.now()), "SLA escalation", "~", ids],
+        )
+
+
+# The audit columns written with each historical row: when, why, what kind of change, by whom.
+HISTORY_FIELDS = ("history_date", "history_change_reason", "history_type", "history_user")

@@ -20,6 +20,7 @@ from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 
+from .bulk import db_time, insert_rows
 from .models import EscalationStep, Notification, TicketEscalation
 
 # The badge says "99+" rather than counting a neglected inbox to the end.
@@ -45,7 +46,8 @@ def _pk(obj_or_pk) -> int | None:
 def notify_bulk(messages: Iterable[Message], *, at: datetime | None = None) -> list[Notification]:
     """Store every message for each of its recipients in one insert and email them after commit.
 
-    A recipient named twice in one message gets it once. Returns the notifications created."""
+    A recipient named twice in one message gets it once. Returns the notifications created (with
+    their ids; built from the inserted rows, not read back)."""
     at = at or timezone.now()
     rows = []
     for message in messages:
@@ -56,26 +58,33 @@ def notify_bulk(messages: Iterable[Message], *, at: datetime | None = None) -> l
                 continue
             seen.add(user_id)
             rows.append(
-                Notification(
-                    recipient_id=user_id,
-                    kind=message.kind,
-                    params=message.params,
-                    ticket_id=message.ticket_id,
-                    link=message.link,
-                    created_at=at,
-                )
+                {
+                    "recipient_id": user_id,
+                    "kind": str(message.kind),
+                    "params": message.params,
+                    "ticket_id": message.ticket_id,
+                    "link": message.link,
+                    "created_at": at,
+                }
             )
     if not rows:
         return []
-    created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created]
+    ids = [
+        pk
+        for (pk,) in insert_rows(
+            Notification,
+            ["recipient", "kind", "params", "ticket", "link", "created_at"],
+            [{**row, "created_at": db_time(at)} for row in rows],
+            returning=["id"],
+        )
+    ]
     # Imported here: the task module imports this one.
     from .tasks import send_notification_emails
 
     # Only once the notifications are committed: a rolled-back escalation emails nobody, and the
     # worker finds the rows it is given.
     transaction.on_commit(lambda: send_notification_emails.delay(ids))
-    return created
+    return [Notification(pk=pk, **row) for pk, row in zip(ids, rows, strict=True)]
 
 
 def notify(

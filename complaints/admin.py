@@ -78,3 +78,62 @@ class TicketEventAdmin(VisibleToUserAdminMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         # Events carry no audit trail of their own: rewriting one would rewrite the ticket's history.
         return False
+
+
+# SLA escalation and notifications ----------------------------------------------------------------
+
+from .models import DepartmentHead, Notification, TicketEscalation  # noqa: E402
+
+
+@admin.register(DepartmentHead)
+class DepartmentHeadAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
+    """Who is told when a department's ticket passes its deadline (escalation step 2)."""
+
+    customer_lookup = None
+    list_display = ("department", "user")
+    list_filter = ("department",)
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(TicketEscalation)
+class TicketEscalationAdmin(VisibleToUserAdminMixin, admin.ModelAdmin):
+    """Written by the escalation task only: read here, never added or edited by hand."""
+
+    customer_lookup = "ticket__customer"
+    list_display = ("ticket", "step", "reason", "at", "due_at")
+    list_filter = ("step", "reason")
+    list_select_related = ("ticket",)
+    search_fields = ("ticket__subject", "ticket__customer__name")
+    date_hierarchy = "at"
+    readonly_fields = ("ticket", "step", "reason", "at", "due_at", "notified")
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(VisibleToUserAdminMixin, admin.ModelAdmin):
+    """Everyone's notifications for admins; other staff see only their own."""
+
+    list_display = ("recipient", "kind", "ticket", "created_at", "read_at", "emailed_at")
+    list_filter = ("kind",)
+    list_select_related = ("recipient", "ticket")
+    search_fields = ("recipient__username",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("recipient", "kind", "params", "ticket", "link", "created_at", "read_at", "emailed_at")
+    show_full_result_count = False
+
+    def restrict_queryset(self, queryset, user):
+        return queryset.filter(recipient=user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

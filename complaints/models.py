@@ -305,3 +305,123 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.at}"
+
+
+# -------------------------------------------------------------------------------------------------
+# SLA escalation and the notification centre
+# -------------------------------------------------------------------------------------------------
+
+
+class DepartmentHead(models.Model):
+    """Who answers for an internal department when one of its tickets passes its SLA deadline
+    (escalation step 2), and whom a ticket with nobody assigned is flagged to first (step 1).
+    A department may have several heads; each is told."""
+
+    department = models.CharField(_("department"), max_length=20, choices=Ticket.Department.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("head"), on_delete=models.CASCADE, related_name="headed_departments"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("department head")
+        verbose_name_plural = _("department heads")
+        ordering = ["department", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "user"], name="departmenthead_unique_department_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_department_display()}: {self.user}"
+
+
+class EscalationStep(models.IntegerChoices):
+    """The escalation ladder, one rung per threshold of the SLA clock (see complaints.escalation)."""
+
+    ASSIGNEE = 1, _("Assignee or department queue")
+    DEPARTMENT_HEAD = 2, _("Department head")
+    ACCOUNT_OWNER = 3, _("Account owner and backup owner")
+    EXECUTIVE = 4, _("Executive")
+
+
+class TicketEscalation(models.Model):
+    """One rung of the escalation ladder reached by a ticket. The unique (ticket, step) pair is what
+    makes an escalation happen once, however many workers run the escalation task at the same time.
+    Append-only: the escalation task writes it, nobody edits it."""
+
+    class Reason(models.TextChoices):
+        RESPONSE_NEAR = "response_near", _("First response due soon")
+        RESPONSE_LATE = "response_late", _("First response overdue")
+        RESOLUTION_NEAR = "resolution_near", _("Resolution due soon")
+        RESOLUTION_LATE = "resolution_late", _("Resolution overdue")
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="escalations")
+    step = models.PositiveSmallIntegerField(_("step"), choices=EscalationStep.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    at = models.DateTimeField(_("escalated at"))
+    # The deadline that was near or missed, as it stood when the step fired.
+    due_at = models.DateTimeField(_("deadline"))
+    notified = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("people notified"), blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("ticket escalation")
+        verbose_name_plural = _("ticket escalations")
+        ordering = ["ticket", "step"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "step"], name="ticketescalation_once_per_step"),
+            models.CheckConstraint(condition=Q(step__gte=1, step__lte=4), name="ticketescalation_step_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} · {self.get_step_display()}"
+
+
+class Notification(models.Model):
+    """A message in one person's notification centre (and, when they have an address, their email).
+
+    The text is stored language-neutral (kind + params) and rendered in the reader's language."""
+
+    class Kind(models.TextChoices):
+        ESCALATION = "escalation", _("Escalation")
+        MESSAGE = "message", _("Message")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    params = models.JSONField(_("details"), default=dict, blank=True)
+    ticket = models.ForeignKey(
+        Ticket,
+        verbose_name=_("ticket"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            # The unread badge on every page counts these.
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["escalation", "message"]), name="notification_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {self.kind} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None

@@ -26,4 +26,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=1, minute=30),
         "options": {"expires": 12 * 3600},
     },
+    # Tickets near or past their SLA deadlines climb the escalation ladder. Every five minutes, so
+    # a step fires at most five minutes late; a run not started within four minutes is dropped,
+    # as the next one covers the same tickets.
+    "escalate-tickets": {
+        "task": "complaints.tasks.escalate_tickets",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
 }

@@ -196,6 +196,45 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 35 * 60)
 
+# Email: notifications go out through Django's mail. Without EMAIL_HOST they are printed to the
+# console (development); with it, sent over SMTP.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    # Django refuses the pair only when the first email is sent; say so at start-up instead.
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: set one of them to 0.")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "KeyAccounts <keyaccounts@localhost>")
+EMAIL_SUBJECT_PREFIX = "[KeyAccounts] "
+# The address people open the app at, for links in emails (no trailing slash); empty: relative links.
+SITE_URL = env_str("SITE_URL").rstrip("/")
+
+
+def env_percent_steps(name: str, default: str) -> list[int]:
+    """Four rising percentages of an SLA window, one per escalation step."""
+    raw = env_str(name, default)
+    try:
+        steps = [int(item) for item in raw.split(",")]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be four comma-separated integers, not {raw!r}") from exc
+    if len(steps) != 4 or steps[0] <= 0 or any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+        raise ImproperlyConfigured(f"{name} must be four rising positive percentages, not {raw!r}")
+    return steps
+
+
+# SLA escalation: the share of a ticket's SLA window (opening to deadline) after which each step
+# fires — 1 the assignee (or department heads), 2 the department head, 3 the account owner and
+# backup owner, 4 the executives. 80 warns before the deadline; 100 is the deadline itself.
+ESCALATION_STEP_PERCENT = env_percent_steps("ESCALATION_STEP_PERCENT", "80,100,150,200")
+
 # Production hardening, active whenever DEBUG is off.
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)

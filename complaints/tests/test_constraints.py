@@ -10,7 +10,7 @@ import pytest
 
 from accounts.models import Tier
 from accounts.tests.test_constraints import assert_constraint_enforced, case_registry
-from complaints.models import Severity, Ticket, TicketEvent
+from complaints.models import DepartmentHead, Severity, Ticket, TicketEscalation, TicketEvent
 from keyaccounts.tests import factories as f
 
 CASES, breaks = case_registry()
@@ -146,6 +146,35 @@ def empty_comment():
     event = f.TicketEventFactory(kind=TicketEvent.Kind.COMMENT)
     event.comment = ""
     return event
+
+
+# Escalation and notifications -------------------------------------------------------------------
+
+
+@breaks("departmenthead_unique_department_user")
+def same_head_twice_for_a_department():
+    head = f.DepartmentHeadFactory()
+    return DepartmentHead(department=head.department, user=head.user)
+
+
+@breaks("ticketescalation_once_per_step")
+def same_escalation_step_twice():
+    first = f.TicketEscalationFactory()
+    return TicketEscalation(ticket=first.ticket, step=first.step, reason=first.reason, at=first.at, due_at=first.due_at)
+
+
+@breaks("ticketescalation_step_range", field="step")
+def escalation_beyond_the_last_step():
+    escalation = f.TicketEscalationFactory()
+    escalation.step = 5
+    return escalation
+
+
+@breaks("notification_kind_valid", field="kind")
+def notification_of_an_unknown_kind():
+    notification = f.NotificationFactory()
+    notification.kind = "carrier_pigeon"
+    return notification
 
 
 @pytest.mark.django_db

@@ -292,3 +292,32 @@ class TicketEventFactory(factory.django.DjangoModelFactory):
     at = factory.LazyAttribute(lambda o: o.ticket.opened_at)
     kind = cm.TicketEvent.Kind.COMMENT
     comment = "Called the customer back"
+
+
+class DepartmentHeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.DepartmentHead
+
+    department = cm.Ticket.Department.PRODUCTION
+    user = factory.SubFactory(UserFactory)
+
+
+class TicketEscalationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.TicketEscalation
+
+    ticket = factory.SubFactory(TicketFactory)
+    step = cm.EscalationStep.ASSIGNEE
+    reason = cm.TicketEscalation.Reason.RESPONSE_NEAR
+    at = factory.LazyAttribute(lambda o: o.ticket.opened_at + timedelta(hours=20))
+    due_at = factory.LazyAttribute(lambda o: o.ticket.opened_at + timedelta(hours=24))
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cm.Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = cm.Notification.Kind.MESSAGE
+    params = factory.LazyFunction(lambda: {"text": "The customer called about the late rotors"})
+    created_at = factory.LazyFunction(timezone.now)

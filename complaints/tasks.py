@@ -1,0 +1,27 @@
+"""Thin Celery tasks of the complaints app: SLA escalation and notification emails."""
+
+from datetime import datetime
+
+from celery import shared_task
+
+from .escalation import tickets_escalate
+from .notifications import emails_send
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=4 * 60, time_limit=5 * 60)
+def escalate_tickets(self, now: str | None = None) -> dict:
+    """Escalate the tickets near or past their SLA deadlines (at ``now``, ISO time, default the
+    current time). Safe to repeat: each step of a ticket is recorded and notified once."""
+    result = tickets_escalate(now=datetime.fromisoformat(now) if now else None)
+    return {
+        "now": result.now.isoformat(),
+        "tickets": result.tickets,
+        "steps": result.steps,
+        "notifications": result.notifications,
+    }
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=5 * 60, time_limit=6 * 60)
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """Email notifications to their recipients (those with an address); each goes once."""
+    return emails_send(notification_ids=notification_ids)

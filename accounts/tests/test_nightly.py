@@ -128,6 +128,7 @@ def test_beat_schedule_runs_registered_tasks_and_expires_under_a_day():
     assert {entry["task"] for entry in schedule.values()} == {
         "accounts.tasks.nightly_risk",
         "accounts.tasks.expire_overrides",
+        "accounts.tasks.weekly_digest",
     }
     for entry in schedule.values():
         assert entry["task"] in app.tasks

@@ -121,17 +121,17 @@ class Totals:
         for name in AMOUNTS:
             self.amounts[name] += row[name]
         self.completeness_sum += row["completeness_sum"]
-        for kind, count in (row["alerts_raised"] or {}).items():
+        for kind, count in (row.get("alerts_raised") or {}).items():
             self.alerts_raised[kind] += count
-        for category, count in (row["complaints"] or {}).items():
+        for category, count in (row.get("complaints") or {}).items():
             self.complaints[category] += count
-        for factor, (weighted, revenue, count) in (row["factors"] or {}).items():
+        for factor, (weighted, revenue, count) in (row.get("factors") or {}).items():
             mine = self.factors[factor]
             mine[0], mine[1], mine[2] = mine[0] + weighted, mine[1] + revenue, mine[2] + count
-        for reason, (count, revenue) in (row["churn"] or {}).items():
+        for reason, (count, revenue) in (row.get("churn") or {}).items():
             mine = self.churn[reason]
             mine[0], mine[1] = mine[0] + count, mine[1] + Decimal(revenue)
-        movers = row["movers"] or {}
+        movers = row.get("movers") or {}
         self.worsened_movers += movers.get("worsened", [])
         self.improved_movers += movers.get("improved", [])
 
@@ -230,21 +230,10 @@ def grain_for(dimensions: set[str]) -> str:
     return SummaryGrain.CELL
 
 
-ROW_FIELDS = (
-    "as_of",
-    "tier",
-    "region",
-    "industry",
-    "owner_id",
-    *COUNTED,
-    *AMOUNTS,
-    "completeness_sum",
-    "alerts_raised",
-    "complaints",
-    "factors",
-    "churn",
-    "movers",
-)
+# Breakdowns and last week's comparison need only the figures, not the lists of movers, churn,
+# alerts and complaints (parsing those JSON columns is most of a wide row's cost).
+FIGURE_FIELDS = ("as_of", "tier", "region", "industry", "owner_id", *COUNTED, *AMOUNTS, "completeness_sum")
+ROW_FIELDS = (*FIGURE_FIELDS, "alerts_raised", "complaints", "factors", "churn", "movers")
 
 
 @dataclass
@@ -516,14 +505,14 @@ def portfolio_dashboard(*, params: Mapping) -> Dashboard:
 
     week_before = as_of - timedelta(days=7)
     # The at-a-glance columns show both tiers whatever the tier filter; the other sections follow it.
-    rows = list(_summary_rows(dates=[as_of, week_before], filters={**filters, "tier": None}).values(*ROW_FIELDS))
-    today_rows = [r for r in rows if r["as_of"] == as_of]
+    whole_tiers = {**filters, "tier": None}
+    today_rows = list(_summary_rows(dates=[as_of], filters=whole_tiers).values(*ROW_FIELDS))
     dashboard.key = _sum(r for r in today_rows if r["tier"] == Tier.KEY)
     dashboard.regular = _sum(r for r in today_rows if r["tier"] == Tier.REGULAR)
     dashboard.base = _sum(today_rows)
     tier = filters.get("tier")
     dashboard.selected = _sum(r for r in today_rows if not tier or r["tier"] == tier)
-    previous = [r for r in rows if r["as_of"] == week_before]
+    previous = list(_summary_rows(dates=[week_before], filters=whole_tiers).values(*FIGURE_FIELDS))
     if previous:
         dashboard.last_week = {
             "key": _sum(r for r in previous if r["tier"] == Tier.KEY),
@@ -609,7 +598,7 @@ def _breakdown(dashboard: Dashboard, dimension: str) -> list[Breakdown]:
     column = "owner_id" if dimension == "owner" else dimension
     groups: dict[str, Totals] = defaultdict(Totals)
     for row in _summary_rows(dates=[dashboard.as_of], filters=dashboard.filters, group_by=dimension).values(
-        *ROW_FIELDS
+        *FIGURE_FIELDS, "factors"
     ):
         groups[str(row[column] or "")].add(row)
     if dimension == "region":

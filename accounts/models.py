@@ -880,7 +880,13 @@ class PortfolioSummary(models.Model):
         verbose_name = _("portfolio summary")
         verbose_name_plural = _("portfolio summaries")
         ordering = ["-as_of", "grain", "tier"]
-        indexes = [models.Index(fields=["as_of", "grain", "tier"])]
+        # A filtered page reads one date's cells of one region, industry or manager.
+        indexes = [
+            models.Index(fields=["as_of", "grain", "tier"]),
+            models.Index(fields=["as_of", "grain", "region"], name="portfoliosummary_region"),
+            models.Index(fields=["as_of", "grain", "industry"], name="portfoliosummary_industry"),
+            models.Index(fields=["as_of", "grain", "owner"], name="portfoliosummary_owner"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(grain__in=SummaryGrain.values), name="portfoliosummary_grain_valid"),
             models.CheckConstraint(condition=Q(tier__in=Tier.values), name="portfoliosummary_tier_valid"),

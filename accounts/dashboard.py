@@ -17,7 +17,9 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Max, Sum
+from django.db.models import FloatField, Max, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext
@@ -37,6 +39,7 @@ from .models import (
     Tier,
 )
 from .people import person_name
+from .portfolio import trend_dates
 from .risk.defaults import FACTORS
 from .risk.reasons import FACTOR_LABELS
 from .roles import is_admin, is_executive
@@ -187,7 +190,7 @@ class Totals:
         return sum(self.complaints.values())
 
     def factor_risk(self, factor: str) -> float | None:
-        """Mean factor risk weighted by trailing 12-month revenue; plain mean when nobody has revenue."""
+        """Mean factor risk weighted by trailing 12-month revenue; none when nobody with data has revenue."""
         weighted, revenue, count = self.factors.get(factor, (0.0, 0.0, 0))
         if not count:
             return None
@@ -233,6 +236,7 @@ def grain_for(dimensions: set[str]) -> str:
 # Breakdowns and last week's comparison need only the figures, not the lists of movers, churn,
 # alerts and complaints (parsing those JSON columns is most of a wide row's cost).
 FIGURE_FIELDS = ("as_of", "tier", "region", "industry", "owner_id", *COUNTED, *AMOUNTS, "completeness_sum")
+BREAKDOWN_FIGURES = ("customers", "amber", "red", "revenue", "amber_revenue", "red_revenue")
 ROW_FIELDS = (*FIGURE_FIELDS, "alerts_raised", "complaints", "factors", "churn", "movers")
 
 
@@ -529,7 +533,7 @@ def portfolio_dashboard(*, params: Mapping) -> Dashboard:
 def _trend(*, as_of: date, filters: dict) -> list[dict]:
     """Per week: band counts of the tier in the filter (key accounts when none is chosen),
     revenue at risk of key accounts and of the whole base, tier entries and exits."""
-    dates = [as_of - timedelta(days=7 * week) for week in range(TREND_WEEKS - 1, -1, -1)]
+    dates = trend_dates(as_of, weeks=TREND_WEEKS)
     per_tier = (
         _summary_rows(dates=dates, filters={**filters, "tier": None})
         .values("as_of", "tier")
@@ -596,11 +600,28 @@ def _breakdown(dashboard: Dashboard, dimension: str) -> list[Breakdown]:
     """Per region, industry or account manager: revenue at risk and the revenue-weighted risk of
     each factor, the weakest first by revenue at risk; at most BREAKDOWN_ROWS lines."""
     column = "owner_id" if dimension == "owner" else dimension
-    groups: dict[str, Totals] = defaultdict(Totals)
-    for row in _summary_rows(dates=[dashboard.as_of], filters=dashboard.filters, group_by=dimension).values(
-        *FIGURE_FIELDS, "factors"
-    ):
-        groups[str(row[column] or "")].add(row)
+    # Summed in SQL, factor sums included (read out of the JSON column): a filtered page may
+    # cover thousands of cells, and adding them up row by row in Python would cost more.
+    sums = {name: Sum(name) for name in BREAKDOWN_FIGURES}
+    for factor in FACTORS:
+        for index in range(3):
+            sums[f"factor_{factor}_{index}"] = Sum(Cast(KT(f"factors__{factor}__{index}"), FloatField()))
+    rows = (
+        _summary_rows(dates=[dashboard.as_of], filters=dashboard.filters, group_by=dimension)
+        .values(column)
+        .annotate(**sums)
+    )
+    groups: dict[str, Totals] = {}
+    for row in rows:
+        totals = Totals()
+        for name in BREAKDOWN_FIGURES:
+            target = totals.amounts if name in AMOUNTS else totals.counts
+            target[name] += row[name] or 0
+        for factor in FACTORS:
+            parts = [row[f"factor_{factor}_{index}"] or 0 for index in range(3)]
+            if parts[2]:
+                totals.factors[factor] = parts
+        groups[str(row[column] or "")] = totals
     if dimension == "region":
         labels = dict(Region.choices)
     elif dimension == "industry":
@@ -613,7 +634,8 @@ def _breakdown(dashboard: Dashboard, dimension: str) -> list[Breakdown]:
             value=value,
             label=str(labels.get(value, value or "—")),
             totals=totals,
-            link=dashboard.link(**{dimension: value}),
+            # The customers behind the revenue at risk of this line.
+            link=dashboard.link(**{dimension: value, "band": "at_risk"}),
         )
         for value, totals in groups.items()
         if totals.customers

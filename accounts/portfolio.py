@@ -54,6 +54,22 @@ OTIF_HIT = Q(
 
 CellKey = tuple[str, str, str, int | None]  # tier, region, industry, owner id
 
+# Retention: the finest grain (tier × region × industry × manager) has a row for most cells of
+# the portfolio, so it is kept for every day of the last week and a bit (the week-on-week
+# comparison) and for Mondays only before that (the weekly trend). The coarser grains are a few
+# hundred rows a day and are kept for every day.
+KEEP_EVERY_DAY = 8
+TREND_WEEKDAY = 0  # Monday, the digest's day
+PRUNE_WINDOW_DAYS = 40
+
+
+def trend_dates(as_of: date, *, weeks: int) -> list[date]:
+    """The dates of a weekly trend ending on ``as_of``: the Mondays before it, and the date itself."""
+    anchor = as_of - timedelta(days=(as_of.weekday() - TREND_WEEKDAY) % 7)
+    if anchor == as_of:
+        return [as_of - timedelta(days=7 * week) for week in range(weeks - 1, -1, -1)]
+    return [anchor - timedelta(days=7 * week) for week in range(weeks - 2, -1, -1)] + [as_of]
+
 
 @dataclass
 class Cell:
@@ -328,7 +344,18 @@ def portfolio_summaries_refresh(*, as_of: date) -> int:
     rows = list(_roll_up(cells, as_of=as_of))
     PortfolioSummary.objects.filter(as_of=as_of).delete()
     PortfolioSummary.objects.bulk_create(rows, batch_size=2000)
+    _prune(as_of=as_of)
     return len(rows)
+
+
+def _prune(*, as_of: date) -> int:
+    """Drop the finest-grain rows of the days the dashboard no longer reads (see KEEP_EVERY_DAY)."""
+    outdated = PortfolioSummary.objects.filter(
+        grain=SummaryGrain.CELL,
+        as_of__gte=as_of - timedelta(days=PRUNE_WINDOW_DAYS),
+        as_of__lt=as_of - timedelta(days=KEEP_EVERY_DAY),
+    ).exclude(as_of__week_day=(TREND_WEEKDAY + 1) % 7 + 1)  # Django counts Sunday as 1
+    return outdated.delete()[0]
 
 
 def _add_alerts(cells, cell_of, *, as_of: date, week_before: date) -> None:

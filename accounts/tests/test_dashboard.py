@@ -2,6 +2,7 @@
 the customer lists behind the numbers, who may see it, its export, and its query count."""
 
 import io
+import json
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -29,7 +30,7 @@ from accounts.portfolio import portfolio_summaries_refresh
 from complaints.models import Ticket
 from keyaccounts.tests import factories as f
 
-D = date(2026, 11, 20)
+D = date(2026, 11, 23)  # a Monday, as the weekly trend's dates are
 W = D - timedelta(days=7)
 URL = reverse("portfolio_dashboard")
 
@@ -495,7 +496,7 @@ def test_rebuild_command_rebuilds_the_weeks_with_snapshots(portfolio):
     out = io.StringIO()
     call_command("rebuild_portfolio_summaries", "--as-of", D.isoformat(), "--weeks", "3", stdout=out)
     assert set(PortfolioSummary.objects.values_list("as_of", flat=True)) == {D, W}
-    assert "1 of the 3 weekly dates have no snapshots" in out.getvalue()
+    assert "1 of the 3 dates have no snapshots" in out.getvalue()  # the Mondays D, W and the one before
 
 
 def _scored_portfolio(n: int, owners) -> None:
@@ -541,3 +542,37 @@ def test_query_count_does_not_grow_with_the_portfolio(client, erin, alice, oscar
     _scored_portfolio(90, [alice, oscar, f.account_manager("tom")])
     with django_assert_num_queries(DASHBOARD_QUERIES):
         client.get(URL, params)
+
+
+def test_breakdowns_by_region_industry_and_manager_name_the_weakest_factor(client, board, portfolio):
+    # East: c1 red 1,000 at risk; purchase trend (80×1000 + 10×400 + 0×50) / 1450 = 57.9,
+    # relationship (40×1000 + 30×400) / 1400 = 37.1.
+    assert figure_row(board, f"region-{Region.EAST}") == "East China 1,000 Purchase trend 58"
+    assert figure_row(board, f"region-{Region.NORTH}") == "North China 600 Relationship network 70"
+    alice_id = portfolio["c1"].owner_id
+    # alice: c1 and c2, 1,600 at risk; purchase trend 98,000 / 1,600 = 61.3, relationship 51.3.
+    assert figure_row(board, f"owner-{alice_id}") == "alice 1,600 Purchase trend 61"
+    east = re.search(rf'data-testid="region-{Region.EAST}">.*?href="([^"]+)"', board, re.S).group(1)
+    assert listed(client, east.replace("&amp;", "&")) == 1
+
+
+def test_trends_chart_the_weeks_of_the_summaries(board):
+    charts = json.loads(re.search(r'id="dashboard-data" type="application/json">(.*?)</script>', board, re.S).group(1))
+    assert charts["labels"] == ["11-16", "11-23"]
+    # Key accounts a week before: c1 and c2 amber, c5 green; now c1 red, c2 amber, c3 green.
+    assert charts["bands"] == {"green": [1, 1], "amber": [2, 1], "red": [0, 1], "grey": [0, 0]}
+    assert charts["risk_key"] == [1600, 1600]
+    assert charts["risk_base"] == [1600, 1600]
+    assert charts["entries"] == [0, 1] and charts["exits"] == [0, 1]
+    assert charts["key_share"] == [None, 80.0]
+    assert charts["pareto"] == [[0, 0], [0.6, 0.8], [1, 1]]
+
+
+def test_the_finest_grain_is_kept_daily_for_a_week_then_on_mondays_only(portfolio):
+    tuesday, monday = D - timedelta(days=13), D - timedelta(days=14)
+    for day in (tuesday, monday):
+        f.PortfolioSummaryFactory(as_of=day, grain=SummaryGrain.CELL, region=Region.EAST)
+        f.PortfolioSummaryFactory(as_of=day, grain=SummaryGrain.ALL)
+    portfolio_summaries_refresh(as_of=D)
+    kept = set(PortfolioSummary.objects.filter(as_of__in=[tuesday, monday]).values_list("as_of", "grain"))
+    assert kept == {(tuesday, SummaryGrain.ALL), (monday, SummaryGrain.ALL), (monday, SummaryGrain.CELL)}

@@ -5,16 +5,16 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import RiskSnapshot
-from accounts.portfolio import portfolio_summaries_refresh
+from accounts.portfolio import portfolio_summaries_refresh, trend_dates
 
 from ._dates import parse_day
 
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the portfolio summaries of every week with risk snapshots, going back --weeks weeks "
-        "from --as-of (default: the latest snapshot date). Each date is replaced in one transaction; "
-        "safe to run again."
+        "Rebuild the portfolio summaries the dashboard reads for --as-of (default: the latest snapshot "
+        "date): that date, the week before, and the Mondays of the --weeks weeks before, where they "
+        "have risk snapshots. Each date is replaced in one transaction; safe to run again."
     )
 
     def add_arguments(self, parser):
@@ -32,11 +32,12 @@ class Command(BaseCommand):
             as_of = RiskSnapshot.objects.order_by("-as_of").values_list("as_of", flat=True).first()
             if as_of is None:
                 raise CommandError("There are no risk snapshots yet: run recompute_risk first.")
-        wanted = {as_of - timedelta(days=7 * week) for week in range(options["weeks"])}
+        # The weekly trend's dates (Mondays and the latest date) and the week before the latest.
+        wanted = {*trend_dates(as_of, weeks=options["weeks"]), as_of - timedelta(days=7)}
         scored = set(RiskSnapshot.objects.filter(as_of__in=wanted).values_list("as_of", flat=True).distinct())
         for day in sorted(scored):
             rows = portfolio_summaries_refresh(as_of=day)
             self.stdout.write(f"{day}: {rows} summary rows")
         missing = len(wanted) - len(scored)
         if missing:
-            self.stdout.write(f"{missing} of the {len(wanted)} weekly dates have no snapshots and were skipped.")
+            self.stdout.write(f"{missing} of the {len(wanted)} dates have no snapshots and were skipped.")

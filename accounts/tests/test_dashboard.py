@@ -576,3 +576,23 @@ def test_the_finest_grain_is_kept_daily_for_a_week_then_on_mondays_only(portfoli
     portfolio_summaries_refresh(as_of=D)
     kept = set(PortfolioSummary.objects.filter(as_of__in=[tuesday, monday]).values_list("as_of", "grain"))
     assert kept == {(tuesday, SummaryGrain.ALL), (monday, SummaryGrain.ALL), (monday, SummaryGrain.CELL)}
+
+
+def test_drill_down_filters_keep_an_account_manager_to_her_own_customers(client, alice, portfolio):
+    client.force_login(alice)
+    # Churned in the year: c6 is alice's, c7 is oscar's.
+    html = client.get(reverse("home"), {"churned": "any"}).content.decode()
+    assert "Foshan Glass" in html and "Guilin Paper" not in html
+    # Tier changes this week: c3 (entered) and c5 (left) are oscar's.
+    assert listed(client, reverse("home") + "?tier_move=entered") == 0
+    assert listed(client, reverse("home") + "?alert=tier_change") == 0
+    assert listed(client, reverse("home") + "?alert=tripwire") == 1
+
+
+def test_drill_down_shows_what_it_is_filtered_by_and_reports_unknown_values(client, erin, portfolio):
+    client.force_login(erin)
+    html = client.get(reverse("home"), {"moved": "worsened"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Worsened this week" in figure(html, "drill-down")
+    html = client.get(reverse("home"), {"churned": "bored"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "bored" in figure(html, "filter-notice")
+    assert listed(client, reverse("home") + "?churned=bored") == 8  # ignored: every customer

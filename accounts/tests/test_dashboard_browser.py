@@ -35,3 +35,9 @@ def test_executive_reads_the_dashboard_in_both_languages_and_drills_down(page, l
     page.wait_for_selector("text=投资组合概览")
     page.wait_for_function("Chart.getChart('chart-risk') !== undefined")
     page.screenshot(path=str(ARTIFACTS / "dashboard-zh.png"), full_page=True)
+    # A projector's 1280×720: the at-a-glance figures fill the first screen.
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.reload()
+    page.wait_for_function("Chart.getChart('chart-bands') !== undefined")
+    assert page.locator("[data-testid=glance-key]").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "dashboard-projector-zh.png"))

@@ -251,14 +251,25 @@ class Breakdown:
     link: str
 
     @property
-    def weakest_label(self) -> str:
-        factor = self.totals.weakest_factor
-        return str(FACTOR_LABELS[factor]) if factor else ""
+    def factor_cells(self) -> list[dict]:
+        """One cell per factor for the heat map: its risk, a shade, and whether it is the weakest."""
+        weakest = self.totals.weakest_factor
+        cells = []
+        for factor in FACTORS:
+            risk = self.totals.factor_risk(factor)
+            cells.append({"factor": factor, "risk": risk, "shade": heat_shade(risk), "weakest": factor == weakest})
+        return cells
 
-    @property
-    def weakest_risk(self) -> float | None:
-        factor = self.totals.weakest_factor
-        return self.totals.factor_risk(factor) if factor else None
+
+def heat_shade(risk: float | None) -> str:
+    """The heat-map class of a factor risk, on the bands' own thresholds (green < 40 ≤ amber < 65)."""
+    if risk is None:
+        return "heat-none"
+    if risk >= 65:
+        return "heat-red"
+    if risk >= 40:
+        return "heat-amber"
+    return "heat-green"
 
 
 @dataclass
@@ -442,6 +453,10 @@ class Dashboard:
             "owner": _("By account manager (most revenue at risk)"),
         }
         return [(dimension, titles[dimension], lines) for dimension, lines in self.breakdowns.items()]
+
+    @property
+    def factor_headers(self) -> list[tuple[str, str]]:
+        return [(str(FACTOR_LABELS[factor]), FACTOR_COUNTERMEASURES[factor]) for factor in FACTORS]
 
     def chart_data(self) -> dict:
         """What the charts draw, as plain numbers for the page's JSON."""

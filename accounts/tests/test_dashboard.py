@@ -547,11 +547,13 @@ def test_query_count_does_not_grow_with_the_portfolio(client, erin, alice, oscar
 def test_breakdowns_by_region_industry_and_manager_name_the_weakest_factor(client, board, portfolio):
     # East: c1 red 1,000 at risk; purchase trend (80×1000 + 10×400 + 0×50) / 1450 = 57.9,
     # relationship (40×1000 + 30×400) / 1400 = 37.1.
-    assert figure_row(board, f"region-{Region.EAST}") == "East China 1,000 Purchase trend 58"
-    assert figure_row(board, f"region-{Region.NORTH}") == "North China 600 Relationship network 70"
+    # Columns: revenue at risk, then purchase trend, relationship and the five factors without data.
+    assert figure_row(board, f"region-{Region.EAST}") == "East China 1,000 58 37 — — — — —"
+    assert 'heat-amber heat-weakest" title="weakest">58<' in board
+    assert figure_row(board, f"region-{Region.NORTH}") == "North China 600 30 70 — — — — —"
     alice_id = portfolio["c1"].owner_id
     # alice: c1 and c2, 1,600 at risk; purchase trend 98,000 / 1,600 = 61.3, relationship 51.3.
-    assert figure_row(board, f"owner-{alice_id}") == "alice 1,600 Purchase trend 61"
+    assert figure_row(board, f"owner-{alice_id}") == "alice 1,600 61 51 — — — — —"
     east = re.search(rf'data-testid="region-{Region.EAST}">.*?href="([^"]+)"', board, re.S).group(1)
     assert listed(client, east.replace("&amp;", "&")) == 1
 

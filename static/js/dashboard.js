@@ -29,7 +29,7 @@
           return { label: d.band_labels[band], data: d.bands[band], backgroundColor: palette[band], stack: "bands" };
         }),
       },
-      options: { scales: { x: { stacked: true, grid: { display: false } }, y: { stacked: true, grid: { color: grid } } } },
+      options: { scales: { x: { stacked: true, grid: { display: false } }, y: { stacked: true, grid: { color: grid }, ticks: { precision: 0 } } } },
     });
   }
   var risk = document.getElementById("chart-risk");
@@ -82,7 +82,7 @@
       options: {
         scales: {
           x: { stacked: true, grid: { display: false } },
-          y: { stacked: true, grid: { color: grid }, ticks: { callback: function (v) { return Math.abs(v); } } },
+          y: { stacked: true, grid: { color: grid }, ticks: { precision: 0, callback: function (v) { return Math.abs(v); } } },
           share: { position: "right", min: 0, max: 100, grid: { display: false }, ticks: { callback: function (v) { return v + "%"; } } },
         },
         plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + Math.abs(c.parsed.y); } } } },

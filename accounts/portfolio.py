@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
@@ -251,6 +251,7 @@ def portfolio_summaries_refresh(*, as_of: date) -> int:
 
     Returns the number of rows written (0 when the day has no snapshots: its rows are removed).
     """
+    _one_writer_per_date(as_of)
     week_before = as_of - timedelta(days=7)
     window_from = as_of - timedelta(days=SERVICE_WINDOW_DAYS)
     cells: dict[CellKey, Cell] = defaultdict(Cell)
@@ -346,6 +347,19 @@ def portfolio_summaries_refresh(*, as_of: date) -> int:
     PortfolioSummary.objects.bulk_create(rows, batch_size=2000)
     _prune(as_of=as_of)
     return len(rows)
+
+
+# PostgreSQL advisory lock class of the summary refresh ("KA" + 1); the date is the lock's id.
+SUMMARY_LOCK_CLASS = 0x4B41 + 1
+
+
+def _one_writer_per_date(as_of: date) -> None:
+    """Make a second refresh of the same date (the nightly job and a rebuild at once) wait for the
+    first to commit, so its delete sees the first one's rows instead of adding to them. Held
+    until the transaction ends. SQLite lets one writer at a time in anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SUMMARY_LOCK_CLASS, as_of.toordinal()])
 
 
 def _prune(*, as_of: date) -> int:

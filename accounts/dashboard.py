@@ -388,6 +388,7 @@ class Dashboard:
     def churn_uncontrollable(self) -> dict:
         return self.churn_total("uncontrollable")
 
+    # Alert and breach figures count the customers scored that day, so their lists ask for those.
     @property
     def alert_rows(self) -> list[dict]:
         return [
@@ -395,7 +396,7 @@ class Dashboard:
                 "kind": kind,
                 "label": AlertKind(kind).label,
                 "customers": self.selected.alerts_raised.get(kind, 0),
-                "link": self.link(alert=kind),
+                "link": self.link(alert=kind, band="scored"),
             }
             for kind in AlertKind.values
         ]
@@ -418,7 +419,7 @@ class Dashboard:
                         (Ticket.Category(c).label, per_hundred[c], totals.complaints.get(c, 0))
                         for c in Ticket.Category.values
                     ],
-                    "breach_link": self.link(tier=tier, breach="1"),
+                    "breach_link": self.link(tier=tier, breach="1", band="scored"),
                     "tier_link": self.link(tier=tier, band="scored"),
                 }
             )
@@ -429,7 +430,7 @@ class Dashboard:
         return {
             "entered": self.link(tier_move="entered", tier=None),
             "left": self.link(tier_move="left", tier=None),
-            "alerts_closed": self.link(alert="closed"),
+            "alerts_closed": self.link(alert="closed", band="scored"),
         }
 
     @property

@@ -23,9 +23,11 @@ from .models import (
     Competitor,
     Customer,
     DeliveryLine,
+    DigestSend,
     Incentive,
     Order,
     ParetoSnapshot,
+    PortfolioSummary,
     PriceBenchmark,
     Product,
     ProductNeed,
@@ -38,7 +40,7 @@ from .models import (
 )
 from .risk.defaults import DEFAULT_WEIGHTS
 from .risk.engine import RiskModelError, validate_model
-from .roles import is_admin
+from .roles import is_admin, is_executive
 
 
 class VisibleChoicesMixin:
@@ -577,3 +579,41 @@ class ParetoSnapshotAdmin(ComputedRecordAdmin):
 
     customer_lookup = None
     list_display = ("as_of", "customers", "key_customers", "cutoff_revenue", "total_revenue", "key_revenue_share")
+
+
+class WholePortfolioAdmin(ComputedRecordAdmin):
+    """Figures over the whole portfolio (with customer names among the largest moves): for admins
+    and executives only, like the dashboard itself."""
+
+    customer_lookup = None
+
+    def _sees_portfolio(self, request) -> bool:
+        return is_admin(request.user) or is_executive(request.user)
+
+    def has_module_permission(self, request):
+        return self._sees_portfolio(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._sees_portfolio(request) and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_admin(request.user) and super().has_delete_permission(request, obj)
+
+
+@admin.register(PortfolioSummary)
+class PortfolioSummaryAdmin(WholePortfolioAdmin):
+    """The executive dashboard's summaries, rebuilt nightly and by rebuild_portfolio_summaries."""
+
+    list_display = ("as_of", "grain", "tier", "region", "industry", "owner", "customers", "red", "amber", "revenue")
+    list_filter = ("as_of", "grain", "tier", "region", "industry")
+    list_select_related = ("owner",)
+    show_full_result_count = False
+
+
+@admin.register(DigestSend)
+class DigestSendAdmin(WholePortfolioAdmin):
+    """Which executive got which week's digest, and when."""
+
+    list_display = ("week", "user", "as_of", "sent_at")
+    list_filter = ("week",)
+    list_select_related = ("user",)

@@ -34,6 +34,7 @@ from .models import (
     RiskRun,
     RiskSnapshot,
 )
+from .portfolio import portfolio_summaries_refresh
 from .risk.engine import risk_recompute
 from .risk.tiering import tiering_run
 
@@ -254,6 +255,8 @@ def risk_nightly(
             for customer_id, old, new in tiering.changes
         ]
         alerts = alerts_raise(as_of=as_of, candidates=candidates)
+        # The executive dashboard's summaries of the night, from the snapshots and alerts just written.
+        portfolio_summaries_refresh(as_of=as_of)
         message = f"{recompute.customers_scored} customers scored, {alerts} alerts raised or refreshed."
         return recompute.customers_scored, alerts, message
 

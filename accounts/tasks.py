@@ -4,6 +4,7 @@ from datetime import date
 
 from celery import shared_task
 
+from .digest import digest_send_weekly
 from .services import business_today, overrides_expire_job, risk_nightly
 
 
@@ -28,3 +29,10 @@ def expire_overrides(self, as_of: str | None = None) -> dict:
     """End manual overrides whose expiry has come and tell their owners."""
     result = overrides_expire_job(as_of=_as_of(as_of), task_id=self.request.id or "")
     return {"as_of": result.as_of.isoformat(), "outcome": result.outcome, "message": result.message}
+
+
+@shared_task(bind=True, acks_late=True, soft_time_limit=10 * 60, time_limit=12 * 60)
+def weekly_digest(self, today: str | None = None) -> dict:
+    """E-mail this week's portfolio digest to each executive who has not had it yet."""
+    sent = digest_send_weekly(today=_as_of(today))
+    return {"sent": sent}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customers, strategy, workspace
+from .views import customers, dashboard, strategy, workspace
 
 urlpatterns = [
     path("", workspace.home, name="home"),
@@ -41,4 +41,10 @@ urlpatterns += [
     path("search/live/", workspace.search_live, name="search_live"),
     path("export/customers.csv", workspace.export_csv, name="export_csv"),
     path("export/customers.xlsx", workspace.export_xlsx, name="export_xlsx"),
+]
+
+# The executive risk dashboard and its export.
+urlpatterns += [
+    path("dashboard/", dashboard.portfolio, name="portfolio_dashboard"),
+    path("dashboard/portfolio.xlsx", dashboard.portfolio_xlsx, name="portfolio_dashboard_xlsx"),
 ]

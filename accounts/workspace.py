@@ -48,7 +48,10 @@ from relationships.models import EXECUTIVE_LEVEL_KINDS, BuyingRole, Cadence, Con
 from .alert_text import render_alert
 from .models import (
     Alert,
+    AlertKind,
+    ChurnReason,
     Customer,
+    CustomerStatus,
     Industry,
     ProductNeed,
     Region,
@@ -203,7 +206,34 @@ _SORT_ORDER = {
 # without contact come first, names A–Z.
 _FIRST_CLICK = {"name": "name", "band": "-band", "score": "-score", "revenue": "-revenue", "contact": "-contact"}
 
-BAND_FILTER_CHOICES = [*RiskBand.choices, ("none", _("Not scored"))]
+BAND_FILTER_CHOICES = [
+    *RiskBand.choices,
+    ("at_risk", _("Amber or red")),
+    ("scored", _("Scored")),
+    ("none", _("Not scored")),
+]
+# A week-on-week move of at least this many points counts as worsened or improved (the
+# executive dashboard counts the same way).
+MOVE_POINTS = 5.0
+CHURN_WINDOW_DAYS = 365
+ALERT_WINDOW_DAYS = 7
+
+# Filters the executive dashboard's drill-down links set; the filter bar shows them as a badge
+# that can be removed, not as a select.
+DRILL_FILTERS = ("override", "moved", "tier_move", "churned", "alert", "breach")
+MOVED_CHOICES = [("worsened", _("Worsened this week")), ("improved", _("Improved this week"))]
+TIER_MOVE_CHOICES = [("entered", _("Entered the key tier this week")), ("left", _("Left the key tier this week"))]
+CHURNED_CHOICES = [
+    ("any", _("Churned in the last 12 months")),
+    ("controllable", _("Churned for a controllable reason")),
+    ("uncontrollable", _("Churned for an uncontrollable reason")),
+    *ChurnReason.choices,
+]
+ALERT_CHOICES = [
+    ("any", _("Any alert raised this week")),
+    *AlertKind.choices,
+    ("closed", _("Alert dealt with this week")),
+]
 
 
 def account_list(*, user, scored_on: date | None) -> QuerySet[Customer]:
@@ -221,6 +251,7 @@ def account_list(*, user, scored_on: date | None) -> QuerySet[Customer]:
             snapshot_band=F("latest_snapshot__band"),
             score_change=F("latest_snapshot__score_change_7d"),
             snapshot_reasons=F("latest_snapshot__reasons"),
+            snapshot_tier=F("latest_snapshot__tier"),
             override_band=F("open_override__band"),
             # A band set by hand shows at once, not only from the next nightly snapshot.
             display_band=Coalesce(F("open_override__band"), F("latest_snapshot__band")),
@@ -251,11 +282,87 @@ class AccountFilter(django_filters.FilterSet):
         choices=RelationshipLevel.choices, label=_("Relationship level"), empty_label=_("All levels")
     )
     owner = _Select(choices=[], field_name="owner_id", label=_("Owner"), empty_label=_("All owners"))
+    # Drill-down filters (from the executive dashboard); the week and year end on the scored day.
+    override = _Select(choices=[("1", _("Manual band in force"))], method="filter_override", label=_("Manual band"))
+    moved = _Select(choices=MOVED_CHOICES, method="filter_moved", label=_("Moved"))
+    tier_move = _Select(choices=TIER_MOVE_CHOICES, method="filter_tier_move", label=_("Tier change"))
+    churned = _Select(choices=CHURNED_CHOICES, method="filter_churned", label=_("Churned"))
+    alert = _Select(choices=ALERT_CHOICES, method="filter_alert", label=_("Alerts"))
+    breach = _Select(choices=[("1", _("Open tickets past their SLA"))], method="filter_breach", label=_("SLA"))
     sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="apply_sort", label=_("Sort"))
 
-    def __init__(self, data=None, queryset=None, *, owner_choices: list[tuple[str, str]] = (), **kwargs):
+    def __init__(
+        self,
+        data=None,
+        queryset=None,
+        *,
+        owner_choices: list[tuple[str, str]] = (),
+        scored_on: date | None = None,
+        **kwargs,
+    ):
         super().__init__(data, queryset, **kwargs)
         self.filters["owner"].extra["choices"] = list(owner_choices)
+        self.scored_on = scored_on or timezone.localdate()
+
+    @property
+    def drill_downs(self) -> list[tuple[str, str, str]]:
+        """The drill-down filters in force: (name, value, label of the value)."""
+        if not self.form.is_valid():
+            return []
+        chosen = []
+        for name in DRILL_FILTERS:
+            value = self.form.cleaned_data.get(name)
+            if value:
+                label = dict(self.filters[name].extra["choices"]).get(value, value)
+                chosen.append((name, value, str(label)))
+        return chosen
+
+    def filter_override(self, queryset, name, value):
+        return queryset.filter(override_band__isnull=False)
+
+    def filter_moved(self, queryset, name, value):
+        if value == "worsened":
+            return queryset.filter(score_change__gte=MOVE_POINTS)
+        return queryset.filter(score_change__lte=-MOVE_POINTS)
+
+    def filter_tier_move(self, queryset, name, value):
+        now, before = (Tier.KEY, Tier.REGULAR) if value == "entered" else (Tier.REGULAR, Tier.KEY)
+        week_before = RiskSnapshot.objects.filter(
+            customer_id=OuterRef("pk"), as_of=self.scored_on - timedelta(days=ALERT_WINDOW_DAYS), tier=before
+        )
+        return queryset.filter(snapshot_tier=now).filter(Exists(week_before))
+
+    def filter_churned(self, queryset, name, value):
+        queryset = queryset.filter(
+            status=CustomerStatus.CHURNED,
+            churned_on__gt=self.scored_on - timedelta(days=CHURN_WINDOW_DAYS),
+            churned_on__lte=self.scored_on,
+        )
+        if value == "controllable":
+            return queryset.filter(churn_reason__in=ChurnReason.controllable())
+        if value == "uncontrollable":
+            return queryset.filter(churn_reason__in=ChurnReason.uncontrollable())
+        if value == "any":
+            return queryset
+        return queryset.filter(churn_reason=value)
+
+    def filter_alert(self, queryset, name, value):
+        week_from = self.scored_on - timedelta(days=ALERT_WINDOW_DAYS)
+        if value == "closed":
+            start = timezone.make_aware(datetime.combine(week_from + timedelta(days=1), datetime.min.time()))
+            end = timezone.make_aware(datetime.combine(self.scored_on + timedelta(days=1), datetime.min.time()))
+            alerts = Alert.objects.filter(closed_at__gte=start, closed_at__lt=end)
+        else:
+            alerts = Alert.objects.filter(as_of__gt=week_from, as_of__lte=self.scored_on)
+            if value != "any":
+                alerts = alerts.filter(kind=value)
+        return queryset.filter(Exists(alerts.filter(customer_id=OuterRef("pk"))))
+
+    def filter_breach(self, queryset, name, value):
+        late = Ticket.objects.filter(customer_id=OuterRef("pk"), status__in=Ticket.OPEN_STATUSES).filter(
+            overdue_ticket_q(timezone.now())
+        )
+        return queryset.filter(Exists(late))
 
     def filter_search(self, queryset, name, value):
         value = clean_query(value)
@@ -266,6 +373,10 @@ class AccountFilter(django_filters.FilterSet):
     def filter_band(self, queryset, name, value):
         if value == "none":
             return queryset.filter(display_band__isnull=True)
+        if value == "scored":
+            return queryset.filter(display_band__isnull=False)
+        if value == "at_risk":
+            return queryset.filter(display_band__in=[RiskBand.AMBER, RiskBand.RED])
         return queryset.filter(display_band=value)
 
     def apply_sort(self, queryset, name, value):
@@ -299,7 +410,9 @@ def owner_choices(*, user) -> list[tuple[str, str]]:
 def filtered_accounts(*, user, params: Mapping, scored_on: date | None) -> tuple[AccountFilter, list]:
     """The filter set bound to the request's parameters and the owners it offers."""
     owners = owner_choices(user=user)
-    filterset = AccountFilter(params, queryset=account_list(user=user, scored_on=scored_on), owner_choices=owners)
+    filterset = AccountFilter(
+        params, queryset=account_list(user=user, scored_on=scored_on), owner_choices=owners, scored_on=scored_on
+    )
     return filterset, owners
 
 

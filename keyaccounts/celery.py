@@ -34,4 +34,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
     },
+    # Monday morning, after the night's scoring and summaries: one digest per executive per week
+    # (sends are recorded, so a second run in the week sends nothing). Expires within the day.
+    "weekly-executive-digest": {
+        "task": "accounts.tasks.weekly_digest",
+        "schedule": crontab(hour=7, minute=30, day_of_week=1),
+        "options": {"expires": 12 * 3600},
+    },
 }

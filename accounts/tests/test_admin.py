@@ -48,8 +48,18 @@ REGISTERED = sorted(
     (model for model in admin.site._registry if model._meta.app_label in APPS), key=lambda m: m._meta.label
 )
 WITH_HISTORY = [m for m in REGISTERED if isinstance(admin.site._registry[m], SimpleHistoryAdmin)]
-# Written by the nightly jobs and the escalation task, never by hand.
-COMPUTED = {am.RiskSnapshot, am.RiskRun, am.ParetoSnapshot, cm.TicketEscalation, cm.Notification}
+# Written by the nightly jobs, the escalation task or the weekly digest, never by hand.
+COMPUTED = {
+    am.RiskSnapshot,
+    am.RiskRun,
+    am.ParetoSnapshot,
+    am.PortfolioSummary,
+    am.DigestSend,
+    cm.TicketEscalation,
+    cm.Notification,
+}
+# Figures over the whole portfolio: admins and executives only, like the dashboard.
+PORTFOLIO_WIDE = {am.PortfolioSummary, am.DigestSend}
 # Reference data without a customer: every staff user may read all of it.
 UNSCOPED = {
     am.Product,
@@ -251,7 +261,20 @@ def test_account_manager_group_gets_its_model_permissions_after_migrate(db):
     assert "delete_customer" not in codenames
 
 
-SCOPED = [m for m in REGISTERED if m not in UNSCOPED and m not in PERSONAL]
+SCOPED = [m for m in REGISTERED if m not in UNSCOPED | PERSONAL | PORTFOLIO_WIDE]
+
+
+@pytest.mark.parametrize("model", sorted(PORTFOLIO_WIDE, key=label), ids=label)
+def test_only_admins_and_executives_read_portfolio_wide_figures(client, staff_alice, erin, model):
+    obj = factory_for(model)()
+    client.force_login(staff_alice)
+    assert client.get(admin_url(model, "changelist")).status_code == 403
+    assert client.get(admin_url(model, "change", obj.pk)).status_code in (302, 403)
+    erin.is_staff = True
+    erin.save()
+    client.force_login(erin)
+    response = client.get(admin_url(model, "changelist"))
+    assert obj.pk in {row.pk for row in response.context["cl"].result_list}
 
 
 @pytest.mark.parametrize("model", SCOPED, ids=label)

@@ -458,6 +458,30 @@ def pareto_with_more_key_accounts_than_customers():
     return pareto
 
 
+# Portfolio summaries and digest sends ----------------------------------------------------------
+
+
+@breaks("portfoliosummary_grain_valid", field="grain")
+def summary_with_an_unknown_grain():
+    return f.PortfolioSummaryFactory.build(grain="galaxy")
+
+
+@breaks("portfoliosummary_tier_valid", field="tier")
+def summary_with_an_unknown_tier():
+    return f.PortfolioSummaryFactory.build(tier="platinum")
+
+
+@breaks("portfoliosummary_bands_add_up")
+def summary_whose_bands_do_not_add_up():
+    return f.PortfolioSummaryFactory.build(customers=4, green=1, amber=1, red=1, grey=0)
+
+
+@breaks("digestsend_one_per_user_and_week")
+def second_digest_for_the_same_week():
+    first = f.DigestSendFactory()
+    return f.DigestSendFactory.build(user=first.user, week=first.week, as_of=first.as_of)
+
+
 # Tests ------------------------------------------------------------------------------------------
 
 

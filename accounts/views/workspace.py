@@ -42,7 +42,7 @@ def _wants_fragment(request) -> bool:
 def home(request):
     """My accounts: the customers the user may see, filtered and sorted, key accounts first."""
     listing = workspace.my_accounts(user=request.user, params=request.GET)
-    context = {"listing": listing, "filters": listing.filterset.form}
+    context = {"listing": listing, "filters": listing.filterset.form, "drill_filters": workspace.DRILL_FILTERS}
     if _wants_fragment(request):
         return render(request, "accounts/_my_accounts_table.html", {**context, "oob": True})
     context["alerts"] = [(a, render_alert(a.kind, a.details)) for a in alerts_for(user=request.user, limit=HOME_ALERTS)]

@@ -219,6 +219,28 @@ class ParetoSnapshotFactory(factory.django.DjangoModelFactory):
     key_revenue_share = 0.8
 
 
+class PortfolioSummaryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.PortfolioSummary
+
+    as_of = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
+    grain = am.SummaryGrain.ALL
+    tier = am.Tier.KEY
+    customers = 3
+    green, amber, red = 1, 1, 1
+    revenue = 600
+    green_revenue, amber_revenue, red_revenue = 100, 200, 300
+
+
+class DigestSendFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.DigestSend
+
+    user = factory.SubFactory(UserFactory)
+    week = factory.Sequence(lambda n: date(2026, 1, 5) + timedelta(weeks=n))
+    as_of = factory.LazyAttribute(lambda o: o.week - timedelta(days=1))
+
+
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = rm.Contact

@@ -1,0 +1,42 @@
+"""The executive risk dashboard, its XLSX export; executives and admins only."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from .. import dashboard as selectors
+from ..dashboard_export import dashboard_xlsx
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _dashboard_for(request) -> selectors.Dashboard:
+    # The dashboard shows the whole portfolio, so only those who may see every customer get it.
+    if not selectors.may_see_dashboard(request.user):
+        raise PermissionDenied
+    return selectors.portfolio_dashboard(params=request.GET)
+
+
+@login_required
+@require_GET
+def portfolio(request):
+    """Portfolio health, revenue at risk, trends, what changed this week, why we lose accounts,
+    service and supply: one page, every number a link to the customers behind it."""
+    board = _dashboard_for(request)
+    return render(request, "accounts/dashboard/portfolio.html", {"board": board, "charts": board.chart_data()})
+
+
+@login_required
+@require_GET
+def portfolio_xlsx(request):
+    """The dashboard's tables, one sheet each, with the filters in force."""
+    board = _dashboard_for(request)
+    day = board.as_of.isoformat() if board.as_of else "none"
+    return FileResponse(
+        dashboard_xlsx(board),
+        as_attachment=True,
+        filename=f"portfolio-{day}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )

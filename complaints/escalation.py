@@ -45,8 +45,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from accounts.roles import ROLE_EXECUTIVE, ROLE_SERVICE_DESK
 
@@ -269,7 +268,7 @@ def tickets_escalate(*, now: datetime | None = None) -> EscalationResult:
                 kind=Notification.Kind.ESCALATION,
                 params=params,
                 ticket_id=ticket["pk"],
-                link=ticket_link(ticket_id=ticket["pk"], customer_id=ticket["customer_id"]),
+                link=ticket_link(ticket_id=ticket["pk"]),
             )
         )
     notifications = notify_bulk(messages, at=now)
@@ -277,24 +276,12 @@ def tickets_escalate(*, now: datetime | None = None) -> EscalationResult:
 
 
 def _record_in_history(rungs: list[_Rung], *, now: datetime) -> None:
-    """One escalation event per step in the tickets' histories, in the business's language as the
-    rest of the history is. The sentence is worked out once per step and reason, not per ticket."""
-    with translation.override(settings.LANGUAGE_CODE):
-        sentence = {
-            (step, reason): gettext("SLA escalation, step %(step)s (%(step_name)s): %(reason)s; told %(count)s.")
-            % {
-                "step": step,
-                "step_name": EscalationStep(step).label,
-                "reason": TicketEscalation.Reason(reason).label,
-                "count": "%(count)s",
-            }
-            for step in EscalationStep.values
-            for reason in TicketEscalation.Reason.values
-        }
+    """One escalation event per step in the tickets' histories. The event keeps the step, the
+    reason and how many people were told; the ticket page words it in the reader's language."""
     at = db_time(now)
     insert_rows(
         TicketEvent,
-        ["ticket", "at", "by", "kind", "from_status", "to_status", "comment"],
+        ["ticket", "at", "by", "kind", "from_status", "to_status", "comment", "details"],
         [
             {
                 "ticket_id": r.ticket["pk"],
@@ -303,7 +290,8 @@ def _record_in_history(rungs: list[_Rung], *, now: datetime) -> None:
                 "kind": TicketEvent.Kind.ESCALATION.value,
                 "from_status": "",
                 "to_status": "",
-                "comment": sentence[r.step, r.reason] % {"count": len(r.recipients)},
+                "comment": "",
+                "details": {"step": r.step, "reason": r.reason, "told": len(r.recipients)},
             }
             for r in rungs
         ],

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
@@ -109,13 +109,9 @@ def notify(
     return notify_bulk([message], at=at)
 
 
-def ticket_link(*, ticket_id: int, customer_id: int) -> str:
-    """Where a notification about a ticket leads: its own page where there is one, else the
-    customer page's timeline, which lists the customer's tickets."""
-    try:
-        return reverse("ticket_detail", args=[ticket_id])
-    except NoReverseMatch:
-        return reverse("customer_detail", args=[customer_id]) + "#section-timeline"
+def ticket_link(*, ticket_id: int) -> str:
+    """Where a notification about a ticket leads: the ticket's page."""
+    return reverse("ticket_detail", args=[ticket_id])
 
 
 # Reading ----------------------------------------------------------------------------------------

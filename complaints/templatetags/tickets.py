@@ -6,7 +6,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 
-from complaints.models import Ticket, TicketEvent
+from complaints.models import EscalationStep, Ticket, TicketEscalation, TicketEvent
 
 register = template.Library()
 
@@ -56,6 +56,13 @@ def event_summary(event: TicketEvent) -> str:
         return gettext("Quality complaint reached %(department)s %(hours)s hours after it was opened.") % {
             "department": _label(Ticket.Department, details["reached"]),
             "hours": details.get("hours"),
+        }
+    if event.kind == TicketEvent.Kind.ESCALATION and "step" in details:
+        return gettext("SLA escalation, step %(step)s (%(step_name)s): %(reason)s; told %(count)s.") % {
+            "step": details["step"],
+            "step_name": _label(EscalationStep, details["step"]),
+            "reason": _label(TicketEscalation.Reason, details.get("reason")),
+            "count": details.get("told", 0),
         }
     if event.kind == TicketEvent.Kind.CHANGE and "category" in details:
         old, new = details["category"]

@@ -34,7 +34,7 @@ def test_owner_hears_of_a_late_ticket_in_the_notification_centre_and_clears_it(p
     bob = f.account_manager("bob")
     customer = f.CustomerFactory(name="Ningbo Bearings", owner=alice, backup_owner=bob)
     f.service_desk("sam")
-    late_ticket(customer, "Rotor shipment two weeks late", hours_late=14)
+    rotor = late_ticket(customer, "Rotor shipment two weeks late", hours_late=14)
     late_ticket(customer, "Wrong pallets delivered", hours_late=20)
     tickets_escalate()
 
@@ -56,9 +56,9 @@ def test_owner_hears_of_a_late_ticket_in_the_notification_centre_and_clears_it(p
         "() => document.querySelector('[data-testid=nav-notifications] [data-testid=notification-count]')"
         "?.textContent === '1'"
     )
-    # Opening the other one leads to the customer's timeline and clears the badge.
+    # Opening the other one leads to its ticket and clears the badge.
     page.locator("[data-testid=notification]", has_text="Rotor shipment").locator("form button").first.click()
-    page.wait_for_url(f"**/customers/{customer.pk}/**")
+    page.wait_for_url(f"**/tickets/{rotor.pk}/")
     page.wait_for_timeout(300)
     assert page.locator("[data-testid=nav-notifications] [data-testid=notification-count]").count() == 0
 

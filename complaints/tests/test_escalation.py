@@ -10,9 +10,10 @@ from django.db import connection
 from django.utils import translation
 
 from complaints import escalation
-from complaints.models import DepartmentHead, Notification, Ticket, TicketEscalation, TicketEvent
+from complaints.models import DepartmentHead, EscalationStep, Notification, Ticket, TicketEscalation, TicketEvent
 from complaints.notifications import render_notification
 from complaints.services import ticket_open
+from complaints.templatetags.tickets import event_summary
 from keyaccounts.celery import app
 from keyaccounts.tests import factories as f
 
@@ -81,7 +82,12 @@ def test_step_one_warns_the_assignee_at_eighty_percent_of_the_response_window(cu
     ticket.refresh_from_db()
     assert ticket.escalation_level == 1
     event = TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.ESCALATION)
-    assert event.at == at_share(ticket, 0.8) and "step 1" in event.comment
+    assert event.at == at_share(ticket, 0.8)
+    assert event.details == {"step": 1, "reason": STEP.RESPONSE_NEAR, "told": 1}
+    with translation.override("en"):
+        assert event_summary(event) == (
+            f"SLA escalation, step 1 ({EscalationStep(1).label}): {STEP.RESPONSE_NEAR.label}; told 1."
+        )
     # The change of level is in the ticket's audit trail.
     assert ticket.history.first().escalation_level == 1
 
@@ -209,7 +215,7 @@ def test_the_notification_reads_as_a_sentence_with_the_ticket_and_the_step(custo
         text = render_notification(note.kind, note.params)
     assert f"#{ticket.pk}" in text and "Late delivery of rotors" in text and customer.name in text
     assert "First response overdue" in text and "Department head" in text
-    assert note.link == f"/customers/{customer.pk}/#section-timeline"
+    assert note.link == f"/tickets/{ticket.pk}/"
 
 
 def _due_tickets(customer, assignee, count):

@@ -25,6 +25,8 @@ from .models import EscalationStep, Notification, TicketEscalation
 
 # The badge says "99+" rather than counting a neglected inbox to the end.
 BADGE_LIMIT = 99
+# Emails per task: a batch goes out well within the task's time limit even over a slow SMTP server.
+EMAIL_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,13 @@ def notify_bulk(messages: Iterable[Message], *, at: datetime | None = None) -> l
     # Imported here: the task module imports this one.
     from .tasks import send_notification_emails
 
+    def queue_emails():
+        for start in range(0, len(ids), EMAIL_BATCH):
+            send_notification_emails.delay(ids[start : start + EMAIL_BATCH])
+
     # Only once the notifications are committed: a rolled-back escalation emails nobody, and the
     # worker finds the rows it is given.
-    transaction.on_commit(lambda: send_notification_emails.delay(ids))
+    transaction.on_commit(queue_emails)
     return [Notification(pk=pk, **row) for pk, row in zip(ids, rows, strict=True)]
 
 

@@ -91,3 +91,8 @@ def test_the_executive_sees_complaint_analytics_drawn_as_charts(page, live_serve
     assert page.inner_text("[data-figure=tickets]") == str(sum(2 + c for c in range(6)))
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "complaint-analytics.png"), full_page=True)
+    page.select_option("select[name=language]", "zh-hans")
+    page.wait_for_selector("text=投诉分析")
+    page.wait_for_function("() => window.Chart && Chart.getChart('month-chart')")
+    assert "SLA 达成率" in page.content()
+    page.screenshot(path=str(ARTIFACTS / "complaint-analytics-zh.png"), full_page=True)

@@ -336,3 +336,22 @@ def test_escalation_runs_through_a_real_worker_against_redis(redis_url, customer
     assert Notification.objects.count() == 4
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
     assert sorted(m.to[0] for m in mail.outbox) == [f"{n}@example.com" for n in ("alice", "bob", "hank", "sam")]
+
+
+def test_the_thresholds_come_from_the_settings(customer, desk, settings):
+    settings.ESCALATION_STEP_PERCENT = [50, 100, 120, 140]
+    ticket = open_ticket(customer, assigned_to=desk["assignee"])
+    assert escalation.tickets_escalate(now=at_share(ticket, 0.49)).steps == 0
+    assert escalation.tickets_escalate(now=at_share(ticket, 0.5)).steps == 1
+    assert escalation.tickets_escalate(now=at_share(ticket, 1.4)).steps == 3
+
+
+@pytest.mark.parametrize("raw", ["80,100,150", "80,100,100,200", "0,100,150,200", "eighty,100,150,200"])
+def test_bad_step_percentages_stop_the_start_with_a_clear_message(monkeypatch, raw):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from keyaccounts.settings import env_percent_steps
+
+    monkeypatch.setenv("ESCALATION_STEP_PERCENT", raw)
+    with pytest.raises(ImproperlyConfigured, match="ESCALATION_STEP_PERCENT"):
+        env_percent_steps("ESCALATION_STEP_PERCENT", "80,100,150,200")

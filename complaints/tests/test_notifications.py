@@ -228,3 +228,19 @@ def test_an_escalation_reads_in_chinese_for_a_chinese_reader(client, alice, tick
     client.force_login(alice)
     page = client.get(reverse("notification_list"), headers={"accept-language": "zh-hans"}).content.decode()
     assert "解决已逾期" in page and "升级第 3 级：客户负责人和备份负责人" in page
+
+
+def test_many_notifications_are_emailed_in_batches_of_one_task_each(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    from complaints import notifications, tasks
+
+    monkeypatch.setattr(notifications, "EMAIL_BATCH", 3)
+    people = [f.UserFactory() for _ in range(7)]
+    batches = []
+    real_delay = tasks.send_notification_emails.delay
+    monkeypatch.setattr(tasks.send_notification_emails, "delay", lambda ids: batches.append(ids) or real_delay(ids))
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipients=people, text="Plant visit moved to Thursday")
+    assert [len(b) for b in batches] == [3, 3, 1]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)

@@ -410,3 +410,15 @@ def test_the_customer_filter_never_shows_another_managers_tickets(client, alice,
     client.force_login(alice)
     queue = client.get(reverse("ticket_queue"), {"customer": oscars_customer.pk, "status": "all"}).text
     assert f'data-ticket="{hidden.pk}"' not in queue and "No ticket matches these filters." in queue
+
+
+def test_bulk_assign_to_a_manager_leaves_other_managers_customers_tickets_alone(client, sam, oscar, customer):
+    theirs = f.TicketFactory(customer=customer)
+    own = f.TicketFactory(customer=f.CustomerFactory(owner=oscar))
+    client.force_login(sam)
+    response = client.post(
+        reverse("ticket_bulk_assign"), {"tickets": [theirs.pk, own.pk], "assigned_to": oscar.pk}, headers=HTMX
+    )
+    assert "1 ticket assigned." in response.text
+    assert "1 ticket belongs to a customer oscar does not work on, and was left as it was." in response.text
+    assert fresh(theirs).assigned_to is None and fresh(own).assigned_to == oscar

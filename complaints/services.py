@@ -14,6 +14,7 @@ record a TicketEvent naming who did it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -114,6 +115,15 @@ def ticket_open(
 # ---------------------------------------------------------------------------------------------
 # Working a ticket
 # ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BulkAssignment:
+    """What a bulk assignment did: tickets changed, left as they were, refused for the person."""
+
+    changed: int = 0
+    unchanged: int = 0
+    refused: int = 0
 
 
 def _locked(ticket: Ticket, version: str | None) -> Ticket:
@@ -269,12 +279,18 @@ def ticket_assign(
     """Give a ticket to an internal department and/or a person (``unassign`` clears the person).
 
     A quality complaint handed to production or the technical department records ``escalated_at``
-    (the time it took to get there) if it had not reached one before.
+    (the time it took to get there) if it had not reached one before. A person must be able to see
+    the ticket (an account manager only his own customers' tickets), or the assignment is refused.
     """
     now = now or timezone.now()
     if not department and assigned_to is None and not unassign:
         raise ValidationError(gettext("Choose a department or a person."))
     ticket = _locked(ticket, version)
+    if assigned_to is not None and not Ticket.objects.visible_to(assigned_to).filter(pk=ticket.pk).exists():
+        raise ValidationError(
+            gettext("%(name)s does not work on this customer's account and cannot take its tickets.")
+            % {"name": display_name(assigned_to)}
+        )
     if _assign(ticket, by=by, now=now, department=department, assigned_to=assigned_to, unassign=unassign):
         ticket.save()
     return ticket
@@ -283,25 +299,33 @@ def ticket_assign(
 @transaction.atomic
 def ticket_assign_bulk(
     *, tickets, by, department: str | None = None, assigned_to=None, now: datetime | None = None
-) -> tuple[int, int]:
+) -> BulkAssignment:
     """Assign many tickets at once (the queue's bulk action). Tickets are locked in id order so two
-    bulk runs cannot deadlock. Returns (changed, unchanged): tickets already so assigned are left
-    alone and counted as unchanged. Closed tickets are not reassigned and count as unchanged."""
+    bulk runs cannot deadlock. Tickets already so assigned, and closed ones, are left alone
+    (unchanged); tickets the person may not see (another manager's customers) are left alone too
+    (refused), all or nothing per ticket."""
     now = now or timezone.now()
     if not department and assigned_to is None:
         raise ValidationError(gettext("Choose a department or a person."))
-    changed = unchanged = 0
-    locked = Ticket.objects.select_for_update().filter(pk__in=[t.pk for t in tickets]).order_by("pk")
+    result = BulkAssignment()
+    ids = [t.pk for t in tickets]
+    takeable = None
+    if assigned_to is not None:
+        takeable = set(Ticket.objects.visible_to(assigned_to).filter(pk__in=ids).values_list("pk", flat=True))
+    locked = Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     for ticket in locked:
+        if takeable is not None and ticket.pk not in takeable:
+            result.refused += 1
+            continue
         if ticket.status == Ticket.Status.CLOSED:
-            unchanged += 1
+            result.unchanged += 1
             continue
         if _assign(ticket, by=by, now=now, department=department, assigned_to=assigned_to, unassign=False):
             ticket.save()
-            changed += 1
+            result.changed += 1
         else:
-            unchanged += 1
-    return changed, unchanged
+            result.unchanged += 1
+    return result
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.people import display_name
 from keyaccounts.editing import INVALID, STALE_EDIT_MESSAGE, StaleEdit, edit_version
 
 from . import selectors, services
@@ -87,13 +88,23 @@ def ticket_bulk_assign(request):
         ids = form.cleaned_data["tickets"]
         visible = list(selectors.tickets_by_ids(user=request.user, ids=ids).only("pk"))
         hidden = len(set(ids)) - len(visible)
-        changed, unchanged = services.ticket_assign_bulk(
+        result = services.ticket_assign_bulk(
             tickets=visible,
             by=request.user,
             department=form.cleaned_data["department"] or None,
             assigned_to=form.cleaned_data["assigned_to"],
         )
+        changed, unchanged = result.changed, result.unchanged
         parts = [ngettext("%(count)s ticket assigned.", "%(count)s tickets assigned.", changed) % {"count": changed}]
+        if result.refused:
+            parts.append(
+                ngettext(
+                    "%(count)s ticket belongs to a customer %(name)s does not work on, and was left as it was.",
+                    "%(count)s tickets belong to customers %(name)s does not work on, and were left as they were.",
+                    result.refused,
+                )
+                % {"count": result.refused, "name": display_name(form.cleaned_data["assigned_to"])}
+            )
         if unchanged:
             parts.append(
                 ngettext(

@@ -54,7 +54,7 @@ def test_two_people_moving_the_same_ticket_at_once_one_wins_the_other_is_refused
 
 def test_two_bulk_assigns_of_the_same_tickets_at_once_both_finish_without_deadlock(postgres_only):
     sam, tina = f.service_desk("sam"), f.account_manager("tina")
-    tickets = f.TicketFactory.create_batch(6)
+    tickets = f.TicketFactory.create_batch(6, customer=f.CustomerFactory(owner=tina))
     outcome = _race(
         lambda: services.ticket_assign_bulk(tickets=tickets, by=sam, department="technical"),
         lambda: services.ticket_assign_bulk(tickets=list(reversed(tickets)), by=tina, assigned_to=tina),

@@ -233,10 +233,10 @@ def test_bulk_assign_changes_those_that_differ_and_skips_closed_ones(key_custome
     services.ticket_assign(ticket=b, by=sam, department="technical", assigned_to=tina, now=T0 + 4 * H)
     c = move(c, S.RESOLVED, sam, T0 + 4 * H)
     services.ticket_close(ticket=c, by=sam, root_cause="x", satisfaction=3, now=T0 + 5 * H)
-    changed, unchanged = services.ticket_assign_bulk(
+    result = services.ticket_assign_bulk(
         tickets=[a, b, c], by=sam, department="technical", assigned_to=tina, now=T0 + 6 * H
     )
-    assert (changed, unchanged) == (1, 2)
+    assert (result.changed, result.unchanged, result.refused) == (1, 2, 0)
     a.refresh_from_db()
     c.refresh_from_db()
     assert (a.department, a.assigned_to) == ("technical", tina)
@@ -328,3 +328,18 @@ def test_a_change_made_on_a_stale_copy_is_refused_and_the_other_change_is_kept(k
     ticket.refresh_from_db()
     assert ticket.status == S.NEW and ticket.department == "logistics"
     assert not ticket.events.filter(kind="status").exists()
+
+
+def test_an_account_manager_cannot_be_given_another_managers_customers_ticket(key_customer, sam, oscar):
+    ticket = Ticket.objects.get(pk=open_ticket(key_customer, sam).pk)
+    with pytest.raises(ValidationError, match="does not work on this customer"):
+        services.ticket_assign(ticket=ticket, by=sam, assigned_to=oscar, now=T0 + H)
+    result = services.ticket_assign_bulk(tickets=[ticket], by=sam, assigned_to=oscar, now=T0 + H)
+    assert (result.changed, result.refused) == (0, 1)
+    ticket.refresh_from_db()
+    assert ticket.assigned_to is None and not ticket.events.filter(kind="assignment").exists()
+
+
+def test_the_service_desk_may_be_given_any_customers_ticket(key_customer, alice, sam):
+    ticket = open_ticket(key_customer, alice)
+    assert services.ticket_assign(ticket=ticket, by=alice, assigned_to=sam, now=T0 + H).assigned_to == sam

@@ -176,6 +176,12 @@ def _people() -> tuple[dict[str, list[int]], list[int], list[int]]:
     return heads, executives, service_desk
 
 
+def department_heads(department: str) -> list[int]:
+    """The heads of one department, or the service desk where it has none (as on the ladder)."""
+    heads, _executives, service_desk = _people()
+    return heads.get(department) or service_desk
+
+
 def _rungs(ticket: dict, *, heads, executives, service_desk) -> list[_Rung]:
     """The steps the ticket reaches now and has not reached before, with whom each one tells."""
     department_heads = heads.get(ticket["department"]) or service_desk

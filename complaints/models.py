@@ -386,6 +386,8 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         ESCALATION = "escalation", _("Escalation")
+        ASSIGNED = "assigned", _("Ticket assigned")
+        ROUTED = "routed", _("Quality complaint routed")
         MESSAGE = "message", _("Message")
 
     recipient = models.ForeignKey(
@@ -416,7 +418,9 @@ class Notification(models.Model):
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["escalation", "message"]), name="notification_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["escalation", "assigned", "routed", "message"]), name="notification_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,8 +20,10 @@ from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 
+from accounts.people import display_name
+
 from .bulk import db_time, insert_rows
-from .models import EscalationStep, Notification, TicketEscalation
+from .models import EscalationStep, Notification, Ticket, TicketEscalation
 
 # The badge says "99+" rather than counting a neglected inbox to the end.
 BADGE_LIMIT = 99
@@ -115,6 +117,24 @@ def notify(
     return notify_bulk([message], at=at)
 
 
+def ticket_message(ticket, *, kind: str, recipients: Iterable, by=None) -> Message:
+    """A message about ``ticket`` (its customer loaded) for ``recipients``: who did it and where
+    the ticket is now go into its params, so it reads the same in any language later."""
+    return Message(
+        recipients=recipients,
+        kind=kind,
+        params={
+            "number": ticket.pk,
+            "subject": ticket.subject,
+            "customer": ticket.customer.name,
+            "department": ticket.department,
+            "by": display_name(by) if by is not None else "",
+        },
+        ticket_id=ticket.pk,
+        link=ticket_link(ticket_id=ticket.pk),
+    )
+
+
 def ticket_link(*, ticket_id: int) -> str:
     """Where a notification about a ticket leads: the ticket's page."""
     return reverse("ticket_detail", args=[ticket_id])
@@ -162,7 +182,28 @@ def render_notification(kind: str, params: dict) -> str:
             "step": p.get("step"),
             "step_name": step,
         }
+    if kind == Notification.Kind.ASSIGNED:
+        return gettext("Ticket #%(number)s “%(subject)s” · %(customer)s is yours now: %(by)s assigned it to you.") % {
+            "number": p.get("number"),
+            "subject": p.get("subject", ""),
+            "customer": p.get("customer", ""),
+            "by": p.get("by", ""),
+        }
+    if kind == Notification.Kind.ROUTED:
+        return gettext(
+            "Quality complaint #%(number)s “%(subject)s” · %(customer)s has reached %(department)s. "
+            "Every hour it waits pushes the customer toward a competitor."
+        ) % {
+            "number": p.get("number"),
+            "subject": p.get("subject", ""),
+            "customer": p.get("customer", ""),
+            "department": _department(p.get("department")),
+        }
     return str(p.get("text", ""))
+
+
+def _department(value) -> str:
+    return str(Ticket.Department(value).label) if value in Ticket.Department.values else str(value or "")
 
 
 def render_subject(kind: str, params: dict) -> str:
@@ -171,6 +212,17 @@ def render_subject(kind: str, params: dict) -> str:
         return gettext("Escalation step %(step)s: ticket #%(number)s, %(customer)s") % {
             "step": p.get("step"),
             "number": p.get("number"),
+            "customer": p.get("customer", ""),
+        }
+    if kind == Notification.Kind.ASSIGNED:
+        return gettext("Ticket #%(number)s assigned to you, %(customer)s") % {
+            "number": p.get("number"),
+            "customer": p.get("customer", ""),
+        }
+    if kind == Notification.Kind.ROUTED:
+        return gettext("Quality complaint #%(number)s for %(department)s, %(customer)s") % {
+            "number": p.get("number"),
+            "department": _department(p.get("department")),
             "customer": p.get("customer", ""),
         }
     return gettext("Notification")

@@ -27,7 +27,9 @@ from accounts.people import display_name
 from keyaccounts.editing import lock_unchanged
 from relationships.models import Contact
 
-from .models import SlaPolicy, Ticket, TicketEvent
+from .escalation import department_heads
+from .models import Notification, SlaPolicy, Ticket, TicketEvent
+from .notifications import Message, notify_bulk, ticket_message
 
 
 def routed_department(*, kind: str, category: str) -> str:
@@ -109,7 +111,22 @@ def ticket_open(
             comment=gettext("Quality complaint sent to %(department)s when it was opened.")
             % {"department": Ticket.Department.PRODUCTION.label},
         )
+        notify_bulk(_news(ticket, by=by, assignee_before=None, reached_before=None))
     return ticket
+
+
+def _news(ticket: Ticket, *, by, assignee_before: int | None, reached_before: datetime | None) -> list[Message]:
+    """Who must hear of a change to a ticket: a new assignee (unless they took it themselves), and
+    the heads of production or the technical department the moment a quality complaint reaches
+    them (countermeasure 4: fed back to production at once)."""
+    news = []
+    by_id = getattr(by, "pk", None)
+    if ticket.assigned_to_id and ticket.assigned_to_id not in (assignee_before, by_id):
+        news.append(ticket_message(ticket, kind=Notification.Kind.ASSIGNED, recipients=[ticket.assigned_to_id], by=by))
+    if ticket.escalated_at is not None and reached_before is None:
+        heads = [pk for pk in department_heads(ticket.department) if pk != by_id]
+        news.append(ticket_message(ticket, kind=Notification.Kind.ROUTED, recipients=heads, by=by))
+    return news
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,8 +308,10 @@ def ticket_assign(
             gettext("%(name)s does not work on this customer's account and cannot take its tickets.")
             % {"name": display_name(assigned_to)}
         )
+    assignee_before, reached_before = ticket.assigned_to_id, ticket.escalated_at
     if _assign(ticket, by=by, now=now, department=department, assigned_to=assigned_to, unassign=unassign):
         ticket.save()
+        notify_bulk(_news(ticket, by=by, assignee_before=assignee_before, reached_before=reached_before), at=now)
     return ticket
 
 
@@ -312,7 +331,8 @@ def ticket_assign_bulk(
     takeable = None
     if assigned_to is not None:
         takeable = set(Ticket.objects.visible_to(assigned_to).filter(pk__in=ids).values_list("pk", flat=True))
-    locked = Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    locked = Ticket.objects.select_for_update(of=("self",)).select_related("customer").filter(pk__in=ids).order_by("pk")
+    news: list[Message] = []
     for ticket in locked:
         if takeable is not None and ticket.pk not in takeable:
             result.refused += 1
@@ -320,11 +340,14 @@ def ticket_assign_bulk(
         if ticket.status == Ticket.Status.CLOSED:
             result.unchanged += 1
             continue
+        assignee_before, reached_before = ticket.assigned_to_id, ticket.escalated_at
         if _assign(ticket, by=by, now=now, department=department, assigned_to=assigned_to, unassign=False):
             ticket.save()
             result.changed += 1
+            news += _news(ticket, by=by, assignee_before=assignee_before, reached_before=reached_before)
         else:
             result.unchanged += 1
+    notify_bulk(news, at=now)
     return result
 
 
@@ -341,12 +364,13 @@ def ticket_change_category(
     if category == ticket.category:
         return ticket
     _not_before_opening(ticket, now)
-    old = ticket.category
+    old, reached_before = ticket.category, ticket.escalated_at
     ticket.category = category
     _event(ticket, at=now, by=by, kind=TicketEvent.Kind.CHANGE, details={"category": [old, category]})
     if ticket.is_open and routed_department(kind=ticket.kind, category=category) == Ticket.Department.PRODUCTION:
         _assign(ticket, by=by, now=now, department=Ticket.Department.PRODUCTION, assigned_to=None, unassign=False)
     ticket.save()
+    notify_bulk(_news(ticket, by=by, assignee_before=ticket.assigned_to_id, reached_before=reached_before), at=now)
     return ticket
 
 

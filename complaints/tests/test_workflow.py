@@ -12,7 +12,8 @@ from django.utils import translation
 
 from accounts.models import Tier
 from complaints import services
-from complaints.models import Severity, Ticket, TicketEvent
+from complaints.models import DepartmentHead, Notification, Severity, Ticket, TicketEvent
+from complaints.notifications import render_notification
 from complaints.selectors import sla_clocks
 from complaints.templatetags.tickets import event_summary
 from keyaccounts.editing import StaleEdit, edit_version
@@ -343,3 +344,65 @@ def test_an_account_manager_cannot_be_given_another_managers_customers_ticket(ke
 def test_the_service_desk_may_be_given_any_customers_ticket(key_customer, alice, sam):
     ticket = open_ticket(key_customer, alice)
     assert services.ticket_assign(ticket=ticket, by=alice, assigned_to=sam, now=T0 + H).assigned_to == sam
+
+
+# Who hears of it --------------------------------------------------------------------------------
+
+
+def inbox(user):
+    return [
+        (n.kind, n.ticket_id, render_notification(n.kind, n.params))
+        for n in Notification.objects.filter(recipient=user).order_by("pk")
+    ]
+
+
+def test_the_person_given_a_ticket_is_told_and_the_one_who_took_it_is_not(key_customer, sam, tina):
+    ticket = open_ticket(key_customer, sam)
+    services.ticket_assign(ticket=ticket, by=sam, assigned_to=tina, now=T0 + H)
+    services.ticket_assign(ticket=ticket, by=sam, department="technical", now=T0 + 2 * H)
+    services.ticket_assign(ticket=ticket, by=sam, assigned_to=sam, now=T0 + 3 * H)
+    with translation.override("en"):
+        assert inbox(tina) == [
+            (
+                "assigned",
+                ticket.pk,
+                f"Ticket #{ticket.pk} “Bearings arrived corroded” · {key_customer.name} is yours now: "
+                "sam assigned it to you.",
+            )
+        ]
+    assert inbox(sam) == []
+    assert Notification.objects.get(recipient=tina).link == f"/tickets/{ticket.pk}/"
+
+
+def test_bulk_assign_tells_the_person_once_per_ticket_that_changed(key_customer, sam, tina):
+    a, b = (open_ticket(key_customer, sam, at=T0 + i * H) for i in range(2))
+    services.ticket_assign(ticket=b, by=sam, assigned_to=tina, now=T0 + 3 * H)
+    services.ticket_assign_bulk(tickets=[a, b], by=sam, assigned_to=tina, now=T0 + 4 * H)
+    assert sorted(ticket_id for _kind, ticket_id, _text in inbox(tina)) == [a.pk, b.pk]
+
+
+def test_production_heads_hear_of_a_quality_complaint_the_moment_it_opens(key_customer, sam, tina):
+    head = f.UserFactory(username="hank")
+    DepartmentHead.objects.create(department="production", user=head)
+    DepartmentHead.objects.create(department="logistics", user=tina)
+    ticket = open_ticket(key_customer, sam, category="product_quality")
+    with translation.override("en"):
+        assert inbox(head) == [
+            (
+                "routed",
+                ticket.pk,
+                f"Quality complaint #{ticket.pk} “Bearings arrived corroded” · {key_customer.name} has reached "
+                "Production. Every hour it waits pushes the customer toward a competitor.",
+            )
+        ]
+    assert inbox(tina) == []
+
+
+def test_a_complaint_recategorised_as_quality_tells_production_once(key_customer, sam):
+    head = f.UserFactory(username="hank")
+    DepartmentHead.objects.create(department="production", user=head)
+    ticket = open_ticket(key_customer, sam, category="delivery")
+    assert inbox(head) == []
+    ticket = services.ticket_change_category(ticket=ticket, by=sam, category="product_quality", now=T0 + H)
+    services.ticket_assign(ticket=ticket, by=sam, department="technical", now=T0 + 2 * H)
+    assert [kind for kind, _ticket, _text in inbox(head)] == ["routed"]

@@ -644,17 +644,18 @@ def _breakdown(dashboard: Dashboard, dimension: str) -> list[Breakdown]:
         labels = dict(Industry.choices)
     else:
         labels = dashboard.owner_names
-    lines = [
+    shown = sorted(
+        ((value, str(labels.get(value, value or "—")), totals) for value, totals in groups.items() if totals.customers),
+        key=lambda line: (-line[2].revenue_at_risk, line[1]),
+    )[:BREAKDOWN_ROWS]
+    return [
         Breakdown(
             dimension=dimension,
             value=value,
-            label=str(labels.get(value, value or "—")),
+            label=label,
             totals=totals,
             # The customers behind the revenue at risk of this line.
             link=dashboard.link(**{dimension: value, "band": "at_risk"}),
         )
-        for value, totals in groups.items()
-        if totals.customers
+        for value, label, totals in shown
     ]
-    lines.sort(key=lambda b: (-b.totals.revenue_at_risk, b.label))
-    return lines[:BREAKDOWN_ROWS]

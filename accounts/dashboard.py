@@ -138,6 +138,26 @@ class Totals:
         self.worsened_movers += movers.get("worsened", [])
         self.improved_movers += movers.get("improved", [])
 
+    def merge(self, other: Totals) -> None:
+        """Add another set of totals to these."""
+        for name, value in other.counts.items():
+            self.counts[name] += value
+        for name, value in other.amounts.items():
+            self.amounts[name] += value
+        self.completeness_sum += other.completeness_sum
+        for kind, count in other.alerts_raised.items():
+            self.alerts_raised[kind] += count
+        for category, count in other.complaints.items():
+            self.complaints[category] += count
+        for factor, (weighted, revenue, count) in other.factors.items():
+            mine = self.factors[factor]
+            mine[0], mine[1], mine[2] = mine[0] + weighted, mine[1] + revenue, mine[2] + count
+        for reason, (count, revenue) in other.churn.items():
+            mine = self.churn[reason]
+            mine[0], mine[1] = mine[0] + count, mine[1] + revenue
+        self.worsened_movers += other.worsened_movers
+        self.improved_movers += other.improved_movers
+
     def __getattr__(self, name):
         if name in COUNTED:
             return self.counts[name]
@@ -215,11 +235,15 @@ def _share(part, whole) -> float | None:
     return float(part) / float(whole) if whole else None
 
 
-def _sum(rows: Iterable[dict]) -> Totals:
-    totals = Totals()
+def _sum_by_tier(rows: Iterable[dict]) -> tuple[Totals, Totals, Totals]:
+    """Key accounts, the rest, and both together, adding each row once."""
+    key, regular = Totals(), Totals()
     for row in rows:
-        totals.add(row)
-    return totals
+        (key if row["tier"] == Tier.KEY else regular).add(row)
+    both = Totals()
+    both.merge(key)
+    both.merge(regular)
+    return key, regular, both
 
 
 def grain_for(dimensions: set[str]) -> str:
@@ -527,17 +551,13 @@ def portfolio_dashboard(*, params: Mapping) -> Dashboard:
     # The at-a-glance columns show both tiers whatever the tier filter; the other sections follow it.
     whole_tiers = {**filters, "tier": None}
     today_rows = list(_summary_rows(dates=[as_of], filters=whole_tiers).values(*ROW_FIELDS))
-    dashboard.key = _sum(r for r in today_rows if r["tier"] == Tier.KEY)
-    dashboard.regular = _sum(r for r in today_rows if r["tier"] == Tier.REGULAR)
-    dashboard.base = _sum(today_rows)
+    dashboard.key, dashboard.regular, dashboard.base = _sum_by_tier(today_rows)
     tier = filters.get("tier")
-    dashboard.selected = _sum(r for r in today_rows if not tier or r["tier"] == tier)
+    dashboard.selected = {Tier.KEY: dashboard.key, Tier.REGULAR: dashboard.regular}.get(tier, dashboard.base)
     previous = list(_summary_rows(dates=[week_before], filters=whole_tiers).values(*FIGURE_FIELDS))
     if previous:
-        dashboard.last_week = {
-            "key": _sum(r for r in previous if r["tier"] == Tier.KEY),
-            "base": _sum(previous),
-        }
+        key_before, _regular_before, base_before = _sum_by_tier(previous)
+        dashboard.last_week = {"key": key_before, "base": base_before}
 
     dashboard.trend = _trend(as_of=as_of, filters=filters)
     dashboard.pareto = _pareto(as_of=as_of, trend=dashboard.trend)
@@ -644,17 +664,18 @@ def _breakdown(dashboard: Dashboard, dimension: str) -> list[Breakdown]:
         labels = dict(Industry.choices)
     else:
         labels = dashboard.owner_names
-    lines = [
+    shown = sorted(
+        ((value, str(labels.get(value, value or "—")), totals) for value, totals in groups.items() if totals.customers),
+        key=lambda line: (-line[2].revenue_at_risk, line[1]),
+    )[:BREAKDOWN_ROWS]
+    return [
         Breakdown(
             dimension=dimension,
             value=value,
-            label=str(labels.get(value, value or "—")),
+            label=label,
             totals=totals,
             # The customers behind the revenue at risk of this line.
             link=dashboard.link(**{dimension: value, "band": "at_risk"}),
         )
-        for value, totals in groups.items()
-        if totals.customers
+        for value, label, totals in shown
     ]
-    lines.sort(key=lambda b: (-b.totals.revenue_at_risk, b.label))
-    return lines[:BREAKDOWN_ROWS]

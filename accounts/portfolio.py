@@ -487,8 +487,11 @@ GRAIN_KEYS = {
 def _roll_up(cells: dict[CellKey, Cell], *, as_of: date) -> Iterable[PortfolioSummary]:
     """The cells as they are, and summed up to each coarser grain. Both tiers always have an
     ``all`` row, so an empty tier reads as zeros rather than as a missing date."""
-    for key, cell in cells.items():
-        yield cell.row(as_of=as_of, grain=SummaryGrain.CELL, key=key)
+    # Written in region, industry, manager order so that a date's cells of one region (or one
+    # region and industry) sit on neighbouring pages: a filtered page reads a few of them, not
+    # every page of the date.
+    for key in sorted(cells, key=lambda key: (key[1], key[2], key[3] or 0, key[0])):
+        yield cells[key].row(as_of=as_of, grain=SummaryGrain.CELL, key=key)
     if not cells:
         return
     for grain, coarser in GRAIN_KEYS.items():

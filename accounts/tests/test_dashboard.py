@@ -410,12 +410,14 @@ def test_a_mover_links_to_its_customer_page(board, portfolio):
 def test_filters_narrow_every_section_and_the_drill_down(client, erin, portfolio):
     client.force_login(erin)
     html = client.get(URL, {"region": Region.EAST}).content.decode()
+    assert f'<option value="{Region.EAST}" selected>' in html
     # East: c1 red (key), c3 green (key), c5 green (regular).
     assert figure(html, "key-red") == "Red 1 1,000"
     assert figure(html, "key-amber") == "Amber 0 0"
     assert figure(html, "base-green") == "Green 2 450"
     assert listed(client, link(html, "base-green")) == 2
     html = client.get(URL, {"owner": portfolio["c3"].owner_id, "tier": Tier.KEY}).content.decode()
+    assert f'<option value="{portfolio["c3"].owner_id}" selected>oscar</option>' in html
     assert figure(html, "key-green") == "Green 1 400"
     assert figure(html, "key-red") == "Red 0 0"
     assert figure(html, "worsened-count") == "0 accounts"

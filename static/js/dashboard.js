@@ -45,7 +45,10 @@
       },
       options: {
         scales: { y: { beginAtZero: true, grid: { color: grid }, ticks: { callback: money } }, x: { grid: { display: false } } },
-        plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + money(c.parsed.y); } } } },
+        plugins: {
+          legend: { labels: { usePointStyle: true, pointStyle: "line" } },
+          tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + money(c.parsed.y); } } },
+        },
       },
     });
   }

@@ -9,8 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -20,7 +18,7 @@ from relationships.models import Contact
 
 from .forms import QuickTicketForm
 from .services import ticket_open
-from .views import _current_band, may_open_tickets
+from .views import current_band, may_open_tickets, recorded_message
 
 HOTLINE_RESULTS = 8
 
@@ -59,17 +57,7 @@ def hotline_record(request, pk: int):
     form = QuickTicketForm(request.POST or None, customer=customer, initial=initial)
     if request.method == "POST" and form.is_valid():
         ticket = ticket_open(customer=customer, by=request.user, **form.cleaned_data)
-        names = {"number": ticket.pk, "subject": ticket.subject}
-        if ticket.department == ticket.Department.PRODUCTION:
-            message = _("Ticket #%(number)s “%(subject)s” recorded and sent to production.") % names
-        else:
-            message = _("Ticket #%(number)s “%(subject)s” recorded.") % names
-        if ticket.response_due_at:
-            due = formats.date_format(timezone.localtime(ticket.response_due_at), "DATETIME_FORMAT")
-            message += " " + _("Response due by %(due)s") % {"due": due}
-        if ticket.recurrence_of_id:
-            message += " " + _("The same customer raised a ticket of this category within 90 days: a recurrence.")
-        messages.success(request, message)
+        messages.success(request, recorded_message(ticket))
         return redirect("ticket_detail", pk=ticket.pk)
-    context = {"customer": customer, "form": form, "band": _current_band(customer)}
+    context = {"customer": customer, "form": form, "band": current_band(customer)}
     return render(request, "complaints/hotline_record.html", context, status=INVALID if form.is_bound else 200)

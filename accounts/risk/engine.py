@@ -442,17 +442,18 @@ def _load_history(ids, as_of: date, max_gap_days: int) -> _History:
         RiskSnapshot.objects.filter(customer_id__in=ids)
         .filter(window | Q(as_of__in=[day_7, day_30]))
         .order_by("customer_id", "as_of")
-        .values("customer_id", "as_of", "score", "computed_band")
+        .values_list("customer_id", "as_of", "score", "computed_band")
     )
     history = _History(previous={}, score_7d={}, score_30d={})
-    for row in rows:
-        if row["as_of"] == day_7:
-            history.score_7d[row["customer_id"]] = row["score"]
-        if row["as_of"] == day_30:
-            history.score_30d[row["customer_id"]] = row["score"]
-        if max_gap_days and row["as_of"] >= as_of - timedelta(days=max_gap_days):
+    gap_from = as_of - timedelta(days=max_gap_days)
+    for customer_id, day, score, computed_band in rows:
+        if day == day_7:
+            history.score_7d[customer_id] = score
+        if day == day_30:
+            history.score_30d[customer_id] = score
+        if max_gap_days and day >= gap_from:
             # Ordered by date, so the last one seen is the latest before as_of.
-            history.previous[row["customer_id"]] = (row["score"], row["computed_band"])
+            history.previous[customer_id] = (score, computed_band)
     return history
 
 

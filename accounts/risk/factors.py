@@ -471,7 +471,6 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
 def supply(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> FactorResult:
     if not d.deliveries:
         return MISSING
-    months = d.deliveries["months"]
     mix = _SignalMix(p["signal_weights"], min_signal_risk)
     lines = d.deliveries["lines_recent"]
     hits = d.deliveries["hits_recent"]
@@ -492,8 +491,7 @@ def supply(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fac
     else:
         mix.add("otif", None, None)
 
-    peak_lines = sum(months[m]["lines"] for m in d.peak_months if m in months)
-    peak_hits = sum(months[m]["hits"] for m in d.peak_months if m in months)
+    peak_lines, peak_hits = d.deliveries["peak_lines"], d.deliveries["peak_hits"]
     if peak_lines:
         miss_rate = (peak_lines - peak_hits) / peak_lines
         mix.add(

@@ -21,6 +21,7 @@ import gc
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -295,6 +296,26 @@ def _prepare(*, as_of: date, model_version: RiskModelVersion | None, customer_id
     return list(data.values()), scoring
 
 
+@contextmanager
+def _without_cycle_collection():
+    """Pause Python's cyclic garbage collector while a whole book is loaded and scored.
+
+    A run builds millions of small objects (signal rows, factor results, snapshot values) and
+    frees almost none of them until the end, so the collector, which runs every few hundred
+    new objects, walks the ever larger heap again and again: half of the scoring time at
+    100,000 customers. Those objects hold no reference cycles; reference counting frees them as
+    usual, and collection resumes afterwards. Forked scoring processes inherit the pause.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_without_cycle_collection()
 def risk_score(
     *,
     as_of: date,
@@ -323,6 +344,7 @@ def risk_score(
     return snapshots
 
 
+@_without_cycle_collection()
 def risk_recompute(
     *,
     as_of: date,

@@ -10,6 +10,7 @@ with the points of factor risk it accounts for so the engine can rank reasons ac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from statistics import median
 from zoneinfo import ZoneInfo
 
@@ -344,15 +345,19 @@ def _sla_misses(ticket: dict, day_end) -> tuple[bool, bool]:
     return response, resolution
 
 
-def _in_utc(moment: datetime) -> datetime:
-    # The same instant; compared with the database's UTC datetimes it needs no time-zone lookups.
-    return moment.astimezone(UTC)
+@lru_cache(maxsize=256)
+def _utc_day_end(as_of: date, days_back: int = 0) -> datetime:
+    """The end of the day ``days_back`` days before the end of ``as_of`` (local calendar days), in UTC.
+
+    The same instant as in the project's time zone; compared with the database's UTC datetimes it
+    needs no time-zone lookups, and a nightly run asks for the same few bounds for every customer.
+    """
+    return (end_of_day(as_of) - timedelta(days=days_back)).astimezone(UTC)
 
 
 def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> FactorResult:
-    local_day_end = end_of_day(as_of)
-    day_end = _in_utc(local_day_end)
-    activity_from = _in_utc(local_day_end - timedelta(days=p["activity_lookback_days"]))
+    day_end = _utc_day_end(as_of)
+    activity_from = _utc_day_end(as_of, p["activity_lookback_days"])
     tickets = d.tickets
     active_tickets = any(_is_open(t, day_end) or t["resolved_at"] >= activity_from for t in tickets)
     ordering = bool(d.orders and d.orders["orders_12m"])
@@ -395,7 +400,7 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
 
     mix.add("past_sla", past_sla, grid(past_sla, p["past_sla_grid"]), sla_reason)
 
-    lookback_from = _in_utc(local_day_end - timedelta(days=p["lookback_days"]))
+    lookback_from = _utc_day_end(as_of, p["lookback_days"])
     resolved = [
         t
         for t in complaints
@@ -444,7 +449,7 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
     else:
         mix.add("quality_escalation", None, None)
 
-    satisfaction_from = _in_utc(local_day_end - timedelta(days=p["satisfaction_lookback_days"]))
+    satisfaction_from = _utc_day_end(as_of, p["satisfaction_lookback_days"])
     ratings = [
         t["satisfaction"]
         for t in tickets
@@ -665,7 +670,7 @@ def tripwires(d: CustomerData, as_of: date, parameters: dict) -> list[Tripwire]:
                 )
             )
 
-    day_end = _in_utc(end_of_day(as_of))
+    day_end = _utc_day_end(as_of)
     critical = [
         t
         for t in d.tickets

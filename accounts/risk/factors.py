@@ -97,18 +97,18 @@ class _SignalMix:
             self._reasons[name] = reason
 
     def result(self) -> FactorResult:
-        weighted = {name: risk for name, risk in self._risks.items() if self.weights.get(name, 0) > 0}
-        total = sum(self.weights[name] for name in weighted)
+        weights = self.weights
+        weighted = {name: risk for name, risk in self._risks.items() if weights.get(name, 0) > 0}
+        total = sum([weights[name] for name in weighted])
         if not total:
             return FactorResult(risk=None, signals=self.signals)
-        risk = sum(self.weights[name] * r for name, r in weighted.items()) / total
+        risk = sum([weights[name] * r for name, r in weighted.items()]) / total
         reasons = []
         for name, build in self._reasons.items():
-            if name not in weighted:
-                continue
-            reason = build()
-            if reason is not None:
-                reasons.append((self.weights[name] * weighted[name] / total, reason))
+            if name in weighted:
+                reason = build()
+                if reason is not None:
+                    reasons.append((weights[name] * weighted[name] / total, reason))
         return FactorResult(risk=risk, signals=self.signals, reasons=reasons)
 
 

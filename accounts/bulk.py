@@ -9,13 +9,19 @@ inside the caller's transaction. Other databases take the ``bulk_create`` path.
 from __future__ import annotations
 
 import io
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
+from typing import Any
 
+import orjson
 from django.db import connection, models, transaction
 from django.utils import timezone
+
+
+def _copy_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _copy_text(value) -> str:
@@ -25,28 +31,45 @@ def _copy_text(value) -> str:
     if isinstance(value, bool):
         text = "t" if value else "f"
     elif isinstance(value, (dict, list)):
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return _copy_json(value)
     elif isinstance(value, (date, datetime)):
         text = value.isoformat()
     elif isinstance(value, (int, float, Decimal)):
         return str(value)
     else:
         text = str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return _copy_escape(text)
+
+
+def _copy_json(value) -> str:
+    """A JSON value in COPY's text format: JSON escapes tabs and line breaks already, not backslashes."""
+    if value is None:
+        return r"\N"
+    return orjson.dumps(value).decode().replace("\\", "\\\\")
 
 
 def _fields(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
-def copy_rows(model: type[models.Model], objects: Iterable[models.Model]) -> str:
-    """The objects as COPY text, all columns but the primary key; auto_now stamps set to now."""
+def copy_rows(model: type[models.Model], objects: Iterable[models.Model | Mapping[str, Any]]) -> str:
+    """The objects as COPY text, all columns but the primary key; auto_now stamps set to now.
+
+    An object is a model instance, or a mapping of the fields' attribute names to values, which
+    spares building a model instance per row when only the text is wanted.
+    """
     fields = _fields(model)
-    now = timezone.now()
-    stamped = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+    now = _copy_text(timezone.now())
+    columns = []
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            columns.append((f.attname, None))
+        else:
+            columns.append((f.attname, _copy_json if isinstance(f, models.JSONField) else _copy_text))
     lines = []
     for obj in objects:
-        lines.append("\t".join(_copy_text(now if f.attname in stamped else getattr(obj, f.attname)) for f in fields))
+        get = obj.__getitem__ if isinstance(obj, Mapping) else partial(getattr, obj)
+        lines.append("\t".join(now if convert is None else convert(get(name)) for name, convert in columns))
     return "\n".join(lines) + "\n" if lines else ""
 
 
@@ -72,6 +95,13 @@ def copy_upsert(
     conflict = ", ".join(column(name) for name in unique_fields)
     updates = ", ".join(f"{column(name)} = EXCLUDED.{column(name)}" for name in update_fields)
     with transaction.atomic(), connection.cursor() as cursor:
+        # Large JSON values are compressed as they are stored; lz4 costs a fraction of the CPU of
+        # the default pglz (for the nightly snapshots, about 2 of 7 seconds of server time). For
+        # this transaction only, and only where the server is built with lz4.
+        cursor.execute(
+            "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
+            "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+        )
         cursor.execute(
             f"CREATE TEMPORARY TABLE bulk_upsert ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
         )

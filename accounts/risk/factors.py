@@ -9,7 +9,8 @@ with the points of factor risk it accounts for so the engine can rank reasons ac
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from statistics import median
 from zoneinfo import ZoneInfo
 
@@ -96,18 +97,18 @@ class _SignalMix:
             self._reasons[name] = reason
 
     def result(self) -> FactorResult:
-        weighted = {name: risk for name, risk in self._risks.items() if self.weights.get(name, 0) > 0}
-        total = sum(self.weights[name] for name in weighted)
+        weights = self.weights
+        weighted = {name: risk for name, risk in self._risks.items() if weights.get(name, 0) > 0}
+        total = sum([weights[name] for name in weighted])
         if not total:
             return FactorResult(risk=None, signals=self.signals)
-        risk = sum(self.weights[name] * r for name, r in weighted.items()) / total
+        risk = sum([weights[name] * r for name, r in weighted.items()]) / total
         reasons = []
         for name, build in self._reasons.items():
-            if name not in weighted:
-                continue
-            reason = build()
-            if reason is not None:
-                reasons.append((self.weights[name] * weighted[name] / total, reason))
+            if name in weighted:
+                reason = build()
+                if reason is not None:
+                    reasons.append((weights[name] * weighted[name] / total, reason))
         return FactorResult(risk=risk, signals=self.signals, reasons=reasons)
 
 
@@ -344,9 +345,19 @@ def _sla_misses(ticket: dict, day_end) -> tuple[bool, bool]:
     return response, resolution
 
 
+@lru_cache(maxsize=256)
+def _utc_day_end(as_of: date, days_back: int = 0) -> datetime:
+    """The end of the day ``days_back`` days before the end of ``as_of`` (local calendar days), in UTC.
+
+    The same instant as in the project's time zone; compared with the database's UTC datetimes it
+    needs no time-zone lookups, and a nightly run asks for the same few bounds for every customer.
+    """
+    return (end_of_day(as_of) - timedelta(days=days_back)).astimezone(UTC)
+
+
 def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> FactorResult:
-    day_end = end_of_day(as_of)
-    activity_from = day_end - timedelta(days=p["activity_lookback_days"])
+    day_end = _utc_day_end(as_of)
+    activity_from = _utc_day_end(as_of, p["activity_lookback_days"])
     tickets = d.tickets
     active_tickets = any(_is_open(t, day_end) or t["resolved_at"] >= activity_from for t in tickets)
     ordering = bool(d.orders and d.orders["orders_12m"])
@@ -389,7 +400,7 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
 
     mix.add("past_sla", past_sla, grid(past_sla, p["past_sla_grid"]), sla_reason)
 
-    lookback_from = day_end - timedelta(days=p["lookback_days"])
+    lookback_from = _utc_day_end(as_of, p["lookback_days"])
     resolved = [
         t
         for t in complaints
@@ -438,7 +449,7 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
     else:
         mix.add("quality_escalation", None, None)
 
-    satisfaction_from = day_end - timedelta(days=p["satisfaction_lookback_days"])
+    satisfaction_from = _utc_day_end(as_of, p["satisfaction_lookback_days"])
     ratings = [
         t["satisfaction"]
         for t in tickets
@@ -465,7 +476,6 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
 def supply(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> FactorResult:
     if not d.deliveries:
         return MISSING
-    months = d.deliveries["months"]
     mix = _SignalMix(p["signal_weights"], min_signal_risk)
     lines = d.deliveries["lines_recent"]
     hits = d.deliveries["hits_recent"]
@@ -486,8 +496,7 @@ def supply(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fac
     else:
         mix.add("otif", None, None)
 
-    peak_lines = sum(months[m]["lines"] for m in d.peak_months if m in months)
-    peak_hits = sum(months[m]["hits"] for m in d.peak_months if m in months)
+    peak_lines, peak_hits = d.deliveries["peak_lines"], d.deliveries["peak_hits"]
     if peak_lines:
         miss_rate = (peak_lines - peak_hits) / peak_lines
         mix.add(
@@ -661,7 +670,7 @@ def tripwires(d: CustomerData, as_of: date, parameters: dict) -> list[Tripwire]:
                 )
             )
 
-    day_end = end_of_day(as_of)
+    day_end = _utc_day_end(as_of)
     critical = [
         t
         for t in d.tickets

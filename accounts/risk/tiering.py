@@ -29,7 +29,7 @@ from math import ceil
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models import DecimalField, FilteredRelation, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -117,14 +117,25 @@ def tiering_run(*, as_of: date) -> TieringResult:
 
     def revenue_up_to(day: date):
         return Coalesce(
-            Sum("orders__amount", filter=Q(orders__ordered_on__gt=day - window, orders__ordered_on__lte=day)),
+            Sum(
+                "window_orders__amount",
+                filter=Q(window_orders__ordered_on__gt=day - window, window_orders__ordered_on__lte=day),
+            ),
             Value(Decimal(0)),
             output_field=DecimalField(max_digits=18, decimal_places=2),
         )
 
     past = {f"revenue_{i}": revenue_up_to(day) for i, (day, cutoff) in enumerate(observations) if cutoff is not None}
+    # Only the orders in the windows of this run and the earlier monthly runs are joined, not the
+    # whole order history.
+    earliest = min(day for day, _cutoff in observations) - window
     rows = list(
         customers_active_on(as_of)
+        .annotate(
+            window_orders=FilteredRelation(
+                "orders", condition=Q(orders__ordered_on__gt=earliest, orders__ordered_on__lte=as_of)
+            )
+        )
         .annotate(revenue_now=revenue_up_to(as_of), **past)
         .values("pk", "tier", "tier_pinned", "revenue_12m", "tier_months_below_cutoff", "revenue_now", *past)
     )

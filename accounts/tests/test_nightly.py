@@ -124,6 +124,8 @@ def test_recompute_command_rejects_a_model_whose_weights_do_not_sum_to_a_positiv
 
 
 def test_beat_schedule_runs_registered_tasks_and_expires_under_a_day():
+    # What a worker does at start: import every app's tasks module, so the names resolve here too.
+    app.loader.import_default_modules()
     schedule = app.conf.beat_schedule
     assert {entry["task"] for entry in schedule.values()} == {
         "accounts.tasks.nightly_risk",

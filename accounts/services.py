@@ -255,8 +255,6 @@ def risk_nightly(
             for customer_id, old, new in tiering.changes
         ]
         alerts = alerts_raise(as_of=as_of, candidates=candidates)
-        # The executive dashboard's summaries of the night, from the snapshots and alerts just written.
-        portfolio_summaries_refresh(as_of=as_of)
         message = f"{recompute.customers_scored} customers scored, {alerts} alerts raised or refreshed."
         return recompute.customers_scored, alerts, message
 
@@ -268,6 +266,18 @@ def risk_nightly(
         ttl_seconds=NIGHTLY_LOCK_SECONDS,
         work=work,
     )
+
+
+def nightly_jobs(
+    *, as_of: date, task_id: str = "", progress: Callable[[int, int], None] | None = None
+) -> NightlyResult:
+    """The night's work for a date: the risk job, then, when it ran, the executive dashboard's
+    summaries from the snapshots and alerts it wrote. The summaries are a step of their own, so the
+    risk run's record and timing stay the risk job's, and a skipped run refreshes nothing."""
+    result = risk_nightly(as_of=as_of, task_id=task_id, progress=progress)
+    if result.outcome == RiskRun.Outcome.SUCCEEDED:
+        portfolio_summaries_refresh(as_of=as_of)
+    return result
 
 
 def overrides_expire_job(*, as_of: date, task_id: str = "") -> NightlyResult:

@@ -5,7 +5,7 @@ from datetime import date
 from celery import shared_task
 
 from .digest import digest_send_weekly
-from .services import business_today, overrides_expire_job, risk_nightly
+from .services import business_today, nightly_jobs, overrides_expire_job
 
 
 def _as_of(value: str | None) -> date:
@@ -14,8 +14,9 @@ def _as_of(value: str | None) -> date:
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=30 * 60, time_limit=35 * 60)
 def nightly_risk(self, as_of: str | None = None) -> dict:
-    """Tiering, risk scoring and alerts for a date (today by default). Skipped if one is running."""
-    result = risk_nightly(as_of=_as_of(as_of), task_id=self.request.id or "")
+    """Tiering, risk scoring and alerts for a date (today by default), then the dashboard's
+    summaries. Skipped if one is running."""
+    result = nightly_jobs(as_of=_as_of(as_of), task_id=self.request.id or "")
     return {
         "as_of": result.as_of.isoformat(),
         "outcome": result.outcome,

@@ -74,7 +74,7 @@ def test_the_digest_is_on_the_beat_schedule_weekly():
 
 
 def test_the_nightly_job_refreshes_the_summaries_from_its_snapshots(book):  # noqa: F811
-    services.risk_nightly(as_of=AS_OF)
+    services.nightly_jobs(as_of=AS_OF)
     snapshots = RiskSnapshot.objects.filter(as_of=AS_OF)
     whole = {s.tier: s for s in PortfolioSummary.objects.filter(as_of=AS_OF, grain=SummaryGrain.ALL)}
     assert whole[Tier.KEY].customers == snapshots.filter(tier=Tier.KEY).count() == 2
@@ -82,7 +82,7 @@ def test_the_nightly_job_refreshes_the_summaries_from_its_snapshots(book):  # no
     assert whole[Tier.KEY].red == snapshots.filter(tier=Tier.KEY, band="red").count()
     # Run again: the date's rows are replaced, not added to.
     rows = PortfolioSummary.objects.filter(as_of=AS_OF).count()
-    services.risk_nightly(as_of=AS_OF)
+    services.nightly_jobs(as_of=AS_OF)
     assert PortfolioSummary.objects.filter(as_of=AS_OF).count() == rows
 
 

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from accounts.models import Customer, RiskSnapshot
+from accounts.portfolio import portfolio_summaries_refresh
 from accounts.risk.engine import risk_recompute
 from accounts.services import business_today, risk_nightly
 
@@ -115,6 +116,10 @@ class Command(BaseCommand):
         started = time.perf_counter()
         risk_nightly(as_of=as_of + timedelta(days=1))
         nightly = time.perf_counter() - started
+        # The dashboard's summaries, the night's step after the risk job (accounts.services.nightly_jobs).
+        started = time.perf_counter()
+        portfolio_summaries_refresh(as_of=as_of + timedelta(days=1))
+        summaries = time.perf_counter() - started
         floor = 0.0
         with connection.cursor() as cursor:
             for name, sql in FLOOR_QUERIES.items():
@@ -126,6 +131,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"  floor: {name:<36} {elapsed:6.2f} s")
         self.stderr.write(
             f"  recompute {recompute:.2f} s for {result.customers_scored} customers, "
-            f"nightly (tiering + scoring + alerts) {nightly:.2f} s, floor {floor:.2f} s"
+            f"nightly (tiering + scoring + alerts) {nightly:.2f} s, "
+            f"then the dashboard's summaries {summaries:.2f} s, floor {floor:.2f} s"
         )
         return {"customers": customers, "orders": orders, "recompute": recompute, "nightly": nightly, "floor": floor}

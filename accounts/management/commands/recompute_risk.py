@@ -7,7 +7,7 @@ from tqdm import tqdm
 
 from accounts.models import RiskRun
 from accounts.risk.engine import RiskModelError
-from accounts.services import risk_nightly
+from accounts.services import nightly_jobs
 
 from ._dates import parse_day
 
@@ -53,7 +53,7 @@ class Command(BaseCommand):
             bar.update(done - bar.n)
 
         try:
-            result = risk_nightly(as_of=as_of, progress=progress)
+            result = nightly_jobs(as_of=as_of, progress=progress)
         except RiskModelError as exc:
             raise CommandError(str(exc)) from exc
         finally:

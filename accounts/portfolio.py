@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -105,22 +105,7 @@ class Cell:
             _push(self.best, (-change, -customer_id), mover)
 
     def add(self, other: Cell) -> None:
-        for name in (
-            "customers",
-            "completeness_sum",
-            "overrides",
-            "worsened",
-            "improved",
-            "tier_entries",
-            "tier_exits",
-            "alerts_closed",
-            "sla_due",
-            "sla_met",
-            "open_breaches",
-            "breach_customers",
-            "otif_lines",
-            "otif_hits",
-        ):
+        for name in SCALAR_TOTALS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for band in BANDS:
             self.bands[band] += other.bands[band]
@@ -178,6 +163,11 @@ class Cell:
             otif_lines=self.otif_lines,
             otif_hits=self.otif_hits,
         )
+
+
+# The plain running totals of a cell (its int and float fields), which add up field by field; derived
+# from the class so a new total cannot be forgotten when cells are merged.
+SCALAR_TOTALS = tuple(f.name for f in fields(Cell) if isinstance(f.default, int | float))
 
 
 def _push(heap: list, rank: tuple, mover: dict) -> None:

@@ -283,16 +283,22 @@ def _prepare(*, as_of: date, model_version: RiskModelVersion | None, customer_id
     parameters = validate_model(weights=version.weights, parameters=version.parameters)
     weights = {factor: version.weights.get(factor, 0) for factor in FACTORS}
     scope = customers_active_on(as_of, customer_ids)
-    data = collect(scope=scope, as_of=as_of, parameters=parameters)
     ids = scope.values("pk")
+    max_gap_days = parameters["bands"]["hysteresis_max_gap_days"]
     scoring = {
         "as_of": as_of,
         "version": version,
         "weights": weights,
         "parameters": parameters,
-        "history": _load_history(ids, as_of, parameters["bands"]["hysteresis_max_gap_days"]),
-        "overrides": _load_overrides(ids, as_of),
+        "history": _History(previous={}, score_7d={}, score_30d={}),
+        "overrides": {},
     }
+    # Read with the signals, in the same snapshot (and alongside them for a large book).
+    also = [
+        lambda: scoring.update(history=_load_history(ids, as_of, max_gap_days)),
+        lambda: scoring.update(overrides=_load_overrides(ids, as_of)),
+    ]
+    data = collect(scope=scope, as_of=as_of, parameters=parameters, also=also)
     return list(data.values()), scoring
 
 

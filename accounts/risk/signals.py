@@ -10,15 +10,19 @@ that day in ``settings.TIME_ZONE``. Things that have no history in the data mode
 are now: the customer's relationship level, peak months, tier, backup owner and account team.
 """
 
-from collections import Counter
+import os
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 
@@ -78,27 +82,131 @@ def customers_active_on(as_of: date, customer_ids=None) -> QuerySet[Customer]:
     return customers.order_by()
 
 
-def collect(*, scope: QuerySet[Customer], as_of: date, parameters: dict) -> dict[int, CustomerData]:
-    """Raw signals for every customer in ``scope`` as of ``as_of``, keyed by customer id."""
+# Above this many customers on PostgreSQL the loaders run over several connections at once, all
+# reading one exported snapshot; below it one connection is as quick and cheaper to open.
+PARALLEL_READ_MIN_CUSTOMERS = 20_000
+
+
+def read_connections() -> int:
+    """How many connections read a large book at once: one per core (at most three), a minimum of two.
+
+    Loading is spent about equally in the database server and in Python turning rows into values,
+    so even on one core a second connection keeps the server busy while Python works.
+    """
+    return max(2, min(os.cpu_count() or 1, 3))
+
+
+def collect(
+    *,
+    scope: QuerySet[Customer],
+    as_of: date,
+    parameters: dict,
+    also: Iterable[Callable[[], None]] = (),
+) -> dict[int, CustomerData]:
+    """Raw signals for every customer in ``scope`` as of ``as_of``, keyed by customer id.
+
+    ``also`` are further loading jobs of the caller (history, overrides), run with the loaders and
+    reading the same data. On PostgreSQL, outside a transaction, everything is read in one
+    read-only REPEATABLE READ transaction, so all loaders see the database at one moment; for a
+    large book that snapshot is exported and the loaders share it over several connections
+    (``read_connections``), longest first.
+    """
     ids = scope.order_by().values("pk")
-    data = _load_customers(scope)
-    if not data:
-        return data
-    _load_team(data, ids)
-    _load_orders(data, ids, as_of, parameters["purchase_trend"])
-    _load_order_gaps(data, ids, as_of, parameters["purchase_trend"])
-    _load_deliveries(data, ids, as_of, parameters["supply"])
-    _load_contacts(data, ids, as_of, parameters["relationship"])
-    _load_departed_key_people(data, ids, as_of)
-    _load_interactions(data, ids, as_of)
-    _load_cadences(data, ids, as_of)
-    _load_criteria(data, ids, as_of)
-    _load_tickets(data, ids, as_of, parameters["quality"])
-    _load_benchmarks(data, ids, as_of, parameters["price"])
-    _load_plans(data, ids, as_of)
-    _load_needs(data, ids, as_of)
-    _load_incentives(data, ids, as_of)
+    with _one_snapshot() as snapshot_id:
+        data = _load_customers(scope)
+        if not data:
+            return data
+        purchase_trend = parameters["purchase_trend"]
+        # Roughly longest first, so that parallel connections finish together.
+        jobs = [
+            partial(_load_order_gaps, data, ids, as_of, purchase_trend),
+            partial(_load_deliveries, data, ids, as_of, parameters["supply"]),
+            partial(_load_orders, data, ids, as_of, purchase_trend),
+            partial(_load_contacts, data, ids, as_of, parameters["relationship"]),
+            partial(_load_criteria, data, ids, as_of),
+            partial(_load_tickets, data, ids, as_of, parameters["quality"]),
+            partial(_load_benchmarks, data, ids, as_of, parameters["price"]),
+            *also,
+            partial(_load_interactions, data, ids, as_of),
+            partial(_load_team, data, ids),
+            partial(_load_cadences, data, ids, as_of),
+            partial(_load_needs, data, ids, as_of),
+            partial(_load_plans, data, ids, as_of),
+            partial(_load_departed_key_people, data, ids, as_of),
+            partial(_load_incentives, data, ids, as_of),
+        ]
+        if snapshot_id is not None and len(data) >= PARALLEL_READ_MIN_CUSTOMERS:
+            _run_on_connections(jobs, snapshot_id, read_connections())
+        else:
+            for job in jobs:
+                job()
     return data
+
+
+@contextmanager
+def _one_snapshot():
+    """A read-only REPEATABLE READ transaction whose snapshot is exported; yields its id.
+
+    Yields None, and opens nothing, inside a caller's transaction (whose uncommitted rows other
+    connections could not see) or on a database other than PostgreSQL.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield None
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot_id = cursor.fetchone()[0]
+        yield snapshot_id
+
+
+_NO_PARALLEL_WORKERS = "SET LOCAL max_parallel_workers_per_gather = 0"
+
+
+def _run_on_connections(jobs: list[Callable[[], None]], snapshot_id: str, connections: int) -> None:
+    """Run the jobs on this thread's connection and ``connections - 1`` more, all in one snapshot.
+
+    Each helper thread opens its own connection, imports the snapshot and takes the next job
+    until none is left. The loaders file their rows on different fields of the customers'
+    records, so they never write the same thing. The first error is raised once all have stopped.
+    """
+    pending = deque(jobs)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        while not errors:
+            try:
+                job = pending.popleft()
+            except IndexError:
+                return
+            try:
+                job()
+            except BaseException as error:  # re-raised in the calling thread
+                errors.append(error)
+
+    def helper() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot_id])
+                cursor.execute(_NO_PARALLEL_WORKERS)
+                work()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    with connection.cursor() as cursor:
+        cursor.execute(_NO_PARALLEL_WORKERS)
+    threads = [threading.Thread(target=helper, name=f"risk-read-{n}") for n in range(1, connections)]
+    for thread in threads:
+        thread.start()
+    work()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _load_customers(scope: QuerySet[Customer]) -> dict[int, CustomerData]:
@@ -158,43 +266,50 @@ def _load_orders(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> No
 
 
 def _load_order_gaps(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> None:
-    """Median days between the customer's last ``order_gap_sample`` distinct order days.
+    """Median days between the customer's last ``order_gap_sample`` + 1 distinct order days.
 
-    One pass over the distinct order days in (customer, day) order, which the index on
-    (customer_id, ordered_on) delivers without sorting: LAG gives each day's gap, and the count
-    of the customer's days minus the row number how many days came after it. Only one row per
-    customer comes back. PostgreSQL takes the median with ``percentile_cont`` (the mean of the
-    two middle gaps for an even count); SQLite finds the middle with ROW_NUMBER and COUNT. Date
-    arithmetic is spelled differently too.
+    PostgreSQL reads, per customer, only those last days, newest first, off the index on
+    (customer_id, ordered_on) (a LATERAL subquery), and takes the median of their gaps with
+    ``percentile_cont`` (the mean of the two middle gaps for an even count). Elsewhere one pass
+    over the distinct order days in (customer, day) order gives each day's gap (LAG) and how many
+    days came after it, and the middle is found with ROW_NUMBER and COUNT. Only customers with at
+    least one gap come back.
     """
     scope_sql, scope_params = ids.query.sql_with_params()
-    postgresql = connection.vendor == "postgresql"
-    if postgresql:
-        gap = "(ordered_on - LAG(ordered_on) OVER w)"
-    else:
-        gap = "CAST(julianday(ordered_on) - julianday(LAG(ordered_on) OVER w) AS INTEGER)"
     order_table = connection.ops.quote_name(Order._meta.db_table)
-    days = f"""
-        days AS (
-            SELECT customer_id, {gap} AS gap,
-                   COUNT(*) OVER (PARTITION BY customer_id) - ROW_NUMBER() OVER w AS later_days
-            FROM (
-                SELECT DISTINCT customer_id, ordered_on FROM {order_table}
-                WHERE ordered_on <= %s AND customer_id IN ({scope_sql})
-            ) AS distinct_days
-            WINDOW w AS (PARTITION BY customer_id ORDER BY ordered_on)
-        ),
-        gaps AS (SELECT customer_id, gap FROM days WHERE gap IS NOT NULL AND later_days < %s)
-    """
-    if postgresql:
+    sample = int(p["order_gap_sample"])
+    if connection.vendor == "postgresql":
         sql = f"""
-            WITH {days}
-            SELECT customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap), COUNT(*) FROM gaps
-            GROUP BY customer_id
+            SELECT scope.id, gaps.median_gap, gaps.gap_count
+            FROM ({scope_sql}) AS scope (id)
+            CROSS JOIN LATERAL (
+                SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap, COUNT(*) AS gap_count
+                FROM (
+                    SELECT day - LEAD(day) OVER (ORDER BY day DESC) AS gap
+                    FROM (
+                        SELECT DISTINCT ordered_on AS day FROM {order_table}
+                        WHERE customer_id = scope.id AND ordered_on <= %s
+                        ORDER BY day DESC LIMIT %s
+                    ) AS last_days
+                ) AS day_gaps
+                WHERE gap IS NOT NULL
+            ) AS gaps
+            WHERE gaps.gap_count > 0
         """
+        params = [*scope_params, as_of, sample + 1]
     else:
         sql = f"""
-            WITH {days},
+            WITH days AS (
+                SELECT customer_id,
+                       CAST(julianday(ordered_on) - julianday(LAG(ordered_on) OVER w) AS INTEGER) AS gap,
+                       COUNT(*) OVER (PARTITION BY customer_id) - ROW_NUMBER() OVER w AS later_days
+                FROM (
+                    SELECT DISTINCT customer_id, ordered_on FROM {order_table}
+                    WHERE ordered_on <= %s AND customer_id IN ({scope_sql})
+                ) AS distinct_days
+                WINDOW w AS (PARTITION BY customer_id ORDER BY ordered_on)
+            ),
+            gaps AS (SELECT customer_id, gap FROM days WHERE gap IS NOT NULL AND later_days < %s),
             ranked AS (
                 SELECT customer_id, gap,
                        ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY gap) AS position,
@@ -205,7 +320,7 @@ def _load_order_gaps(data: dict[int, CustomerData], ids, as_of: date, p: dict) -
             WHERE position IN ((gap_count + 1) / 2, (gap_count + 2) / 2)
             GROUP BY customer_id
         """
-    params = [connection.ops.adapt_datefield_value(as_of), *scope_params, int(p["order_gap_sample"])]
+        params = [connection.ops.adapt_datefield_value(as_of), *scope_params, sample]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for customer_id, median_gap, gap_count in cursor.fetchall():

@@ -343,3 +343,48 @@ def test_scoring_split_over_processes_stores_the_same_snapshots(
     engine.risk_recompute(as_of=AS_OF)
     parallel = sorted((snapshot_fields(s) for s in RiskSnapshot.objects.all()), key=lambda s: s["customer"])
     assert parallel == sequential
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reading_over_several_connections_in_one_snapshot_stores_the_same_snapshots(
+    customer, oscars_customer, alice, monkeypatch, postgres_only
+):
+    from accounts.risk import signals
+
+    populate(customer, user=alice)
+    populate(oscars_customer, user=alice)
+    risk_recompute(as_of=AS_OF)
+    one_connection = sorted((snapshot_fields(s) for s in RiskSnapshot.objects.all()), key=lambda s: s["customer"])
+    RiskSnapshot.objects.all().delete()
+
+    shared = []
+    real_run = signals._run_on_connections
+
+    def run_and_note(jobs, snapshot_id, connections):
+        shared.append((snapshot_id, connections))
+        real_run(jobs, snapshot_id, connections)
+
+    monkeypatch.setattr(signals, "PARALLEL_READ_MIN_CUSTOMERS", 1)
+    monkeypatch.setattr(signals, "_run_on_connections", run_and_note)
+    risk_recompute(as_of=AS_OF)
+    several = sorted((snapshot_fields(s) for s in RiskSnapshot.objects.all()), key=lambda s: s["customer"])
+    assert len(shared) == 1 and shared[0][0] and shared[0][1] >= 2
+    assert several == one_connection and len(several) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_loader_failing_on_another_connection_fails_the_run_and_writes_nothing(
+    customer, alice, monkeypatch, postgres_only
+):
+    from accounts.risk import signals
+
+    populate(customer, user=alice)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the contacts could not be read")
+
+    monkeypatch.setattr(signals, "PARALLEL_READ_MIN_CUSTOMERS", 1)
+    monkeypatch.setattr(signals, "_load_contacts", broken)
+    with pytest.raises(RuntimeError, match="contacts could not be read"):
+        risk_recompute(as_of=AS_OF)
+    assert not RiskSnapshot.objects.exists()

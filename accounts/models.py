@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .fields import WholeJSONField
 from .roles import ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK, user_roles
 
 
@@ -576,8 +577,14 @@ class RiskSnapshot(models.Model):
     One per customer per day; history is kept and never overwritten by a later date.
     """
 
+    # The unique (customer, as_of) index serves lookups by customer; a second index would only
+    # slow down the nightly write.
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="risk_snapshots"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="risk_snapshots",
+        db_index=False,
     )
     as_of = models.DateField(_("as of"))
     model_version = models.ForeignKey(
@@ -590,7 +597,7 @@ class RiskSnapshot(models.Model):
     # {factor: {"risk": 0-100 or null, "weight": w, "signals": {signal: [value, risk]}}}
     factors = models.JSONField(_("factor risks and weights"), default=dict, blank=True)
     tripwires = models.JSONField(_("trip-wires fired"), default=list, blank=True)
-    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    reasons = WholeJSONField(_("reasons"), default=list, blank=True)
     # Points of change against the snapshot 7 and 30 days earlier (null when there is none).
     score_change_7d = models.FloatField(_("change over 7 days"), null=True, blank=True)
     score_change_30d = models.FloatField(_("change over 30 days"), null=True, blank=True)

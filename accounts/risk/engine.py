@@ -30,11 +30,11 @@ from zoneinfo import ZoneInfo
 
 import billiard
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from accounts.bulk import copy_rows, copy_upsert, upsert
+from accounts.bulk import copy_insert, copy_rows, copy_upsert, upsert
 from accounts.models import RiskBand, RiskModelVersion, RiskOverride, RiskSnapshot
 from relationships.models import Department
 
@@ -379,7 +379,15 @@ def risk_recompute(
                     progress(done, total)
                 yield text
 
-        copy_upsert(RiskSnapshot, chunks(), unique_fields=["customer", "as_of"], update_fields=_SNAPSHOT_UPDATE_FIELDS)
+        with transaction.atomic():
+            # A date scored for the first time, as every night, takes the straight COPY; a date
+            # scored before is merged, so its snapshots are rewritten in place.
+            if RiskSnapshot.objects.filter(as_of=as_of).exists():
+                copy_upsert(
+                    RiskSnapshot, chunks(), unique_fields=["customer", "as_of"], update_fields=_SNAPSHOT_UPDATE_FIELDS
+                )
+            else:
+                copy_insert(RiskSnapshot, chunks())
     else:
         snapshots = risk_score(
             as_of=as_of, model_version=scoring["version"], customer_ids=customer_ids, progress=progress

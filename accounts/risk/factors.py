@@ -7,6 +7,7 @@ against data completeness. Each signal at or above ``reasons.min_signal_risk`` p
 with the points of factor risk it accounts for so the engine can rank reasons across factors.
 """
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -23,37 +24,40 @@ from relationships.models import BuyingRole
 from .reasons import make_reason
 from .signals import CustomerData, end_of_day
 
-# Sorted grids by the identity of the parameter list: a nightly run reads each grid 100,000 times.
-_SORTED_GRIDS: dict[int, tuple[list, list[tuple[float, float]]]] = {}
+# Grids by the identity of the parameter list, split into sorted values and risks: a nightly run
+# reads each grid 100,000 times.
+_SORTED_GRIDS: dict[int, tuple[list, list[float], list[float]]] = {}
 
 
-def _sorted_grid(points: list) -> list[tuple[float, float]]:
+def _sorted_grid(points: list) -> tuple[list[float], list[float]]:
     cached = _SORTED_GRIDS.get(id(points))
     if cached is not None and cached[0] is points:
-        return cached[1]
+        return cached[1], cached[2]
     pts = sorted((float(x), float(y)) for x, y in points)
     if len(_SORTED_GRIDS) > 1000:
         _SORTED_GRIDS.clear()
-    _SORTED_GRIDS[id(points)] = (points, pts)
-    return pts
+    xs, ys = [x for x, _y in pts], [y for _x, y in pts]
+    _SORTED_GRIDS[id(points)] = (points, xs, ys)
+    return xs, ys
 
 
 def grid(value: float, points: list) -> float:
-    """Risk read off a grid of ``[value, risk]`` points: linear between points, flat beyond the ends."""
-    pts = _sorted_grid(points)
-    if value <= pts[0][0]:
-        return pts[0][1]
-    if value >= pts[-1][0]:
-        return pts[-1][1]
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
-        if x0 <= value <= x1:
-            if x1 == x0:
-                return y1
-            return y0 + (y1 - y0) * (value - x0) / (x1 - x0)
-    return pts[-1][1]
+    """Risk read off a grid of ``[value, risk]`` points: linear between points, flat beyond the ends.
+
+    Between the ends, the segment is the first whose ends enclose the value (found by bisection).
+    """
+    xs, ys = _sorted_grid(points)
+    if value <= xs[0]:
+        return ys[0]
+    if value >= xs[-1]:
+        return ys[-1]
+    # xs[i - 1] < value <= xs[i]: every earlier segment ends below the value.
+    i = bisect_left(xs, value)
+    x0, y0 = xs[i - 1], ys[i - 1]
+    return y0 + (ys[i] - y0) * (value - x0) / (xs[i] - x0)
 
 
-@dataclass
+@dataclass(slots=True)
 class FactorResult:
     """A factor's risk (None when it has no data), its signals and the reasons it proposes.
 
@@ -65,7 +69,7 @@ class FactorResult:
     reasons: list[tuple[float, dict]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Tripwire:
     """A trip-wire that fired: its code, the least severe band it forces, and its reason."""
 
@@ -98,11 +102,16 @@ class _SignalMix:
 
     def result(self) -> FactorResult:
         weights = self.weights
-        weighted = {name: risk for name, risk in self._risks.items() if weights.get(name, 0) > 0}
-        total = sum([weights[name] for name in weighted])
+        weighted, total, weighted_sum = {}, 0, 0
+        for name, risk in self._risks.items():
+            weight = weights.get(name, 0)
+            if weight > 0:
+                weighted[name] = risk
+                total += weight
+                weighted_sum += weight * risk
         if not total:
             return FactorResult(risk=None, signals=self.signals)
-        risk = sum([weights[name] * r for name, r in weighted.items()]) / total
+        risk = weighted_sum / total
         reasons = []
         for name, build in self._reasons.items():
             if name in weighted:

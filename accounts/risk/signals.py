@@ -41,7 +41,7 @@ from complaints.models import Ticket
 from relationships.models import EXECUTIVE_LEVEL_KINDS, BuyingRole, Cadence, Contact, Interaction
 
 
-@dataclass
+@dataclass(slots=True)
 class CustomerData:
     """Everything the factors read about one customer as of the date (raw, not yet scored)."""
 

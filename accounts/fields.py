@@ -7,9 +7,10 @@ class WholeJSONField(models.JSONField):
     """JSON that is written once and read whole, never searched inside: PostgreSQL ``json``, not ``jsonb``.
 
     ``jsonb`` parses every value into its binary form on the way in, which pays off only for
-    queries into the document. A risk snapshot's reasons are only ever shown as they are, and
-    90,000 of them are written every night: stored as ``json`` (checked, kept as text) they cost
-    the server about a second less. Other databases store JSONField as usual.
+    queries into the document. A risk snapshot's factors and reasons are read whole, and 90,000
+    of each are written every night: stored as ``json`` (checked, kept as text) they cost the
+    server about two and a half seconds less. Other databases store JSONField as usual. Key
+    lookups still work but parse the whole text each time: read the value instead.
     """
 
     def db_type(self, connection):

@@ -595,7 +595,7 @@ class RiskSnapshot(models.Model):
     band = models.CharField(_("band"), max_length=10, choices=RiskBand.choices)
     completeness = models.FloatField(_("data completeness"))
     # {factor: {"risk": 0-100 or null, "weight": w, "signals": {signal: [value, risk]}}}
-    factors = models.JSONField(_("factor risks and weights"), default=dict, blank=True)
+    factors = WholeJSONField(_("factor risks and weights"), default=dict, blank=True)
     tripwires = models.JSONField(_("trip-wires fired"), default=list, blank=True)
     reasons = WholeJSONField(_("reasons"), default=list, blank=True)
     # Points of change against the snapshot 7 and 30 days earlier (null when there is none).

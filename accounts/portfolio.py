@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+import orjson
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
-from django.db.models.fields.json import KT
+from django.db.models import Count, F, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from complaints.models import Ticket
@@ -192,12 +193,19 @@ def _float(value) -> float | None:
         return None
 
 
-def _factor_columns(prefix: str = "") -> dict:
-    columns = {}
+def _factors_text() -> Cast:
+    """A snapshot's factors as JSON text, decoded here (much cheaper than one lookup per value)."""
+    return Cast("factors", TextField())
+
+
+def _with_factor_columns(row: dict) -> dict:
+    """Replace the row's ``factors_text`` by ``risk_<factor>`` and ``weight_<factor>`` values."""
+    factors = orjson.loads(row.pop("factors_text") or "{}")
     for factor in FACTORS:
-        columns[f"{prefix}risk_{factor}"] = KT(f"factors__{factor}__risk")
-        columns[f"{prefix}weight_{factor}"] = KT(f"factors__{factor}__weight")
-    return columns
+        entry = factors.get(factor) or {}
+        row[f"risk_{factor}"] = entry.get("risk")
+        row[f"weight_{factor}"] = entry.get("weight")
+    return row
 
 
 def _points(row: dict, factor: str) -> float | None:
@@ -248,10 +256,9 @@ def portfolio_summaries_refresh(*, as_of: date) -> int:
     cell_of: dict[int, CellKey] = {}
 
     previous = {
-        row["customer_id"]: row
+        row["customer_id"]: _with_factor_columns(row)
         for row in RiskSnapshot.objects.filter(as_of=week_before)
-        .annotate(**_factor_columns())
-        .values("customer_id", "tier", *_factor_columns())
+        .values("customer_id", "tier", factors_text=_factors_text())
         .iterator(chunk_size=5000)
     }
     in_force = set(
@@ -266,7 +273,7 @@ def portfolio_summaries_refresh(*, as_of: date) -> int:
             industry=F("customer__industry"),
             owner_id=F("customer__owner_id"),
             name=F("customer__name"),
-            **_factor_columns(),
+            factors_text=_factors_text(),
         )
         .values(
             "customer_id",
@@ -280,11 +287,12 @@ def portfolio_summaries_refresh(*, as_of: date) -> int:
             "score_change_7d",
             "completeness",
             "revenue_12m",
-            *_factor_columns(),
+            "factors_text",
         )
         .order_by()
     )
     for row in snapshots.iterator(chunk_size=5000):
+        _with_factor_columns(row)
         customer_id = row["customer_id"]
         key = (row["tier"], row["region"], row["industry"], row["owner_id"])
         cell_of[customer_id] = key

@@ -24,7 +24,7 @@ def _copy_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _copy_text(value) -> str:
+def copy_text(value) -> str:
     """One value in COPY's text format."""
     if value is None:
         return r"\N"
@@ -48,7 +48,7 @@ def _copy_json(value) -> str:
     return orjson.dumps(value).decode().replace("\\", "\\\\")
 
 
-def _fields(model: type[models.Model]) -> list[models.Field]:
+def fields(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
@@ -78,7 +78,7 @@ def _converter(field: models.Field):
         return _copy_number
     if isinstance(field, models.CharField | models.TextField) and not field.choices:
         return _copy_string
-    return _copy_text
+    return copy_text
 
 
 def _values_getter(names: list[str]):
@@ -95,9 +95,9 @@ def copy_rows(model: type[models.Model], objects: Iterable[models.Model | Mappin
     An object is a model instance, or a mapping of the fields' attribute names to values, which
     spares building a model instance per row when only the text is wanted.
     """
-    now = _copy_text(timezone.now())
+    now = copy_text(timezone.now())
     names, converters, stamped = [], [], []
-    for position, f in enumerate(_fields(model)):
+    for position, f in enumerate(fields(model)):
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             stamped.append(position)
         else:
@@ -126,7 +126,7 @@ def copy_upsert(
     the previous one.
     """
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in _fields(model))
+    columns = ", ".join(quote(f.column) for f in fields(model))
     table = quote(model._meta.db_table)
 
     def column(name: str) -> str:
@@ -156,7 +156,7 @@ def copy_insert(model: type[models.Model], chunks: Iterable[str]) -> None:
     first. A row that clashes with a unique constraint fails the whole write.
     """
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in _fields(model))
+    columns = ", ".join(quote(f.column) for f in fields(model))
     table = quote(model._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
         _compress_json_with_lz4(cursor)
@@ -242,7 +242,7 @@ def update_rows(
     targets = [pk, *(model._meta.get_field(name) for name in fields)]
     columns = ", ".join(quote(f.column) for f in targets)
     table = quote(model._meta.db_table)
-    text = "".join("\t".join(_copy_text(getattr(obj, f.attname)) for f in targets) + "\n" for obj in objects)
+    text = "".join("\t".join(copy_text(getattr(obj, f.attname)) for f in targets) + "\n" for obj in objects)
     assignments = ", ".join(f"{quote(f.column)} = bulk_update.{quote(f.column)}" for f in targets[1:])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(

@@ -392,3 +392,25 @@ def test_a_loader_failing_on_another_connection_fails_the_run_and_writes_nothing
     with pytest.raises(RuntimeError, match="contacts could not be read"):
         risk_recompute(as_of=AS_OF)
     assert not RiskSnapshot.objects.exists()
+
+
+def test_the_snapshot_copy_text_is_what_the_general_copy_writes(customer, alice, monkeypatch):
+    from django.utils import timezone
+
+    from accounts.bulk import copy_rows
+    from accounts.risk import engine
+
+    populate(customer, user=alice)
+    # A name with the characters COPY text must escape ends up in a reason.
+    f.ProductNeedFactory(customer=customer, description='Tab\there \\ "quoted"\nline')
+    silent = f.CustomerFactory(owner=alice)  # next to no data, no trend
+    snapshots = [
+        {f.attname: getattr(s, f.attname) for f in RiskSnapshot._meta.concrete_fields if not f.primary_key}
+        for s in engine.risk_score(as_of=AS_OF, customer_ids=[customer.pk, silent.pk])
+    ]
+    assert len(snapshots) == 2 and all(s["score_change_7d"] is None for s in snapshots)
+    needs = [need for s in snapshots for r in s["reasons"] for need in r["params"].get("needs", [])]
+    assert 'Tab\there \\ "quoted"\nline' in needs
+    moment = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    assert engine.snapshot_copy_rows(snapshots) == copy_rows(RiskSnapshot, snapshots).encode()

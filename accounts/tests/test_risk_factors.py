@@ -289,6 +289,22 @@ def test_a_short_delivery_in_the_customers_peak_season_is_a_peak_miss(customer):
     assert reason(snapshot, "peak_season_misses")["params"] == {"misses": 1, "lines": 2, "months": [3]}
 
 
+def test_a_peak_month_listed_twice_counts_twice_and_what_is_not_a_month_is_ignored(customer):
+    # March twice, May as a digit string; 13, "June" and 4.5 are not months.
+    customer.peak_months = [3, 3, "5", 13, "June", 4.5]
+    customer.save()
+    spring = order(customer, date(2026, 2, 20))
+    f.DeliveryLineFactory(order=spring, promised_on=date(2026, 3, 10), quantity_delivered=Decimal("60"))
+    f.DeliveryLineFactory(order=spring, promised_on=date(2026, 4, 12), quantity_delivered=Decimal("60"))
+    f.DeliveryLineFactory(order=spring, promised_on=date(2026, 5, 12))
+
+    snapshot = score(customer)
+
+    # Lines: March counted twice, May once, April not at all; the March line is short.
+    assert signal(snapshot, "supply", "peak_season")["value"] == round(2 / 3, 3)
+    assert reason(snapshot, "peak_season_misses")["params"] == {"misses": 2, "lines": 3, "months": [3, 3, 5, 13]}
+
+
 # Price ---------------------------------------------------------------------------------------
 
 

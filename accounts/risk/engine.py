@@ -285,6 +285,8 @@ def _prepare(*, as_of: date, model_version: RiskModelVersion | None, customer_id
     version = model_version if model_version is not None else active_model_version()
     parameters = validate_model(weights=version.weights, parameters=version.parameters)
     weights = {factor: version.weights.get(factor, 0) for factor in FACTORS}
+    if customer_ids is not None:
+        customer_ids = list(customer_ids)
     scope = customers_active_on(as_of, customer_ids)
     ids = scope.values("pk")
     max_gap_days = parameters["bands"]["hysteresis_max_gap_days"]
@@ -301,7 +303,13 @@ def _prepare(*, as_of: date, model_version: RiskModelVersion | None, customer_id
         lambda: scoring.update(history=_load_history(ids, as_of, max_gap_days)),
         lambda: scoring.update(overrides=_load_overrides(ids, as_of)),
     ]
-    data = collect(scope=scope, as_of=as_of, parameters=parameters, also=also)
+    data = collect(
+        scope=scope,
+        as_of=as_of,
+        parameters=parameters,
+        also=also,
+        expected=None if customer_ids is None else len(customer_ids),
+    )
     return list(data.values()), scoring
 
 

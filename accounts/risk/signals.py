@@ -103,45 +103,69 @@ def collect(
     as_of: date,
     parameters: dict,
     also: Iterable[Callable[[], None]] = (),
+    expected: int | None = None,
 ) -> dict[int, CustomerData]:
     """Raw signals for every customer in ``scope`` as of ``as_of``, keyed by customer id.
 
     ``also`` are further loading jobs of the caller (history, overrides), run with the loaders and
-    reading the same data. On PostgreSQL, outside a transaction, everything is read in one
-    read-only REPEATABLE READ transaction, so all loaders see the database at one moment; for a
-    large book that snapshot is exported and the loaders share it over several connections
-    (``read_connections``), longest first.
+    reading the same data. ``expected`` is how many customers the scope was narrowed to, if it was.
+
+    On PostgreSQL, outside a transaction, everything is read in one read-only REPEATABLE READ
+    transaction, so all loaders see the database at one moment. For the whole book (or at least
+    ``PARALLEL_READ_MIN_CUSTOMERS``) that snapshot is exported and the loaders share it over
+    several connections (``read_connections``), longest first; the delivery lines, the longest
+    query, start while the customers are still being read.
     """
     ids = scope.order_by().values("pk")
     with _one_snapshot() as snapshot_id:
-        data = _load_customers(scope)
-        if not data:
+        if snapshot_id is None or (expected is not None and expected < PARALLEL_READ_MIN_CUSTOMERS):
+            data = _load_customers(scope)
+            if data:
+                for job in _loaders(data, ids, as_of, parameters, also):
+                    job()
             return data
-        purchase_trend = parameters["purchase_trend"]
-        # Roughly longest first, so that parallel connections finish together.
+
+        data: dict[int, CustomerData] = {}
+        customers_read = threading.Event()
+
+        def customers() -> None:
+            try:
+                data.update(_load_customers(scope))
+            finally:
+                customers_read.set()
+
+        # The first two jobs go one to each connection at once: the customers, and the delivery
+        # lines, which file their rows only once the customers are there. Every later job is
+        # taken after one of those two has finished, so after the customers are in.
         jobs = [
-            partial(_load_order_gaps, data, ids, as_of, purchase_trend),
-            partial(_load_deliveries, data, ids, as_of, parameters["supply"]),
-            partial(_load_orders, data, ids, as_of, purchase_trend),
-            partial(_load_contacts, data, ids, as_of, parameters["relationship"]),
-            partial(_load_criteria, data, ids, as_of),
-            partial(_load_tickets, data, ids, as_of, parameters["quality"]),
-            partial(_load_benchmarks, data, ids, as_of, parameters["price"]),
-            *also,
-            partial(_load_interactions, data, ids, as_of),
-            partial(_load_team, data, ids),
-            partial(_load_cadences, data, ids, as_of),
-            partial(_load_needs, data, ids, as_of),
-            partial(_load_plans, data, ids, as_of),
-            partial(_load_departed_key_people, data, ids, as_of),
-            partial(_load_incentives, data, ids, as_of),
+            customers,
+            partial(_load_deliveries, data, ids, as_of, parameters["supply"], customers_read=customers_read),
+            *_loaders(data, ids, as_of, parameters, also, deliveries=False),
         ]
-        if snapshot_id is not None and len(data) >= PARALLEL_READ_MIN_CUSTOMERS:
-            _run_on_connections(jobs, snapshot_id, read_connections())
-        else:
-            for job in jobs:
-                job()
+        _run_on_connections(jobs, snapshot_id, read_connections())
     return data
+
+
+def _loaders(data, ids, as_of: date, parameters: dict, also, *, deliveries: bool = True) -> list[Callable[[], None]]:
+    """The loading jobs, roughly longest first, so that parallel connections finish together."""
+    purchase_trend = parameters["purchase_trend"]
+    return [
+        *([partial(_load_deliveries, data, ids, as_of, parameters["supply"])] if deliveries else []),
+        partial(_load_order_gaps, data, ids, as_of, purchase_trend),
+        partial(_load_orders, data, ids, as_of, purchase_trend),
+        partial(_load_contacts, data, ids, as_of, parameters["relationship"]),
+        partial(_load_criteria, data, ids, as_of),
+        partial(_load_tickets, data, ids, as_of, parameters["quality"]),
+        partial(_load_benchmarks, data, ids, as_of, parameters["price"]),
+        *also,
+        partial(_load_interactions, data, ids, as_of),
+        partial(_load_team, data, ids),
+        partial(_load_cadences, data, ids, as_of),
+        partial(_load_needs, data, ids, as_of),
+        partial(_load_plans, data, ids, as_of),
+        partial(_load_departed_key_people, data, ids, as_of),
+        partial(_load_incentives, data, ids, as_of),
+    ]
 
 
 @contextmanager
@@ -339,7 +363,9 @@ def _load_order_gaps(data: dict[int, CustomerData], ids, as_of: date, p: dict) -
             data[customer_id].order_gap = {"median_days": float(median_gap), "gaps": int(gap_count)}
 
 
-def _load_deliveries(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> None:
+def _load_deliveries(
+    data: dict[int, CustomerData], ids, as_of: date, p: dict, customers_read: threading.Event | None = None
+) -> None:
     """Lines promised in the look-back: recent lines and hits, and those in the peak months.
 
     A hit is on time in full as of the date: delivered no later than promised (so no later than
@@ -349,14 +375,16 @@ def _load_deliveries(data: dict[int, CustomerData], ids, as_of: date, p: dict) -
     On PostgreSQL each customer's peak months are read from the customer table as an array and
     joined to the lines by customer, so the one pass over the lines needs four counts per
     customer instead of two per calendar month, and the query does not wait for the customers to
-    be loaded here. Elsewhere the lines are counted per calendar month and the peak months added
-    up here.
+    be loaded here (``customers_read``, when given, is awaited before the rows are filed).
+    Elsewhere the lines are counted per calendar month and the peak months added up here.
     """
     lookback_from = as_of - timedelta(days=max(p["peak_lookback_days"], p["otif_window_days"]))
     recent_from = as_of - timedelta(days=p["otif_window_days"])
     peak_from = as_of - timedelta(days=p["peak_lookback_days"])
     if connection.vendor == "postgresql":
         rows = _count_deliveries_postgresql(ids, as_of, lookback_from, recent_from, peak_from)
+        if customers_read is not None:
+            customers_read.wait()
     else:
         peak_months = Counter(
             (customer.customer_id, month)

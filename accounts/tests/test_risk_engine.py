@@ -414,3 +414,20 @@ def test_the_snapshot_copy_text_is_what_the_general_copy_writes(customer, alice,
     moment = timezone.now()
     monkeypatch.setattr(timezone, "now", lambda: moment)
     assert engine.snapshot_copy_rows(snapshots) == copy_rows(RiskSnapshot, snapshots).encode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_customers_failing_to_load_while_the_deliveries_are_read_fails_the_run_without_waiting(
+    customer, alice, monkeypatch, postgres_only
+):
+    from accounts.risk import signals
+
+    populate(customer, user=alice)
+
+    def broken(scope):
+        raise RuntimeError("the customers could not be read")
+
+    monkeypatch.setattr(signals, "_load_customers", broken)
+    with pytest.raises(RuntimeError, match="customers could not be read"):
+        risk_recompute(as_of=AS_OF)
+    assert not RiskSnapshot.objects.exists()

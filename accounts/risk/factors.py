@@ -82,43 +82,48 @@ MISSING = FactorResult(risk=None)
 
 
 class _SignalMix:
-    """Collects a factor's signals and turns them into a weighted mean and ranked reasons."""
+    """Collects a factor's signals and turns them into a weighted mean and ranked reasons.
+
+    The weighted mean is summed as the signals are added, in the order they are added; a signal
+    without data, or without a weight in ``signal_weights``, is shown but neither scored nor
+    explained. A reason is only built (by calling ``reason``) for a scored signal at or above
+    ``min_signal_risk``, once the factor's risk is known.
+    """
+
+    __slots__ = ("weights", "min_signal_risk", "signals", "_total", "_weighted_sum", "_reasons")
 
     def __init__(self, weights: dict, min_signal_risk: float):
         self.weights = weights
         self.min_signal_risk = min_signal_risk
-        self.signals: dict[str, dict] = {}
-        self._risks: dict[str, float] = {}
-        self._reasons: dict[str, Callable[[], dict | None]] = {}
+        self.signals: dict[str, list] = {}
+        self._total = 0
+        self._weighted_sum = 0
+        # (weight, risk, reason builder) of the signals that may explain the factor.
+        self._reasons: list[tuple[float, float, Callable[[], dict | None]]] = []
 
     def add(self, name: str, value, risk: float | None, reason: Callable[[], dict | None] | None = None) -> None:
         # [value, risk]: a snapshot keeps every signal of every customer, so the form stays compact.
-        self.signals[name] = [value, None if risk is None else round(risk, 1)]
         if risk is None:
+            self.signals[name] = [value, None]
             return
-        self._risks[name] = risk
-        if reason is not None and risk >= self.min_signal_risk:
-            self._reasons[name] = reason
+        self.signals[name] = [value, round(risk, 1)]
+        weight = self.weights.get(name, 0)
+        if weight > 0:
+            self._total += weight
+            self._weighted_sum += weight * risk
+            if reason is not None and risk >= self.min_signal_risk:
+                self._reasons.append((weight, risk, reason))
 
     def result(self) -> FactorResult:
-        weights = self.weights
-        weighted, total, weighted_sum = {}, 0, 0
-        for name, risk in self._risks.items():
-            weight = weights.get(name, 0)
-            if weight > 0:
-                weighted[name] = risk
-                total += weight
-                weighted_sum += weight * risk
+        total = self._total
         if not total:
             return FactorResult(risk=None, signals=self.signals)
-        risk = weighted_sum / total
         reasons = []
-        for name, build in self._reasons.items():
-            if name in weighted:
-                reason = build()
-                if reason is not None:
-                    reasons.append((weights[name] * weighted[name] / total, reason))
-        return FactorResult(risk=risk, signals=self.signals, reasons=reasons)
+        for weight, risk, build in self._reasons:
+            reason = build()
+            if reason is not None:
+                reasons.append((weight * risk / total, reason))
+        return FactorResult(risk=self._weighted_sum / total, signals=self.signals, reasons=reasons)
 
 
 def _iso(value: date | None) -> str | None:

@@ -125,7 +125,9 @@ class _SignalMix:
         if risk is None:
             self.signals[name] = [value, None]
             return
-        self.signals[name] = [value, round(risk, 1)]
+        # round() with digits converts to decimal and back; a whole risk (most often a grid's end)
+        # is its own rounding.
+        self.signals[name] = [value, risk if type(risk) is float and risk.is_integer() else round(risk, 1)]
         weight = self.weights.get(name, 0)
         if weight > 0:
             self._total += weight
@@ -136,13 +138,13 @@ class _SignalMix:
     def result(self) -> FactorResult:
         total = self._total
         if not total:
-            return FactorResult(risk=None, signals=self.signals)
+            return FactorResult(None, self.signals, [])
         reasons = []
         for weight, risk, build in self._reasons:
             reason = build()
             if reason is not None:
                 reasons.append((weight * risk / total, reason))
-        return FactorResult(risk=self._weighted_sum / total, signals=self.signals, reasons=reasons)
+        return FactorResult(self._weighted_sum / total, self.signals, reasons)
 
 
 def _iso(value: date | None) -> str | None:
@@ -367,7 +369,7 @@ def criteria(d: CustomerData, as_of: date, p: dict, max_items: int) -> FactorRes
             reason = make_reason(code, count=counts[situation], criteria=names[situation][:max_items])
             reasons.append((points[situation], reason))
     signals = {"criteria": [{"assessed": len(rows), **counts}, round(risk, 1)]}
-    return FactorResult(risk=risk, signals=signals, reasons=[r for r in reasons if r[0] > 0])
+    return FactorResult(risk, signals, [r for r in reasons if r[0] > 0])
 
 
 # Quality & complaints -----------------------------------------------------------------------

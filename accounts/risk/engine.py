@@ -663,7 +663,7 @@ def _rank_reasons(
     for position, factor in enumerate(FACTORS):
         result = results[factor]
         weight = weights[factor]
-        if result.risk is None or weight <= 0 or result.risk < min_factor_risk or not result.reasons:
+        if result.risk is None or weight <= 0 or result.risk < min_factor_risk:
             continue
         for points, reason in result.reasons:
             if superseded:
@@ -671,8 +671,5 @@ def _rank_reasons(
                 if (reason["code"], reason["params"].get(key) if key else None) in superseded:
                     continue
             ranked.append((-weight * points, position, reason))
-    if len(ranked) > 1:
-        ranked.sort(key=lambda item: (item[0], item[1]))
-    reasons = [t.reason for t in fired]
-    reasons.extend(reason for _points, _position, reason in ranked)
-    return reasons
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    return [t.reason for t in fired] + [reason for _points, _position, reason in ranked]

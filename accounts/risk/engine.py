@@ -431,15 +431,17 @@ def _scoring_processes(total: int) -> int:
 
 def _score_chunk_with(items: list[CustomerData], scoring: dict) -> list[dict]:
     """The snapshots of a chunk of customers, as field values (cheaper than model instances)."""
+    as_of, version_id = scoring["as_of"], scoring["version"].pk
+    weights, parameters, history = scoring["weights"], scoring["parameters"], scoring["history"]
     overrides = scoring["overrides"]
     return [
         _snapshot(
             customer,
-            as_of=scoring["as_of"],
-            version_id=scoring["version"].pk,
-            weights=scoring["weights"],
-            parameters=scoring["parameters"],
-            history=scoring["history"],
+            as_of=as_of,
+            version_id=version_id,
+            weights=weights,
+            parameters=parameters,
+            history=history,
             override_band=overrides.get(customer.customer_id),
         )
         for customer in items
@@ -593,19 +595,33 @@ def _snapshot(
     """One customer's snapshot as a mapping of RiskSnapshot field (attribute) names to values."""
     results = score_factors(customer, as_of, parameters)
     total_weight = sum(weights.values())
-    present = {f: r for f, r in results.items() if r.risk is not None and weights[f] > 0}
-    present_weight = sum(weights[f] for f in present)
+    # Each factor as stored, and the weighted mean over the weighted factors that have data
+    # (summed in the order of the factors).
+    factors = {}
+    present_weight, weighted_sum = 0, 0
+    for factor, result in results.items():
+        risk, weight = result.risk, weights[factor]
+        if risk is None:
+            factors[factor] = {"risk": None, "weight": weight, "signals": result.signals}
+            continue
+        factors[factor] = {"risk": round(risk, 1), "weight": weight, "signals": result.signals}
+        if weight > 0:
+            present_weight += weight
+            weighted_sum += weight * risk
     completeness = present_weight / total_weight if total_weight else 0.0
     score = None
     if present_weight:
-        score = round(min(max(sum(weights[f] * r.risk for f, r in present.items()) / present_weight, 0.0), 100.0), 1)
+        score = round(min(max(weighted_sum / present_weight, 0.0), 100.0), 1)
 
     bands = parameters["bands"]
-    fired = sorted(tripwires(customer, as_of, parameters), key=lambda t: -BAND_ORDER.index(t.band))
+    fired = tripwires(customer, as_of, parameters)
+    if fired:
+        fired.sort(key=lambda t: -BAND_ORDER.index(t.band))
+    customer_id = customer.customer_id
     if score is None or completeness < bands["min_completeness"]:
         computed = RiskBand.GREY
     else:
-        previous_score, previous_band = history.previous.get(customer.customer_id, (None, None))
+        previous_score, previous_band = history.previous.get(customer_id, (None, None))
         computed = settle_band(
             score=score,
             previous_band=previous_band,
@@ -617,8 +633,7 @@ def _snapshot(
     if fired:
         computed = _worst([t.band for t in fired] + ([computed] if computed != RiskBand.GREY else []))
 
-    customer_id = customer.customer_id
-    revenue_12m = customer.orders["revenue_12m"] if customer.orders else Decimal(0)
+    orders = customer.orders
     return {
         "customer_id": customer_id,
         "as_of": as_of,
@@ -627,16 +642,13 @@ def _snapshot(
         "computed_band": computed,
         "band": override_band or computed,
         "completeness": round(completeness, 4),
-        "factors": {
-            f: {"risk": None if r.risk is None else round(r.risk, 1), "weight": weights[f], "signals": r.signals}
-            for f, r in results.items()
-        },
+        "factors": factors,
         "tripwires": [t.code for t in fired],
         "reasons": _rank_reasons(results, fired, weights, parameters["reasons"]["min_factor_risk"]),
         "score_change_7d": _change(score, history.score_7d.get(customer_id)),
         "score_change_30d": _change(score, history.score_30d.get(customer_id)),
         "tier": customer.tier,
-        "revenue_12m": revenue_12m,
+        "revenue_12m": orders["revenue_12m"] if orders else Decimal(0),
     }
 
 
@@ -658,12 +670,14 @@ def _rank_reasons(
     ranked = []
     for position, factor in enumerate(FACTORS):
         result = results[factor]
-        if result.risk is None or weights[factor] <= 0 or result.risk < min_factor_risk:
+        weight = weights[factor]
+        if result.risk is None or weight <= 0 or result.risk < min_factor_risk:
             continue
         for points, reason in result.reasons:
-            key = _SUPERSEDED_BY_TRIPWIRE_KEYS.get(reason["code"])
-            if (reason["code"], reason["params"].get(key) if key else None) in superseded:
-                continue
-            ranked.append((-weights[factor] * points, position, reason))
+            if superseded:
+                key = _SUPERSEDED_BY_TRIPWIRE_KEYS.get(reason["code"])
+                if (reason["code"], reason["params"].get(key) if key else None) in superseded:
+                    continue
+            ranked.append((-weight * points, position, reason))
     ranked.sort(key=lambda item: (item[0], item[1]))
     return [t.reason for t in fired] + [reason for _points, _position, reason in ranked]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from statistics import median
 from zoneinfo import ZoneInfo
 
@@ -24,37 +25,55 @@ from relationships.models import BuyingRole
 from .reasons import make_reason
 from .signals import CustomerData, end_of_day
 
-# Grids by the identity of the parameter list, split into sorted values and risks: a nightly run
-# reads each grid 100,000 times.
-_SORTED_GRIDS: dict[int, tuple[list, list[float], list[float]]] = {}
+# Choices compared for every customer, looked up once: reaching an enum member through its class
+# costs more than the comparison.
+_COMPLAINT = Ticket.Kind.COMPLAINT
+_PRODUCT_QUALITY = Ticket.Category.PRODUCT_QUALITY
+_CRITICAL = Severity.CRITICAL
+_DECISION_MAKER = BuyingRole.DECISION_MAKER
 
 
-def _sorted_grid(points: list) -> tuple[list[float], list[float]]:
-    cached = _SORTED_GRIDS.get(id(points))
-    if cached is not None and cached[0] is points:
-        return cached[1], cached[2]
-    pts = sorted((float(x), float(y)) for x, y in points)
-    if len(_SORTED_GRIDS) > 1000:
-        _SORTED_GRIDS.clear()
-    xs, ys = [x for x, _y in pts], [y for _x, y in pts]
-    _SORTED_GRIDS[id(points)] = (points, xs, ys)
-    return xs, ys
+class _Grid:
+    """A grid of ``[value, risk]`` points, sorted by value once and then read any number of times."""
+
+    __slots__ = ("xs", "ys")
+
+    def __init__(self, points: list):
+        pts = sorted((float(x), float(y)) for x, y in points)
+        self.xs = [x for x, _y in pts]
+        self.ys = [y for _x, y in pts]
+
+    def risk(self, value: float) -> float:
+        """The risk of a value: linear between points, flat beyond the ends.
+
+        Between the ends, the segment is the first whose ends enclose the value (found by bisection).
+        """
+        xs, ys = self.xs, self.ys
+        if value <= xs[0]:
+            return ys[0]
+        if value >= xs[-1]:
+            return ys[-1]
+        # xs[i - 1] < value <= xs[i]: every earlier segment ends below the value.
+        i = bisect_left(xs, value)
+        x0, y0 = xs[i - 1], ys[i - 1]
+        return y0 + (ys[i] - y0) * (value - x0) / (xs[i] - x0)
 
 
-def grid(value: float, points: list) -> float:
-    """Risk read off a grid of ``[value, risk]`` points: linear between points, flat beyond the ends.
+# Each factor's grids by the identity of its parameters dict, which is kept here so the identity
+# stays its own: a nightly run reads every grid 100,000 times, from parameters it does not change.
+_FACTOR_GRIDS: dict[int, tuple[dict, dict[str, _Grid]]] = {}
 
-    Between the ends, the segment is the first whose ends enclose the value (found by bisection).
-    """
-    xs, ys = _sorted_grid(points)
-    if value <= xs[0]:
-        return ys[0]
-    if value >= xs[-1]:
-        return ys[-1]
-    # xs[i - 1] < value <= xs[i]: every earlier segment ends below the value.
-    i = bisect_left(xs, value)
-    x0, y0 = xs[i - 1], ys[i - 1]
-    return y0 + (ys[i] - y0) * (value - x0) / (xs[i] - x0)
+
+def _grids(p: dict) -> dict[str, _Grid]:
+    """A factor's ``*_grid`` parameters by name, as grids ready to read."""
+    cached = _FACTOR_GRIDS.get(id(p))
+    if cached is not None and cached[0] is p:
+        return cached[1]
+    if len(_FACTOR_GRIDS) > 1000:
+        _FACTOR_GRIDS.clear()
+    grids = {key: _Grid(points) for key, points in p.items() if key.endswith("_grid")}
+    _FACTOR_GRIDS[id(p)] = (p, grids)
+    return grids
 
 
 @dataclass(slots=True)
@@ -82,43 +101,50 @@ MISSING = FactorResult(risk=None)
 
 
 class _SignalMix:
-    """Collects a factor's signals and turns them into a weighted mean and ranked reasons."""
+    """Collects a factor's signals and turns them into a weighted mean and ranked reasons.
+
+    The weighted mean is summed as the signals are added, in the order they are added; a signal
+    without data, or without a weight in ``signal_weights``, is shown but neither scored nor
+    explained. A reason is only built (by calling ``reason``) for a scored signal at or above
+    ``min_signal_risk``, once the factor's risk is known.
+    """
+
+    __slots__ = ("weights", "min_signal_risk", "signals", "_total", "_weighted_sum", "_reasons")
 
     def __init__(self, weights: dict, min_signal_risk: float):
         self.weights = weights
         self.min_signal_risk = min_signal_risk
-        self.signals: dict[str, dict] = {}
-        self._risks: dict[str, float] = {}
-        self._reasons: dict[str, Callable[[], dict | None]] = {}
+        self.signals: dict[str, list] = {}
+        self._total = 0
+        self._weighted_sum = 0
+        # (weight, risk, reason builder) of the signals that may explain the factor.
+        self._reasons: list[tuple[float, float, Callable[[], dict | None]]] = []
 
     def add(self, name: str, value, risk: float | None, reason: Callable[[], dict | None] | None = None) -> None:
         # [value, risk]: a snapshot keeps every signal of every customer, so the form stays compact.
-        self.signals[name] = [value, None if risk is None else round(risk, 1)]
         if risk is None:
+            self.signals[name] = [value, None]
             return
-        self._risks[name] = risk
-        if reason is not None and risk >= self.min_signal_risk:
-            self._reasons[name] = reason
+        # round() with digits converts to decimal and back; a whole risk (most often a grid's end)
+        # is its own rounding.
+        self.signals[name] = [value, risk if type(risk) is float and risk.is_integer() else round(risk, 1)]
+        weight = self.weights.get(name, 0)
+        if weight > 0:
+            self._total += weight
+            self._weighted_sum += weight * risk
+            if reason is not None and risk >= self.min_signal_risk:
+                self._reasons.append((weight, risk, reason))
 
     def result(self) -> FactorResult:
-        weights = self.weights
-        weighted, total, weighted_sum = {}, 0, 0
-        for name, risk in self._risks.items():
-            weight = weights.get(name, 0)
-            if weight > 0:
-                weighted[name] = risk
-                total += weight
-                weighted_sum += weight * risk
+        total = self._total
         if not total:
-            return FactorResult(risk=None, signals=self.signals)
-        risk = weighted_sum / total
+            return FactorResult(None, self.signals, [])
         reasons = []
-        for name, build in self._reasons.items():
-            if name in weighted:
-                reason = build()
-                if reason is not None:
-                    reasons.append((weights[name] * weighted[name] / total, reason))
-        return FactorResult(risk=risk, signals=self.signals, reasons=reasons)
+        for weight, risk, build in self._reasons:
+            reason = build()
+            if reason is not None:
+                reasons.append((weight * risk / total, reason))
+        return FactorResult(self._weighted_sum / total, self.signals, reasons)
 
 
 def _iso(value: date | None) -> str | None:
@@ -140,6 +166,7 @@ def purchase_trend(d: CustomerData, as_of: date, p: dict, min_signal_risk: float
     orders = d.orders
     if not orders or not orders["order_count"]:
         return MISSING
+    grids = _grids(p)
     mix = _SignalMix(p["signal_weights"], min_signal_risk)
     recent, year_ago = float(orders["revenue_recent"]), float(orders["revenue_year_ago"])
     if year_ago > 0 and orders["orders_year_ago"] >= p["min_orders_year_ago"]:
@@ -147,7 +174,7 @@ def purchase_trend(d: CustomerData, as_of: date, p: dict, min_signal_risk: float
         mix.add(
             "revenue_trend",
             round(ratio, 3),
-            grid(ratio, p["revenue_ratio_grid"]),
+            grids["revenue_ratio_grid"].risk(ratio),
             lambda: make_reason(
                 "revenue_down",
                 window_days=p["window_days"],
@@ -159,7 +186,8 @@ def purchase_trend(d: CustomerData, as_of: date, p: dict, min_signal_risk: float
     else:
         mix.add("revenue_trend", None, None)
 
-    days_since = (as_of - orders["last_order_on"]).days
+    last_order_on = orders["last_order_on"]
+    days_since = (as_of - last_order_on).days
     gap = d.order_gap
     assumed = not gap or gap["gaps"] < p["min_order_gaps"]
     usual_gap = max(float(p["default_order_gap_days"] if assumed else gap["median_days"]), 1.0)
@@ -167,12 +195,12 @@ def purchase_trend(d: CustomerData, as_of: date, p: dict, min_signal_risk: float
     mix.add(
         "order_recency",
         round(recency, 2),
-        grid(recency, p["order_recency_grid"]),
+        grids["order_recency_grid"].risk(recency),
         lambda: make_reason(
             "order_overdue",
             days_since_last_order=days_since,
             usual_gap_days=round(usual_gap),
-            last_order_on=_iso(orders["last_order_on"]),
+            last_order_on=_iso(last_order_on),
             assumed_gap=assumed,
         ),
     )
@@ -182,10 +210,17 @@ def purchase_trend(d: CustomerData, as_of: date, p: dict, min_signal_risk: float
 # Relationship network -----------------------------------------------------------------------
 
 
+def _replaced(person: dict, contacts: dict | None) -> bool:
+    """Whether a key person who left has an active successor in the same buying role."""
+    field_name = "active_decision_makers" if person["buying_role"] == _DECISION_MAKER else "active_champions"
+    return bool(contacts and contacts[field_name])
+
+
 def relationship(d: CustomerData, as_of: date, p: dict, min_signal_risk: float, max_items: int) -> FactorResult:
     contacts, interactions = d.contacts, d.interactions
     if not contacts and not interactions:
         return MISSING
+    grids = _grids(p)
     mix = _SignalMix(p["signal_weights"], min_signal_risk)
     active = contacts["active"] if contacts else 0
     covered = contacts["departments"] if contacts else []
@@ -193,7 +228,7 @@ def relationship(d: CustomerData, as_of: date, p: dict, min_signal_risk: float, 
     mix.add(
         "department_coverage",
         len(covered),
-        grid(len(covered), p["department_coverage_grid"]),
+        grids["department_coverage_grid"].risk(len(covered)),
         lambda: make_reason(
             "departments_uncovered",
             covered=len(covered),
@@ -209,31 +244,28 @@ def relationship(d: CustomerData, as_of: date, p: dict, min_signal_risk: float, 
             return make_reason("single_contact", name=contacts["an_active_name"])
         return None
 
-    mix.add("contact_count", active, grid(active, p["contact_count_grid"]), contact_reason)
+    mix.add("contact_count", active, grids["contact_count_grid"].risk(active), contact_reason)
 
-    since = as_of - timedelta(days=p["key_person_lookback_days"])
-    recently_left = [k for k in d.departed_key_people if k["left_on"] > since]
+    departed = d.departed_key_people
+    if departed:
+        since = as_of - timedelta(days=p["key_person_lookback_days"])
+        recently_left = [k for k in departed if k["left_on"] > since]
+    else:
+        recently_left = []
     if recently_left:
-
-        def replaced(person):
-            field_name = (
-                "active_decision_makers" if person["buying_role"] == BuyingRole.DECISION_MAKER else "active_champions"
-            )
-            return bool(contacts and contacts[field_name])
-
         # The person whose leaving hurts most: not replaced first, then the most recent.
-        worst = sorted(recently_left, key=lambda k: (replaced(k), -k["left_on"].toordinal()))[0]
-        risk = p["key_person_replaced_risk"] if replaced(worst) else p["key_person_left_risk"]
+        worst = min(recently_left, key=lambda k: (_replaced(k, contacts), -k["left_on"].toordinal()))
+        replaced = _replaced(worst, contacts)
         mix.add(
             "key_person_left",
             len(recently_left),
-            risk,
+            p["key_person_replaced_risk"] if replaced else p["key_person_left_risk"],
             lambda: make_reason(
                 "key_person_left",
                 name=worst["name"],
                 role=worst["buying_role"],
                 left_on=_iso(worst["left_on"]),
-                replaced=replaced(worst),
+                replaced=replaced,
             ),
         )
     else:
@@ -244,7 +276,7 @@ def relationship(d: CustomerData, as_of: date, p: dict, min_signal_risk: float, 
         mix.add(
             "trust",
             round(trust, 2),
-            grid(trust, p["trust_grid"]),
+            grids["trust_grid"].risk(trust),
             lambda: make_reason("low_trust", average_trust=round(trust, 1)),
         )
     else:
@@ -256,7 +288,7 @@ def relationship(d: CustomerData, as_of: date, p: dict, min_signal_risk: float, 
     ):
         last_on = interactions[key] if interactions else None
         days = (as_of - last_on).days if last_on else None
-        risk = grid(days, p[grid_key]) if days is not None else 100.0
+        risk = grids[grid_key].risk(days) if days is not None else 100.0
         mix.add(
             name,
             days,
@@ -267,25 +299,28 @@ def relationship(d: CustomerData, as_of: date, p: dict, min_signal_risk: float, 
     if d.cadences:
         overdue = []
         for cadence in d.cadences:
-            base = max(cadence["last_on"] or cadence["starts_on"], cadence["starts_on"])
+            starts_on = cadence["starts_on"]
+            base = max(cadence["last_on"] or starts_on, starts_on)
             due = base + timedelta(days=cadence["interval_days"])
             if due < as_of:
                 overdue.append({"name": cadence["name"], "days_overdue": (as_of - due).days})
-        overdue.sort(key=lambda c: -c["days_overdue"])
+        # Most overdue first; a stable sort, so equally overdue cadences keep their order.
+        overdue.sort(key=itemgetter("days_overdue"), reverse=True)
         mix.add(
             "overdue_cadences",
             len(overdue),
-            grid(len(overdue), p["overdue_cadence_grid"]),
+            grids["overdue_cadence_grid"].risk(len(overdue)),
             lambda: make_reason("cadences_overdue", count=len(overdue), cadences=overdue[:max_items]),
         )
     else:
         mix.add("overdue_cadences", None, None)
 
+    our_people = d.our_people
     mix.add(
         "our_people",
-        d.our_people,
-        grid(d.our_people, p["our_people_grid"]),
-        lambda: make_reason("single_owner", people=d.our_people),
+        our_people,
+        grids["our_people_grid"].risk(our_people),
+        lambda: make_reason("single_owner", people=our_people),
     )
     return mix.result()
 
@@ -306,7 +341,7 @@ def criteria(d: CustomerData, as_of: date, p: dict, max_items: int) -> FactorRes
     if not rows:
         return MISSING
     situation_risk = p["situation_risk"]
-    total_importance = sum(row["importance"] for row in rows) or 1
+    total_importance = sum([row["importance"] for row in rows]) or 1
     counts = {"safe": 0, "caution": 0, "alarm": 0, "gap": 0}
     points = {"caution": 0.0, "gap": 0.0}
     names: dict[str, list[str]] = {"caution": [], "gap": []}
@@ -334,14 +369,15 @@ def criteria(d: CustomerData, as_of: date, p: dict, max_items: int) -> FactorRes
             reason = make_reason(code, count=counts[situation], criteria=names[situation][:max_items])
             reasons.append((points[situation], reason))
     signals = {"criteria": [{"assessed": len(rows), **counts}, round(risk, 1)]}
-    return FactorResult(risk=risk, signals=signals, reasons=[r for r in reasons if r[0] > 0])
+    return FactorResult(risk, signals, [r for r in reasons if r[0] > 0])
 
 
 # Quality & complaints -----------------------------------------------------------------------
 
 
 def _is_open(ticket: dict, day_end) -> bool:
-    return ticket["resolved_at"] is None or ticket["resolved_at"] >= day_end
+    resolved_at = ticket["resolved_at"]
+    return resolved_at is None or resolved_at >= day_end
 
 
 def _sla_misses(ticket: dict, day_end) -> tuple[bool, bool]:
@@ -372,19 +408,21 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
     ordering = bool(d.orders and d.orders["orders_12m"])
     if not active_tickets and not ordering:
         return MISSING
+    grids = _grids(p)
     mix = _SignalMix(p["signal_weights"], min_signal_risk)
-    complaints = [t for t in tickets if t["kind"] == Ticket.Kind.COMPLAINT]
+    complaints = [t for t in tickets if t["kind"] == _COMPLAINT]
 
     open_complaints = [t for t in complaints if _is_open(t, day_end)]
-    weighted = sum(float(p["severity_weights"].get(t["severity"], 1)) for t in open_complaints)
+    severity_weights = p["severity_weights"]
+    weighted = sum([float(severity_weights.get(t["severity"], 1)) for t in open_complaints])
     mix.add(
         "open_complaints",
         weighted,
-        grid(weighted, p["open_complaints_grid"]),
+        grids["open_complaints_grid"].risk(weighted),
         lambda: make_reason(
             "open_complaints",
             count=len(open_complaints),
-            critical=sum(1 for t in open_complaints if t["severity"] == Severity.CRITICAL),
+            critical=sum(1 for t in open_complaints if t["severity"] == _CRITICAL),
         ),
     )
 
@@ -407,7 +445,7 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
             response_target_hours=targets.pop() if len(targets) == 1 else None,
         )
 
-    mix.add("past_sla", past_sla, grid(past_sla, p["past_sla_grid"]), sla_reason)
+    mix.add("past_sla", past_sla, grids["past_sla_grid"].risk(past_sla), sla_reason)
 
     lookback_from = _utc_day_end(as_of, p["lookback_days"])
     resolved = [
@@ -426,7 +464,7 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
         mix.add(
             "resolution_time",
             round(ratio, 2),
-            grid(ratio, p["resolution_ratio_grid"]),
+            grids["resolution_ratio_grid"].risk(ratio),
             lambda: make_reason(
                 "slow_resolution",
                 median_ratio=round(ratio, 1),
@@ -440,7 +478,7 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
 
     delays = []
     for t in complaints:
-        if t["category"] != Ticket.Category.PRODUCT_QUALITY or t["opened_at"] < lookback_from:
+        if t["category"] != _PRODUCT_QUALITY or t["opened_at"] < lookback_from:
             continue
         if t["escalated_at"] is not None and t["escalated_at"] < day_end:
             delays.append(_hours(t["escalated_at"] - t["opened_at"]))
@@ -452,7 +490,7 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
         mix.add(
             "quality_escalation",
             round(hours, 1),
-            grid(hours, p["escalation_hours_grid"]),
+            grids["escalation_hours_grid"].risk(hours),
             lambda: make_reason("slow_quality_escalation", median_hours=round(hours), count=len(delays)),
         )
     else:
@@ -471,7 +509,7 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
         mix.add(
             "satisfaction",
             round(average, 2),
-            grid(average, p["satisfaction_grid"]),
+            grids["satisfaction_grid"].risk(average),
             lambda: make_reason("low_satisfaction", average=round(average, 1), count=len(ratings)),
         )
     else:
@@ -483,17 +521,19 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
 
 
 def supply(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> FactorResult:
-    if not d.deliveries:
+    deliveries = d.deliveries
+    if not deliveries:
         return MISSING
+    grids = _grids(p)
     mix = _SignalMix(p["signal_weights"], min_signal_risk)
-    lines = d.deliveries["lines_recent"]
-    hits = d.deliveries["hits_recent"]
+    lines = deliveries["lines_recent"]
+    hits = deliveries["hits_recent"]
     if lines:
         otif = hits / lines
         mix.add(
             "otif",
             round(otif, 3),
-            grid(otif, p["otif_grid"]),
+            grids["otif_grid"].risk(otif),
             lambda: make_reason(
                 "low_otif",
                 otif_pct=round(otif * 100),
@@ -505,13 +545,13 @@ def supply(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fac
     else:
         mix.add("otif", None, None)
 
-    peak_lines, peak_hits = d.deliveries["peak_lines"], d.deliveries["peak_hits"]
+    peak_lines, peak_hits = deliveries["peak_lines"], deliveries["peak_hits"]
     if peak_lines:
         miss_rate = (peak_lines - peak_hits) / peak_lines
         mix.add(
             "peak_season",
             round(miss_rate, 3),
-            grid(miss_rate, p["peak_miss_grid"]),
+            grids["peak_miss_grid"].risk(miss_rate),
             lambda: make_reason(
                 "peak_season_misses", misses=peak_lines - peak_hits, lines=peak_lines, months=sorted(d.peak_months)
             ),
@@ -528,14 +568,15 @@ def price(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fact
     rows = d.benchmarks
     if not rows:
         return MISSING
+    grids = _grids(p)
     mix = _SignalMix(p["signal_weights"], min_signal_risk)
     ratios = [(float(row["our_price"] / row["market_average_price"]), row) for row in rows]
-    mean_ratio = sum(r for r, _ in ratios) / len(ratios)
-    worst_ratio, worst = max(ratios, key=lambda pair: pair[0])
+    mean_ratio = sum([r for r, _ in ratios]) / len(ratios)
+    worst_ratio, worst = max(ratios, key=itemgetter(0))
     mix.add(
         "price_vs_market",
         round(mean_ratio, 3),
-        grid(mean_ratio, p["price_ratio_grid"]),
+        grids["price_ratio_grid"].risk(mean_ratio),
         lambda: make_reason(
             "price_above_market",
             pct=round((mean_ratio - 1) * 100),
@@ -546,11 +587,11 @@ def price(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fact
     )
     quotes = [(float(row["our_price"] / row["competitor_quote"]), row) for row in rows if row["competitor_quote"]]
     if quotes:
-        quote_ratio, quoted = max(quotes, key=lambda pair: pair[0])
+        quote_ratio, quoted = max(quotes, key=itemgetter(0))
         mix.add(
             "competitor_quotes",
             round(quote_ratio, 3),
-            grid(quote_ratio, p["competitor_quote_grid"]),
+            grids["competitor_quote_grid"].risk(quote_ratio),
             lambda: make_reason(
                 "competitor_undercut",
                 competitor=quoted["competitor__name"],
@@ -568,44 +609,58 @@ def price(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fact
 
 
 def strategy(d: CustomerData, as_of: date, p: dict, min_signal_risk: float, max_items: int) -> FactorResult:
+    grids = _grids(p)
     mix = _SignalMix(p["signal_weights"], min_signal_risk)
-    level_risk = p["relationship_level_risk"].get(str(d.relationship_level))
+    level = d.relationship_level
+    level_risk = p["relationship_level_risk"].get(str(level))
     mix.add(
         "relationship_level",
-        d.relationship_level,
+        level,
         None if level_risk is None else float(level_risk),
-        lambda: make_reason("low_relationship_level", level=d.relationship_level),
+        lambda: make_reason("low_relationship_level", level=level),
     )
-    if d.plan_reviewed_on:
-        days = (as_of - d.plan_reviewed_on).days
+    reviewed_on = d.plan_reviewed_on
+    if reviewed_on:
+        days = (as_of - reviewed_on).days
         mix.add(
             "account_plan",
             days,
-            grid(days, p["plan_age_grid"]),
-            lambda: make_reason("account_plan_stale", days=days, reviewed_on=_iso(d.plan_reviewed_on)),
+            grids["plan_age_grid"].risk(days),
+            lambda: make_reason("account_plan_stale", days=days, reviewed_on=_iso(reviewed_on)),
         )
     else:
-        mix.add("account_plan", None, float(p["no_plan_risk"]), lambda: make_reason("no_account_plan"))
-    needs = len(d.open_needs)
+        mix.add("account_plan", None, float(p["no_plan_risk"]), _no_account_plan)
+    open_needs = d.open_needs
+    needs = len(open_needs)
     mix.add(
         "open_needs",
         needs,
-        grid(needs, p["open_needs_grid"]),
-        lambda: make_reason("open_needs", count=needs, needs=[n["description"] for n in d.open_needs[:max_items]]),
+        grids["open_needs_grid"].risk(needs),
+        lambda: make_reason("open_needs", count=needs, needs=[n["description"] for n in open_needs[:max_items]]),
     )
+    incentives = d.active_incentives
     mix.add(
         "incentives",
-        d.active_incentives,
-        grid(d.active_incentives, p["incentive_count_grid"]),
-        lambda: make_reason("no_incentives") if d.active_incentives == 0 else None,
+        incentives,
+        grids["incentive_count_grid"].risk(incentives),
+        _no_incentives if incentives == 0 else None,
     )
     return mix.result()
 
 
+def _no_account_plan() -> dict:
+    return make_reason("no_account_plan")
+
+
+def _no_incentives() -> dict:
+    return make_reason("no_incentives")
+
+
 def score_factors(d: CustomerData, as_of: date, parameters: dict) -> dict[str, FactorResult]:
     """Every factor of the model for one customer."""
-    min_signal = parameters["reasons"]["min_signal_risk"]
-    max_items = parameters["reasons"]["max_items"]
+    reasons = parameters["reasons"]
+    min_signal = reasons["min_signal_risk"]
+    max_items = reasons["max_items"]
     return {
         "purchase_trend": purchase_trend(d, as_of, parameters["purchase_trend"], min_signal),
         "relationship": relationship(d, as_of, parameters["relationship"], min_signal, max_items),
@@ -626,11 +681,10 @@ def tripwires(d: CustomerData, as_of: date, parameters: dict) -> list[Tripwire]:
     max_items = parameters["reasons"]["max_items"]
     fired: list[Tripwire] = []
 
-    alarms = [
-        row for row in d.criteria if _situation(row) == "alarm" and row["importance"] >= p["criterion_min_importance"]
-    ]
+    min_importance = p["criterion_min_importance"]
+    alarms = [row for row in d.criteria if row["importance"] >= min_importance and _situation(row) == "alarm"]
     if alarms:
-        top = max(alarms, key=lambda row: row["importance"])
+        top = max(alarms, key=itemgetter("importance"))
         fired.append(
             Tripwire(
                 "criterion_alarm",
@@ -663,39 +717,41 @@ def tripwires(d: CustomerData, as_of: date, parameters: dict) -> list[Tripwire]:
                 )
             )
 
-    departed = [k for k in d.departed_key_people if k["buying_role"] == BuyingRole.DECISION_MAKER]
-    has_decision_maker = bool(d.contacts and d.contacts["active_decision_makers"])
-    if departed and not has_decision_maker:
-        last = max(departed, key=lambda k: k["left_on"])
-        days = (as_of - last["left_on"]).days
-        if days > p["decision_maker_grace_days"]:
+    if d.departed_key_people:
+        departed = [k for k in d.departed_key_people if k["buying_role"] == _DECISION_MAKER]
+        has_decision_maker = bool(d.contacts and d.contacts["active_decision_makers"])
+        if departed and not has_decision_maker:
+            last = max(departed, key=itemgetter("left_on"))
+            days = (as_of - last["left_on"]).days
+            if days > p["decision_maker_grace_days"]:
+                fired.append(
+                    Tripwire(
+                        "decision_maker_gone",
+                        RiskBand.AMBER,
+                        make_reason(
+                            "tripwire_decision_maker_gone", name=last["name"], left_on=_iso(last["left_on"]), days=days
+                        ),
+                    )
+                )
+
+    if d.tickets:
+        day_end = _utc_day_end(as_of)
+        critical = [
+            t
+            for t in d.tickets
+            if t["kind"] == _COMPLAINT and t["severity"] == _CRITICAL and any(_sla_misses(t, day_end))
+        ]
+        if critical:
             fired.append(
                 Tripwire(
-                    "decision_maker_gone",
+                    "critical_complaint_past_sla",
                     RiskBand.AMBER,
                     make_reason(
-                        "tripwire_decision_maker_gone", name=last["name"], left_on=_iso(last["left_on"]), days=days
+                        "tripwire_critical_complaint_past_sla",
+                        count=len(critical),
+                        subjects=[t["subject"] for t in critical[:max_items]],
+                        oldest_opened_on=_local_date(min(t["opened_at"] for t in critical)).isoformat(),
                     ),
                 )
             )
-
-    day_end = _utc_day_end(as_of)
-    critical = [
-        t
-        for t in d.tickets
-        if t["kind"] == Ticket.Kind.COMPLAINT and t["severity"] == Severity.CRITICAL and any(_sla_misses(t, day_end))
-    ]
-    if critical:
-        fired.append(
-            Tripwire(
-                "critical_complaint_past_sla",
-                RiskBand.AMBER,
-                make_reason(
-                    "tripwire_critical_complaint_past_sla",
-                    count=len(critical),
-                    subjects=[t["subject"] for t in critical[:max_items]],
-                    oldest_opened_on=_local_date(min(t["opened_at"] for t in critical)).isoformat(),
-                ),
-            )
-        )
     return fired

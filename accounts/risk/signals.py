@@ -89,12 +89,13 @@ PARALLEL_READ_MIN_CUSTOMERS = 20_000
 
 
 def read_connections() -> int:
-    """How many connections read a large book at once: one per core (at most three), a minimum of two.
+    """How many connections read a large book at once: one per core plus one, two to four.
 
-    Loading is spent about equally in the database server and in Python turning rows into values,
-    so even on one core a second connection keeps the server busy while Python works.
+    Loading is spent partly in the database server and partly in Python turning rows into
+    values, one thread at a time: with a connection more than there are cores, the server's
+    processes keep every core busy while Python works through another connection's rows.
     """
-    return max(2, min(os.cpu_count() or 1, 3))
+    return max(2, min((os.cpu_count() or 1) + 1, 4))
 
 
 def collect(

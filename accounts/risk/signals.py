@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, TextField, Window
+from django.db.models import Avg, Count, F, FloatField, Max, OuterRef, Q, QuerySet, Subquery, Sum, TextField, Window
 from django.db.models.functions import Cast, RowNumber
 
 from accounts.models import (
@@ -284,8 +284,10 @@ def _load_orders(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> No
         .order_by()
         .values("customer_id")
         .annotate(
-            revenue_recent=Sum("amount", filter=Q(ordered_on__gt=recent_from)),
-            revenue_year_ago=Sum("amount", filter=Q(ordered_on__gt=year_ago_from, ordered_on__lte=year_ago_to)),
+            revenue_recent=_as_float(Sum("amount", filter=Q(ordered_on__gt=recent_from))),
+            revenue_year_ago=_as_float(
+                Sum("amount", filter=Q(ordered_on__gt=year_ago_from, ordered_on__lte=year_ago_to))
+            ),
             orders_year_ago=Count("pk", filter=Q(ordered_on__gt=year_ago_from, ordered_on__lte=year_ago_to)),
             revenue_12m=Sum("amount", filter=Q(ordered_on__gt=twelve_months_from)),
             orders_12m=Count("pk", filter=Q(ordered_on__gt=twelve_months_from)),
@@ -296,10 +298,16 @@ def _load_orders(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> No
     for row in rows:
         data[row.pop("customer_id")].orders = {
             **row,
-            "revenue_recent": row["revenue_recent"] or Decimal(0),
-            "revenue_year_ago": row["revenue_year_ago"] or Decimal(0),
+            "revenue_recent": row["revenue_recent"] or 0,
+            "revenue_year_ago": row["revenue_year_ago"] or 0,
             "revenue_12m": row["revenue_12m"] or Decimal(0),
         }
+
+
+def _as_float(aggregate):
+    """A sum or mean the factors only use as a float: on PostgreSQL the server converts it (to the
+    same value as ``float(Decimal)`` would), sparing some 270,000 Decimals a night."""
+    return Cast(aggregate, FloatField()) if connection.vendor == "postgresql" else aggregate
 
 
 def _load_order_gaps(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> None:
@@ -510,7 +518,7 @@ def _load_contacts(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> 
         .annotate(
             known=Count("pk"),
             active=Count("pk", filter=active),
-            average_trust=Avg("trust", filter=active),
+            average_trust=_as_float(Avg("trust", filter=active)),
             active_decision_makers=Count("pk", filter=active & Q(buying_role=BuyingRole.DECISION_MAKER)),
             active_champions=Count("pk", filter=active & Q(buying_role=BuyingRole.CHAMPION)),
             # With exactly one active contact, the largest name is that contact's.

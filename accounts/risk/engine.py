@@ -54,8 +54,12 @@ _SUPERSEDED_BY_TRIPWIRE = {
     "tripwire_decision_maker_gone": ("key_person_left", "name"),
 }
 _SUPERSEDED_BY_TRIPWIRE_KEYS = {code: key for code, key in _SUPERSEDED_BY_TRIPWIRE.values()}
-_SNAPSHOT_UPDATE_FIELDS = [
-    "model_version",
+# The snapshot's columns in COPY order, as ``accounts.bulk.copy_rows`` writes them; checked
+# against the model before each use, so a new field cannot be written in the wrong place.
+_SNAPSHOT_COPY_COLUMNS = [
+    "customer_id",
+    "as_of",
+    "model_version_id",
     "score",
     "computed_band",
     "band",
@@ -68,6 +72,10 @@ _SNAPSHOT_UPDATE_FIELDS = [
     "tier",
     "revenue_12m",
     "computed_at",
+]
+# A date scored again rewrites everything but the key.
+_SNAPSHOT_UPDATE_FIELDS = [
+    column.removesuffix("_id") for column in _SNAPSHOT_COPY_COLUMNS if column not in ("customer_id", "as_of")
 ]
 
 
@@ -451,27 +459,6 @@ def _score_chunk_with(items: list[CustomerData], scoring: dict) -> list[dict]:
 def _score_to_copy(items: list[CustomerData], scoring: dict) -> tuple[int, Counter, bytes]:
     snapshots = _score_chunk_with(items, scoring)
     return len(snapshots), Counter(s["band"] for s in snapshots), snapshot_copy_rows(snapshots)
-
-
-# The snapshot's columns in COPY order, as ``accounts.bulk.copy_rows`` writes them; checked
-# against the model before each use, so a new field cannot be written in the wrong place.
-_SNAPSHOT_COPY_COLUMNS = [
-    "customer_id",
-    "as_of",
-    "model_version_id",
-    "score",
-    "computed_band",
-    "band",
-    "completeness",
-    "factors",
-    "tripwires",
-    "reasons",
-    "score_change_7d",
-    "score_change_30d",
-    "tier",
-    "revenue_12m",
-    "computed_at",
-]
 
 
 def snapshot_copy_rows(snapshots: list[dict]) -> bytes:

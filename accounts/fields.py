@@ -10,7 +10,9 @@ class WholeJSONField(models.JSONField):
     queries into the document. A risk snapshot's factors and reasons are read whole, and 90,000
     of each are written every night: stored as ``json`` (checked, kept as text) they cost the
     server about two and a half seconds less. Other databases store JSONField as usual. Key
-    lookups still work but parse the whole text each time: read the value instead.
+    lookups still work but parse the whole text each time: read the value instead. PostgreSQL
+    has no equality for ``json``: such a column cannot be compared (``exact``, ``contains``),
+    nor be part of a DISTINCT, a UNION or a GROUP BY.
     """
 
     def db_type(self, connection):

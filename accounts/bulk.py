@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from operator import attrgetter, itemgetter
+from functools import partial
 from typing import Any
 
 import orjson
@@ -52,43 +52,6 @@ def fields(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
-_NUMBER_FIELDS = (
-    models.IntegerField,  # and its small, big and positive kinds
-    models.FloatField,
-    models.DecimalField,
-    models.AutoField,
-)
-
-
-def _copy_number(value) -> str:
-    return r"\N" if value is None else str(value)
-
-
-def _copy_string(value) -> str:
-    return r"\N" if value is None else _copy_escape(str(value))
-
-
-def _converter(field: models.Field):
-    """The COPY text converter of a column, chosen once per field rather than per value."""
-    if isinstance(field, models.JSONField):
-        return _copy_json
-    if isinstance(field, models.ForeignKey):
-        field = field.target_field
-    if isinstance(field, _NUMBER_FIELDS) and not isinstance(field, models.BooleanField):
-        return _copy_number
-    if isinstance(field, models.CharField | models.TextField) and not field.choices:
-        return _copy_string
-    return copy_text
-
-
-def _values_getter(names: list[str]):
-    """A function giving an object's values of the names, as a tuple, from a mapping or attributes."""
-    by_key, by_attribute = itemgetter(*names), attrgetter(*names)
-    if len(names) == 1:
-        return lambda obj: (by_key(obj) if isinstance(obj, Mapping) else by_attribute(obj),)
-    return lambda obj: by_key(obj) if isinstance(obj, Mapping) else by_attribute(obj)
-
-
 def copy_rows(model: type[models.Model], objects: Iterable[models.Model | Mapping[str, Any]]) -> str:
     """The objects as COPY text, all columns but the primary key; auto_now stamps set to now.
 
@@ -96,26 +59,22 @@ def copy_rows(model: type[models.Model], objects: Iterable[models.Model | Mappin
     spares building a model instance per row when only the text is wanted.
     """
     now = copy_text(timezone.now())
-    names, converters, stamped = [], [], []
-    for position, f in enumerate(fields(model)):
+    columns = []
+    for f in fields(model):
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            stamped.append(position)
+            columns.append((f.attname, None))
         else:
-            names.append(f.attname)
-            converters.append(_converter(f))
-    values_of = _values_getter(names)
+            columns.append((f.attname, _copy_json if isinstance(f, models.JSONField) else copy_text))
     lines = []
     for obj in objects:
-        texts = [convert(value) for convert, value in zip(converters, values_of(obj), strict=True)]
-        for position in stamped:
-            texts.insert(position, now)
-        lines.append("\t".join(texts))
+        get = obj.__getitem__ if isinstance(obj, Mapping) else partial(getattr, obj)
+        lines.append("\t".join(now if convert is None else convert(get(name)) for name, convert in columns))
     return "\n".join(lines) + "\n" if lines else ""
 
 
 def copy_upsert(
     model: type[models.Model],
-    chunks: Iterable[str],
+    chunks: Iterable[str | bytes],
     *,
     unique_fields: Sequence[str],
     update_fields: Sequence[str],
@@ -149,7 +108,7 @@ def copy_upsert(
         cursor.execute("DROP TABLE bulk_upsert")
 
 
-def copy_insert(model: type[models.Model], chunks: Iterable[str]) -> None:
+def copy_insert(model: type[models.Model], chunks: Iterable[str | bytes]) -> None:
     """Stream chunks of ``copy_rows`` text straight into the table (PostgreSQL), in one transaction.
 
     For rows known to be new: half the work of ``copy_upsert``, which loads a temporary table

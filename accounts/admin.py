@@ -38,9 +38,9 @@ from .models import (
     RiskRun,
     RiskSnapshot,
 )
+from .permissions import is_admin, is_executive
 from .risk.defaults import DEFAULT_WEIGHTS
 from .risk.engine import RiskModelError, validate_model
-from .roles import is_admin, is_executive
 
 
 class VisibleChoicesMixin:

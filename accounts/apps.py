@@ -9,6 +9,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Customers & accounts")
 
     def ready(self):
-        from .permissions import sync_role_permissions
+        from .role_groups import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, sender=self, dispatch_uid="accounts_sync_role_permissions")

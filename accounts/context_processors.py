@@ -1,10 +1,10 @@
-from .roles import (
+from .permissions import (
     ROLE_LABELS,
-    can_edit_customer_data,
     is_account_manager,
     is_admin,
     is_executive,
     is_service_desk,
+    may_change_customer_data,
     user_roles,
 )
 
@@ -20,5 +20,5 @@ def roles(request):
         "is_executive_user": is_executive(user),
         "is_service_desk_user": is_service_desk(user),
         "is_account_manager_user": is_account_manager(user),
-        "can_edit_customer_data": can_edit_customer_data(user),
+        "can_edit_customer_data": may_change_customer_data(user),
     }

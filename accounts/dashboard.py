@@ -42,7 +42,6 @@ from .people import person_name
 from .portfolio import trend_dates
 from .risk.defaults import FACTORS
 from .risk.reasons import FACTOR_LABELS
-from .roles import is_admin, is_executive
 
 TREND_WEEKS = 26
 MOVERS_SHOWN = 10
@@ -79,11 +78,6 @@ FACTOR_COUNTERMEASURES = {
     "price": "10",
     "strategy": "8, 9",
 }
-
-
-def may_see_dashboard(user) -> bool:
-    """Executives and admins see the whole portfolio; nobody else sees the dashboard."""
-    return bool(user.is_authenticated and user.is_active and (is_admin(user) or is_executive(user)))
 
 
 class DashboardFilterForm(forms.Form):

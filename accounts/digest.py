@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from .dashboard import portfolio_dashboard
 from .models import DigestSend
-from .roles import ROLE_EXECUTIVE
+from .permissions import ROLE_EXECUTIVE
 
 logger = logging.getLogger(__name__)
 

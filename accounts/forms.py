@@ -4,10 +4,10 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from keyaccounts.clock import business_today
 from keyaccounts.editing import date_input
 
 from .models import MAX_OVERRIDE_DAYS, RiskBand
-from .services import business_today
 
 
 class OverrideForm(forms.Form):

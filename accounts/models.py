@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .fields import WholeJSONField
-from .roles import ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK, user_roles
+from .permissions import VIEW, restrict
 
 
 class Industry(models.TextChoices):
@@ -82,19 +82,14 @@ class Tier(models.TextChoices):
 
 
 class CustomerQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "CustomerQuerySet":
+    def visible_to(self, user, action: str = VIEW) -> "CustomerQuerySet":
         """The one door for customer visibility.
 
         Account managers see the customers they own, back up or are on the account team of.
         Executives, service desk and admins see every customer (what they may change is decided
-        by the view); anyone else sees nothing.
+        by ``action``, see `accounts.permissions`); anyone else sees nothing.
         """
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser or user_roles(user) & {ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK}:
-            return self.all()
-        team_ids = Customer.account_team.through.objects.filter(user_id=user.pk).values("customer_id")
-        return self.filter(Q(owner_id=user.pk) | Q(backup_owner_id=user.pk) | Q(pk__in=team_ids))
+        return restrict(self, user, action=action)
 
     def active(self) -> "CustomerQuerySet":
         return self.filter(status=CustomerStatus.ACTIVE)
@@ -688,8 +683,8 @@ class AlertKind(models.TextChoices):
 
 
 class AlertQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "AlertQuerySet":
-        return self.filter(customer__in=Customer.objects.visible_to(user))
+    def visible_to(self, user, action: str = VIEW) -> "AlertQuerySet":
+        return restrict(self, user, action=action)
 
     def open(self) -> "AlertQuerySet":
         return self.filter(closed_at__isnull=True)

@@ -1,55 +1,157 @@
-"""Model permissions of each role group, synchronised after every migrate.
+"""The one door for permissions: who may see and who may change what, and every role check.
 
-Groups are created by a migration; their permissions are attached here because Django creates
-permission rows only after migrations have run (post_migrate).
+Roles are Django groups created by a migration (`account_managers`, `executives`,
+`service_desk`, `admins`). Everything else in the code asks this module, never a group name:
+
+- `restrict(queryset, user, action=...)` narrows any queryset of customers or of records that
+  hang off a customer (``customer`` foreign key) to what the user may see (``"view"``) or change
+  (``"change"``). The models' ``visible_to(user, action=...)`` managers call it.
+- `customer_for(request, pk, action=...)` is the views' way to load one customer: 404 when the
+  user may not see it (ids do not leak), 403 when they may see it but not change it.
+- the ``may_*`` predicates answer the role questions pages and admin ask (the dashboard, the
+  service desk's intake, reading every customer, changing customer data).
+
+An account manager sees the customers they own, back up or are on the account team of;
+executives, the service desk and admins see every customer. Executives change nothing; the
+service desk changes tickets only; account managers change their own customers' records.
 """
 
-from django.apps import apps as global_apps
-from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group, Permission
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
-from .roles import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK
+ROLE_ACCOUNT_MANAGER = "account_managers"
+ROLE_EXECUTIVE = "executives"
+ROLE_SERVICE_DESK = "service_desk"
+ROLE_ADMIN = "admins"
 
-BUSINESS_APPS = ("accounts", "relationships", "complaints")
-
-# Models account managers maintain for their own customers.
-ACCOUNT_MANAGER_MODELS = {
-    "customer",
-    "order",
-    "deliveryline",
-    "pricebenchmark",
-    "purchasecriterion",
-    "accountplan",
-    "productneed",
-    "incentive",
-    "riskoverride",
-    "contact",
-    "interaction",
-    "cadence",
-    "ticket",
-    "ticketevent",
+ROLE_LABELS = {
+    ROLE_ACCOUNT_MANAGER: _("Account manager"),
+    ROLE_EXECUTIVE: _("Executive"),
+    ROLE_SERVICE_DESK: _("Service desk"),
+    ROLE_ADMIN: _("Administrator"),
 }
-SERVICE_DESK_MODELS = {"ticket", "ticketevent"}
+
+# Roles that see every customer.
+WHOLE_BOOK_ROLES = frozenset({ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK})
+# Roles that may change a customer's records (contacts, plans, overrides…) of the customers they see.
+CUSTOMER_EDITOR_ROLES = frozenset({ROLE_ADMIN, ROLE_ACCOUNT_MANAGER})
+# Records the service desk changes as well (model names).
+SERVICE_DESK_RECORDS = frozenset({"ticket", "ticketevent"})
+
+VIEW = "view"
+CHANGE = "change"
+ACTIONS = (VIEW, CHANGE)
 
 
-def _codenames(model_names, actions):
-    return {f"{action}_{model}" for model in model_names for action in actions}
+def user_roles(user) -> set[str]:
+    """The names of the role groups a user belongs to, cached on the user for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_keyaccounts_roles", None)
+    if cached is None:
+        cached = set(user.groups.filter(name__in=ROLE_LABELS).values_list("name", flat=True))
+        user._keyaccounts_roles = cached
+    return cached
 
 
-def sync_role_permissions(**kwargs) -> None:
-    # post_migrate fires per app in INSTALLED_APPS order; the other business apps' permission
-    # rows may not exist yet when this runs after "accounts", so create them first.
-    for label in BUSINESS_APPS:
-        create_permissions(global_apps.get_app_config(label), verbosity=0)
-    perms = Permission.objects.filter(content_type__app_label__in=BUSINESS_APPS).select_related("content_type")
-    by_codename = {p.codename: p for p in perms}
-    all_models = {p.content_type.model for p in perms}
-    wanted = {
-        ROLE_ADMIN: set(by_codename),
-        ROLE_EXECUTIVE: _codenames(all_models, ["view"]),
-        ROLE_ACCOUNT_MANAGER: _codenames(all_models, ["view"]) | _codenames(ACCOUNT_MANAGER_MODELS, ["add", "change"]),
-        ROLE_SERVICE_DESK: _codenames(all_models, ["view"]) | _codenames(SERVICE_DESK_MODELS, ["add", "change"]),
-    }
-    for group_name, codenames in wanted.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        group.permissions.set([by_codename[c] for c in codenames if c in by_codename])
+def is_admin(user) -> bool:
+    return bool(getattr(user, "is_superuser", False) or ROLE_ADMIN in user_roles(user))
+
+
+def is_executive(user) -> bool:
+    return ROLE_EXECUTIVE in user_roles(user)
+
+
+def is_service_desk(user) -> bool:
+    return ROLE_SERVICE_DESK in user_roles(user)
+
+
+def is_account_manager(user) -> bool:
+    return ROLE_ACCOUNT_MANAGER in user_roles(user)
+
+
+def may_see_every_customer(user) -> bool:
+    """Executives, the service desk and admins read the whole book; account managers their own."""
+    return is_admin(user) or bool(user_roles(user) & WHOLE_BOOK_ROLES)
+
+
+def may_change_customer_data(user) -> bool:
+    """Executives read everything and change nothing; the service desk changes tickets only."""
+    return is_admin(user) or is_account_manager(user)
+
+
+def may_open_tickets(user) -> bool:
+    """Account managers record their customers' complaints; the service desk records anyone's."""
+    return may_change_customer_data(user) or is_service_desk(user)
+
+
+def may_see_portfolio(user) -> bool:
+    """The executive dashboard and the portfolio-wide records are for executives and admins."""
+    return is_admin(user) or is_executive(user)
+
+
+def sees_all_alerts(user) -> bool:
+    """Executives and admins see every visible alert; others the alerts addressed to them."""
+    return is_admin(user) or is_executive(user)
+
+
+def may(user, action: str, model_name: str) -> bool:
+    """May the user ``action`` records of this kind (for the customers they see)?"""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if action == VIEW:
+        return True
+    if may_change_customer_data(user):
+        return True
+    return is_service_desk(user) and model_name in SERVICE_DESK_RECORDS
+
+
+def restrict(queryset: QuerySet, user, *, action: str = VIEW, via: str | None = None) -> QuerySet:
+    """The records of ``queryset`` the user may ``action``.
+
+    ``via`` is the path from the model to its customer ("customer" by default; "" when the
+    queryset is of customers themselves).
+    """
+    model = queryset.model
+    customer_model = apps.get_model("accounts", "Customer")
+    if via is None:
+        via = "" if model is customer_model else "customer"
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    if not may(user, action, model._meta.model_name):
+        return queryset.none()
+    if may_see_every_customer(user):
+        return queryset
+    if via:
+        return queryset.filter(**{f"{via}__in": restrict(customer_model.objects.all(), user)})
+    team = customer_model.account_team.through.objects.filter(user_id=user.pk).values("customer_id")
+    return queryset.filter(Q(owner_id=user.pk) | Q(backup_owner_id=user.pk) | Q(pk__in=team))
+
+
+def customer_for(request, pk, *, action: str = VIEW, queryset: QuerySet | None = None):
+    """The customer ``pk`` for a view: 404 if the user may not see it, 403 if they may see but
+    not ``action`` it."""
+    customer_model = apps.get_model("accounts", "Customer")
+    if queryset is None:
+        queryset = customer_model.objects.select_related("owner", "backup_owner")
+    try:
+        customer = restrict(queryset, request.user, action=VIEW).get(pk=pk)
+    except (customer_model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if action != VIEW and not may(request.user, action, "customer"):
+        raise PermissionDenied
+    return customer
+
+
+def for_customer(request, queryset: QuerySet, *, customer, pk, action: str = VIEW):
+    """A record of ``customer`` (already loaded through `customer_for`) by its id, else 404."""
+    try:
+        record = queryset.get(customer=customer, pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if action != VIEW and not may(request.user, action, queryset.model._meta.model_name):
+        raise PermissionDenied
+    return record

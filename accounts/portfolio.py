@@ -13,16 +13,16 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import orjson
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, TextField
 from django.db.models.functions import Cast
-from django.utils import timezone
 
 from complaints.models import Ticket
+from keyaccounts.clock import day_end_or_now, day_start
 
 from .models import (
     Alert,
@@ -233,16 +233,6 @@ def _moved_by(now: dict, before: dict | None, change: float) -> tuple[str, float
     return best, (round(best_delta, 1) if best else None)
 
 
-def _day_end(day: date) -> datetime:
-    """The end of a business day, or now if the day is not over yet."""
-    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-    return min(end, timezone.now())
-
-
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 @transaction.atomic
 def portfolio_summaries_refresh(*, as_of: date) -> int:
     """Replace the portfolio summaries of ``as_of`` with ones built from that day's snapshots.
@@ -382,7 +372,9 @@ def _add_alerts(cells, cell_of, *, as_of: date, week_before: date) -> None:
         if key is not None:
             cells[key].alerts_raised[row["kind"]] += 1
     closed = (
-        Alert.objects.filter(closed_at__gte=_day_start(week_before + timedelta(days=1)), closed_at__lt=_day_end(as_of))
+        Alert.objects.filter(
+            closed_at__gte=day_start(week_before + timedelta(days=1)), closed_at__lt=day_end_or_now(as_of)
+        )
         .values_list("customer_id", flat=True)
         .distinct()
         .order_by()
@@ -396,7 +388,7 @@ def _add_alerts(cells, cell_of, *, as_of: date, week_before: date) -> None:
 def _add_service(cells, cell_of, *, as_of: date, window_from: date) -> None:
     """SLA attainment over the tickets whose resolution fell due in the window, the tickets open
     and past a target at the end of the day, and complaints opened in the window by category."""
-    end, start = _day_end(as_of), _day_start(window_from + timedelta(days=1))
+    end, start = day_end_or_now(as_of), day_start(window_from + timedelta(days=1))
     due = Q(resolution_due_at__gte=start, resolution_due_at__lt=end)
     open_then = Q(opened_at__lt=end) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))
     late_then = Q(response_due_at__lt=end) & (Q(first_response_at__isnull=True) | Q(first_response_at__gte=end))

@@ -5,9 +5,10 @@ from datetime import date, timedelta
 
 from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber, TruncDate, TruncMonth
-from django.utils import formats, timezone
+from django.utils import formats
 
 from complaints.models import Ticket
+from keyaccounts.clock import business_today
 from relationships.models import Contact, Interaction
 
 from .models import (
@@ -24,9 +25,9 @@ from .models import (
     RiskOverride,
     RiskSnapshot,
 )
+from .permissions import sees_all_alerts
 from .risk.defaults import DEFAULT_PARAMETERS, FACTORS
 from .risk.reasons import ACTIONS, FACTOR_LABELS, TRIPWIRE_LABELS, render_action, render_countermeasure, render_reason
-from .roles import is_admin, is_executive
 
 
 def _contributions(snapshot: RiskSnapshot | None) -> dict[str, float]:
@@ -190,7 +191,7 @@ def customer_timeline(
     of the union are always among them, and the extra row tells whether another page exists.
     Only what happened up to today is shown.
     """
-    today = timezone.localdate()
+    today = business_today()
     take = limit + 1
 
     def newest(queryset, kind: str, day_field: str = "day"):
@@ -241,7 +242,7 @@ def customer_supply(*, customer: Customer, as_of: date | None = None, months: in
     Lines are counted as the risk score counts them: promised on or before the date and after
     the window's start, on orders placed by the date; a line not delivered yet is late.
     """
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or business_today()
     window_from = as_of - timedelta(days=OTIF_WINDOW_DAYS)
     lines = DeliveryLine.objects.filter(order__customer=customer, order__ordered_on__lte=as_of, promised_on__lte=as_of)
     in_window = lines.filter(promised_on__gt=window_from)
@@ -307,7 +308,7 @@ PRICE_STALE_AFTER_DAYS = 180
 def customer_pricing(*, customer: Customer, as_of: date | None = None) -> dict:
     """Each product's latest price benchmark on or before the date, our price against the market
     and the competitor's quote, the widest gap first, in one query."""
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or business_today()
     latest = (
         PriceBenchmark.objects.filter(customer=customer, observed_on__lte=as_of)
         .annotate(
@@ -343,7 +344,7 @@ def alerts_for(*, user, limit: int = 10):
     """Open alerts addressed to the user (executives and admins: every visible one)."""
 
     alerts = Alert.objects.open().visible_to(user).select_related("customer")
-    if not (is_admin(user) or is_executive(user)):
+    if not sees_all_alerts(user):
         alerts = alerts.filter(recipients=user)
     return alerts.order_by("-as_of", "-id")[:limit]
 
@@ -371,7 +372,7 @@ def _criterion_tripwire_importance() -> int:
 def customer_criteria(*, customer: Customer, today: date | None = None) -> dict:
     """The purchase-criteria matrix: the latest assessment of each criterion on or before today,
     read the way the risk engine reads it (assessments dated later are not yet in force)."""
-    today = today or timezone.localdate()
+    today = today or business_today()
     rows = list(
         PurchaseCriterion.objects.filter(customer=customer, assessed_on__lte=today)
         .annotate(
@@ -407,7 +408,7 @@ def customer_criteria(*, customer: Customer, today: date | None = None) -> dict:
 def customer_strategy(*, customer: Customer, today: date | None = None) -> dict:
     """The strategy section: the account plan in force and its earlier reviews, product needs by
     status, and incentives running, planned and past."""
-    today = today or timezone.localdate()
+    today = today or business_today()
     plans = list(
         AccountPlan.objects.filter(customer=customer, reviewed_on__lte=today).order_by("-reviewed_on", "-pk")[:6]
     )

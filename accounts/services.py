@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from keyaccounts.clock import business_today
 from keyaccounts.editing import StaleEdit, lock_unchanged
 
 from .locking import LockHeld, job_lock
@@ -44,10 +45,6 @@ BAND_ORDER = {RiskBand.GREEN: 0, RiskBand.AMBER: 1, RiskBand.RED: 2}
 SCORE_JUMP_POINTS = 15
 # The lock outlives the task's hard time limit a little, so a killed worker frees it soon after.
 NIGHTLY_LOCK_SECONDS = 40 * 60
-
-
-def business_today() -> date:
-    return timezone.localdate()
 
 
 @dataclass

@@ -12,10 +12,10 @@ from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from keyaccounts.clock import business_today
 from keyaccounts.editing import STALE_EDIT_MESSAGE, date_input
 
 from .models import AccountPlan, Competitor, Incentive, Product, ProductNeed, PurchaseCriterion
-from .services import business_today
 
 
 def _day(value) -> str:

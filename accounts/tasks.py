@@ -4,8 +4,10 @@ from datetime import date
 
 from celery import shared_task
 
+from keyaccounts.clock import business_today
+
 from .digest import digest_send_weekly
-from .services import business_today, nightly_jobs, overrides_expire_job
+from .services import nightly_jobs, overrides_expire_job
 
 
 def _as_of(value: str | None) -> date:

@@ -43,6 +43,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Ticket
+from keyaccounts.clock import business_today
 from relationships.models import EXECUTIVE_LEVEL_KINDS, BuyingRole, Cadence, Contact, Interaction
 
 from .alert_text import render_alert
@@ -62,8 +63,8 @@ from .models import (
     Tier,
 )
 from .people import display_name
+from .permissions import may_see_every_customer
 from .risk.reasons import render_reason
-from .roles import is_admin, is_executive, is_service_desk
 from .selectors import alerts_for
 
 PER_PAGE_CHOICES = (25, 50, 100)
@@ -85,10 +86,6 @@ TODAY_GROUP_LIMIT = 50
 # Up to this many decision makers in scope are looked up by id (see today_groups).
 DECISION_MAKER_ID_LIST_LIMIT = 5000
 SEARCH_LIMIT = 20
-
-
-def sees_all_customers(user) -> bool:
-    return bool(user.is_superuser or is_admin(user) or is_executive(user) or is_service_desk(user))
 
 
 def clean_query(raw: str | None) -> str:
@@ -302,7 +299,7 @@ class AccountFilter(django_filters.FilterSet):
     ):
         super().__init__(data, queryset, **kwargs)
         self.filters["owner"].extra["choices"] = list(owner_choices)
-        self.scored_on = scored_on or timezone.localdate()
+        self.scored_on = scored_on or business_today()
 
     @property
     def drill_downs(self) -> list[tuple[str, str, str]]:
@@ -387,7 +384,7 @@ class AccountFilter(django_filters.FilterSet):
 
 def _last_contact_subquery():
     # Only for sorting by days since contact: one index lookup per customer on (customer, occurred_on).
-    today = timezone.localdate()
+    today = business_today()
     return (
         Interaction.objects.filter(customer_id=OuterRef("pk"), occurred_on__lte=today)
         .order_by("-occurred_on")
@@ -495,14 +492,14 @@ class AccountRow:
 
     @property
     def next_cadence_overdue(self) -> bool:
-        return self.next_cadence_due_on is not None and self.next_cadence_due_on < timezone.localdate()
+        return self.next_cadence_due_on is not None and self.next_cadence_due_on < business_today()
 
 
 def account_rows(customers: list[Customer], *, scored_on: date | None, today: date | None = None) -> list[AccountRow]:
     """The per-row figures for these customers only, in four queries whatever their number."""
     if not customers:
         return []
-    today = today or timezone.localdate()
+    today = today or business_today()
     now = timezone.now()
     ids = [c.pk for c in customers]
     rows = {c.pk: AccountRow(customer=c) for c in customers}
@@ -614,7 +611,7 @@ def my_accounts(*, user, params: Mapping) -> AccountListing:
         per_page=per_page,
         sort=sort,
         owners=owners,
-        show_owner=sees_all_customers(user) or len(owners) > 1,
+        show_owner=may_see_every_customer(user) or len(owners) > 1,
         notices=filter_notices(filterset),
     )
 
@@ -668,7 +665,7 @@ def _limited(queryset) -> tuple[list, bool]:
 
 def today_groups(*, user, today: date | None = None, now: datetime | None = None) -> list[TodayGroup]:
     """What needs doing for the user's active customers, most urgent group first, one query a group."""
-    today = today or timezone.localdate()
+    today = today or business_today()
     now = now or timezone.now()
     scope = Customer.objects.visible_to(user).active().values("pk")
     groups = []

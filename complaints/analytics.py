@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django import forms
 from django.db import connection, transaction
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Tier
+from keyaccounts.clock import day_start
 from keyaccounts.editing import date_input
 
 from .models import Severity, Ticket
@@ -119,14 +120,10 @@ def filters_from(params, *, today: date) -> tuple[Filters, AnalyticsFilterForm]:
     return Filters(**defaults), form
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def tickets_in_scope(*, user, filters: Filters) -> QuerySet[Ticket]:
     """The tickets the user may see, opened in the period, narrowed by kind, tier and department."""
     tickets = Ticket.objects.visible_to(user).filter(
-        opened_at__gte=_day_start(filters.start), opened_at__lt=_day_start(filters.end + timedelta(days=1))
+        opened_at__gte=day_start(filters.start), opened_at__lt=day_start(filters.end + timedelta(days=1))
     )
     if filters.kind:
         tickets = tickets.filter(kind=filters.kind)

@@ -47,7 +47,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from accounts.roles import ROLE_EXECUTIVE, ROLE_SERVICE_DESK
+from accounts.permissions import ROLE_EXECUTIVE, ROLE_SERVICE_DESK
 
 from .bulk import db_time, insert_rows
 from .models import DepartmentHead, EscalationStep, Notification, Ticket, TicketEscalation, TicketEvent

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.people import display_name
+from keyaccounts.clock import business_today
 from relationships.models import Contact
 
 from .models import Severity, Ticket
@@ -37,7 +38,7 @@ class QuickTicketForm(forms.Form):
         # Only this customer's people who are with the customer today: another customer's
         # contact, or one who has left, is refused as an invalid choice.
         self.fields["contact"].queryset = (
-            Contact.objects.filter(customer=customer).active_on(timezone.localdate()).order_by("name")
+            Contact.objects.filter(customer=customer).active_on(business_today()).order_by("name")
         )
         self.helper = FormHelper()
         self.helper.form_tag = False

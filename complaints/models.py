@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Customer, Tier
-from accounts.roles import ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK, user_roles
+from accounts.permissions import VIEW, restrict
 from relationships.models import Contact
 
 
@@ -49,13 +49,9 @@ class SlaPolicy(models.Model):
 
 
 class TicketQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "TicketQuerySet":
+    def visible_to(self, user, action: str = VIEW) -> "TicketQuerySet":
         """Tickets through their customer; the service desk sees every customer's tickets."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser or user_roles(user) & {ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK}:
-            return self.all()
-        return self.filter(customer__in=Customer.objects.visible_to(user))
+        return restrict(self, user, action=action)
 
 
 class Ticket(models.Model):

@@ -22,8 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer, Tier
-from accounts.roles import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_SERVICE_DESK
-from accounts.workspace import sees_all_customers
+from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_SERVICE_DESK, may_see_every_customer
 
 from .models import Severity, Ticket, TicketEvent
 
@@ -189,7 +188,7 @@ def visible_tickets(user) -> QuerySet[Ticket]:
     """Ticket.objects.visible_to, with an account manager's customers looked up once by id: the
     queue counts and pages the same set, and an id list lets PostgreSQL use the ticket index
     instead of scanning every customer twice. A very large book falls back to the subquery."""
-    if sees_all_customers(user):
+    if may_see_every_customer(user):
         return Ticket.objects.visible_to(user)
     ids = list(Customer.objects.visible_to(user).values_list("pk", flat=True)[: CUSTOMER_ID_LIST_LIMIT + 1])
     if len(ids) > CUSTOMER_ID_LIST_LIMIT:

@@ -11,17 +11,11 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Customer, RiskOverride, RiskSnapshot
-from accounts.roles import can_edit_customer_data, is_service_desk
-from keyaccounts.editing import INVALID, render_fragment, visible_customer
+from accounts.permissions import customer_for, may_open_tickets
+from keyaccounts.editing import INVALID, render_fragment
 
 from .forms import QuickTicketForm
 from .services import ticket_open
-
-
-def may_open_tickets(user) -> bool:
-    """Account managers record their customers' complaints; the service desk records anyone's.
-    Executives read only."""
-    return can_edit_customer_data(user) or is_service_desk(user)
 
 
 def current_band(customer: Customer) -> str | None:
@@ -54,7 +48,7 @@ def recorded_message(ticket) -> str:
 @require_http_methods(["GET", "POST"])
 def ticket_quick_open(request, pk: int):
     """Record a complaint or service request while the customer is on the phone."""
-    customer = visible_customer(request, pk)
+    customer = customer_for(request, pk)
     if not may_open_tickets(request.user):
         raise PermissionDenied
     form = QuickTicketForm(request.POST or None, customer=customer)

@@ -2,8 +2,10 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.utils import formats, timezone
+from django.utils import formats
 from django.views.decorators.http import require_GET
+
+from keyaccounts.clock import business_today
 
 from .analytics import RECURRENCE_DAYS, TOP_CUSTOMERS, complaint_analytics, filters_from
 
@@ -33,7 +35,7 @@ def _chart_data(analytics) -> dict:
 def complaint_analytics_page(request):
     """Complaints by category, customer and month; response and resolution times against their
     targets; SLA attainment; recurrence. Account managers see their own customers' tickets only."""
-    filters, form = filters_from(request.GET, today=timezone.localdate())
+    filters, form = filters_from(request.GET, today=business_today())
     analytics = complaint_analytics(user=request.user, filters=filters)
     context = {
         "form": form,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.people import display_name
+from accounts.permissions import may_open_tickets as may_work_tickets
 from keyaccounts.editing import INVALID, STALE_EDIT_MESSAGE, StaleEdit, edit_version
 
 from . import selectors, services
@@ -34,7 +35,6 @@ from .forms import (
     TransitionForm,
 )
 from .models import Ticket
-from .views import may_open_tickets as may_work_tickets
 
 
 def _require_writer(request) -> None:

@@ -13,12 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import workspace
-from keyaccounts.editing import INVALID, visible_customer
+from accounts.permissions import customer_for, may_open_tickets
+from keyaccounts.editing import INVALID
 from relationships.models import Contact
 
 from .forms import QuickTicketForm
 from .services import ticket_open
-from .views import current_band, may_open_tickets, recorded_message
+from .views import current_band, recorded_message
 
 HOTLINE_RESULTS = 8
 
@@ -46,7 +47,7 @@ def hotline(request):
 @require_http_methods(["GET", "POST"])
 def hotline_record(request, pk: int):
     """Record the call for a customer: its tier and risk band stay in view while typing."""
-    customer = visible_customer(request, pk)
+    customer = customer_for(request, pk)
     _require_recorder(request)
     initial = {}
     contact_id = request.GET.get("contact", "")

@@ -6,13 +6,9 @@ import json
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-
-from accounts.models import Customer
-from accounts.roles import can_edit_customer_data
 
 STALE_EDIT_MESSAGE = _(
     "Someone else changed this record after you opened it. Their change is shown now; "
@@ -53,19 +49,6 @@ def lock_unchanged(instance, version: str):
 def date_input() -> forms.DateInput:
     """The browser's date picker; it needs ISO dates, or a prefilled date shows as an empty field."""
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def visible_customer(request, pk: int) -> Customer:
-    """The one door for reads: a customer the user may see, else 404 (ids do not leak)."""
-    return get_object_or_404(Customer.objects.visible_to(request.user).select_related("owner", "backup_owner"), pk=pk)
-
-
-def customer_for_edit(request, pk: int) -> Customer:
-    """The one door for writes: 404 for a customer the user may not see, 403 for a read-only role."""
-    customer = visible_customer(request, pk)
-    if not can_edit_customer_data(request.user):
-        raise PermissionDenied
-    return customer
 
 
 def render_fragment(request, template: str, context: dict, *, status: int = 200, title: str = ""):

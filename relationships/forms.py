@@ -9,7 +9,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from accounts.people import display_name
-from accounts.services import business_today
+from keyaccounts.clock import business_today
 from keyaccounts.editing import STALE_EDIT_MESSAGE, date_input, edit_version
 
 from .models import Cadence, Contact, Department, Interaction, InteractionKind

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Customer
+from accounts.permissions import VIEW, restrict
 
 
 class Department(models.TextChoices):
@@ -28,8 +29,8 @@ class BuyingRole(models.TextChoices):
 
 
 class ContactQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ContactQuerySet":
-        return self.filter(customer__in=Customer.objects.visible_to(user))
+    def visible_to(self, user, action: str = VIEW) -> "ContactQuerySet":
+        return restrict(self, user, action=action)
 
     def active_on(self, day) -> "ContactQuerySet":
         return self.filter(joined_on__lte=day).filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
@@ -101,8 +102,8 @@ EXECUTIVE_LEVEL_KINDS = (InteractionKind.EXECUTIVE_MEETING, InteractionKind.BUSI
 
 
 class InteractionQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "InteractionQuerySet":
-        return self.filter(customer__in=Customer.objects.visible_to(user))
+    def visible_to(self, user, action: str = VIEW) -> "InteractionQuerySet":
+        return restrict(self, user, action=action)
 
 
 class Interaction(models.Model):

@@ -8,12 +8,13 @@ from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer
+from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN
 from accounts.risk.defaults import DEFAULT_PARAMETERS
-from accounts.roles import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN
+from keyaccounts.clock import business_today
 
 from .models import EXECUTIVE_LEVEL_KINDS, BuyingRole, Cadence, Contact, Department, Interaction
 
@@ -117,7 +118,7 @@ def relationship_map(*, customer: Customer, today: date | None = None) -> dict:
     """The relationship section of the customer 360 page in five queries, whatever the size of
     the network: contacts by department, who left, the gaps, who of ours knows whom, the latest
     interactions and the cadences. Records dated after today are not in force yet."""
-    today = today or timezone.localdate()
+    today = today or business_today()
     year_ago = today - timedelta(days=YEAR_DAYS)
     through = Interaction.contacts.through
 

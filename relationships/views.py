@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from keyaccounts.editing import INVALID, StaleEdit, customer_for_edit, render_fragment
+from accounts.permissions import CHANGE, customer_for
+from keyaccounts.editing import INVALID, StaleEdit, render_fragment
 
 from . import services
 from .forms import CadenceEndForm, CadenceForm, ContactForm, ContactLeftForm, InteractionForm, duplicate_cadence_error
@@ -74,7 +75,7 @@ CONTACT_EDIT = Editor(gettext_lazy("Edit contact"), gettext_lazy("Save contact")
 @login_required
 @get_or_post
 def contact_create(request, pk: int):
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     form = ContactForm(_data(request), customer=customer)
     if request.method == "POST" and form.is_valid():
         contact = services.contact_create(customer=customer, **form.cleaned_data)
@@ -85,7 +86,7 @@ def contact_create(request, pk: int):
 @login_required
 @get_or_post
 def contact_update(request, pk: int, contact_pk: int):
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     contact = get_object_or_404(customer.contacts, pk=contact_pk)
     form = ContactForm(_data(request), customer=customer, instance=contact)
     if request.method == "POST" and form.is_valid():
@@ -103,7 +104,7 @@ def contact_update(request, pk: int, contact_pk: int):
 @login_required
 @get_or_post
 def contact_left(request, pk: int, contact_pk: int):
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     contact = get_object_or_404(customer.contacts, pk=contact_pk)
     form = ContactLeftForm(_data(request), contact=contact)
     if request.method == "POST" and form.is_valid():
@@ -132,7 +133,7 @@ INTERACTION_EDIT = Editor(gettext_lazy("Edit interaction"), gettext_lazy("Save i
 @login_required
 @get_or_post
 def interaction_log(request, pk: int):
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     form = InteractionForm(_data(request), customer=customer, user=request.user)
     if request.method == "POST" and form.is_valid():
         interaction = services.interaction_log(customer=customer, by=request.user, **form.cleaned_data)
@@ -143,7 +144,7 @@ def interaction_log(request, pk: int):
 @login_required
 @get_or_post
 def interaction_update(request, pk: int, interaction_pk: int):
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     interaction = get_object_or_404(customer.interactions, pk=interaction_pk)
     form = InteractionForm(_data(request), customer=customer, user=request.user, instance=interaction)
     if request.method == "POST" and form.is_valid():
@@ -167,7 +168,7 @@ CADENCE_EDIT = Editor(gettext_lazy("Edit cadence"), gettext_lazy("Save cadence")
 @login_required
 @get_or_post
 def cadence_create(request, pk: int):
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     form = CadenceForm(_data(request), customer=customer, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -182,7 +183,7 @@ def cadence_create(request, pk: int):
 @login_required
 @get_or_post
 def cadence_update(request, pk: int, cadence_pk: int):
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     cadence = get_object_or_404(customer.cadences, pk=cadence_pk)
     form = CadenceForm(_data(request), customer=customer, user=request.user, instance=cadence)
     if request.method == "POST" and form.is_valid():
@@ -202,7 +203,7 @@ def cadence_update(request, pk: int, cadence_pk: int):
 @login_required
 @get_or_post
 def cadence_end(request, pk: int, cadence_pk: int):
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     cadence = get_object_or_404(customer.cadences, pk=cadence_pk)
     form = CadenceEndForm(_data(request), cadence=cadence)
     if request.method == "POST" and form.is_valid():

@@ -23,14 +23,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from numbers import Real
-from zoneinfo import ZoneInfo
 
 import billiard
 import orjson
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -39,6 +37,7 @@ from django.utils.translation import gettext as _
 from accounts.bulk import copy_insert, copy_rows, copy_text, copy_upsert, upsert
 from accounts.bulk import fields as bulk_fields
 from accounts.models import RiskBand, RiskModelVersion, RiskOverride, RiskSnapshot
+from keyaccounts.clock import business_today
 from relationships.models import Department
 
 from .defaults import DEFAULT_PARAMETERS, DEFAULT_WEIGHTS, FACTORS
@@ -278,13 +277,9 @@ class _History:
     score_30d: dict[int, float | None]
 
 
-def today_in_project_time_zone() -> date:
-    return datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
-
-
 def _prepare(*, as_of: date, model_version: RiskModelVersion | None, customer_ids) -> tuple[list, dict]:
     """Everything scoring needs, loaded with a fixed number of queries: signals, history, overrides."""
-    today = today_in_project_time_zone()
+    today = business_today()
     if as_of > today:
         raise ValueError(
             _("Risk cannot be scored for %(date)s: it is after today (%(today)s).")

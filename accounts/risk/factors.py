@@ -10,8 +10,7 @@ with the points of factor risk it accounts for so the engine can rank reasons ac
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from datetime import date, datetime, timedelta
 from operator import itemgetter
 from statistics import median
 from zoneinfo import ZoneInfo
@@ -20,10 +19,11 @@ from django.conf import settings
 
 from accounts.models import RiskBand
 from complaints.models import Severity, Ticket
+from keyaccounts.clock import utc_day_end
 from relationships.models import BuyingRole
 
 from .reasons import make_reason
-from .signals import CustomerData, end_of_day
+from .signals import CustomerData
 
 # Choices compared for every customer, looked up once: reaching an enum member through its class
 # costs more than the comparison.
@@ -390,19 +390,9 @@ def _sla_misses(ticket: dict, day_end) -> tuple[bool, bool]:
     return response, resolution
 
 
-@lru_cache(maxsize=256)
-def _utc_day_end(as_of: date, days_back: int = 0) -> datetime:
-    """The end of the day ``days_back`` days before the end of ``as_of`` (local calendar days), in UTC.
-
-    The same instant as in the project's time zone; compared with the database's UTC datetimes it
-    needs no time-zone lookups, and a nightly run asks for the same few bounds for every customer.
-    """
-    return (end_of_day(as_of) - timedelta(days=days_back)).astimezone(UTC)
-
-
 def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> FactorResult:
-    day_end = _utc_day_end(as_of)
-    activity_from = _utc_day_end(as_of, p["activity_lookback_days"])
+    day_end = utc_day_end(as_of)
+    activity_from = utc_day_end(as_of, p["activity_lookback_days"])
     tickets = d.tickets
     active_tickets = any(_is_open(t, day_end) or t["resolved_at"] >= activity_from for t in tickets)
     ordering = bool(d.orders and d.orders["orders_12m"])
@@ -447,7 +437,7 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
 
     mix.add("past_sla", past_sla, grids["past_sla_grid"].risk(past_sla), sla_reason)
 
-    lookback_from = _utc_day_end(as_of, p["lookback_days"])
+    lookback_from = utc_day_end(as_of, p["lookback_days"])
     resolved = [
         t
         for t in complaints
@@ -496,7 +486,7 @@ def quality(d: CustomerData, as_of: date, p: dict, min_signal_risk: float) -> Fa
     else:
         mix.add("quality_escalation", None, None)
 
-    satisfaction_from = _utc_day_end(as_of, p["satisfaction_lookback_days"])
+    satisfaction_from = utc_day_end(as_of, p["satisfaction_lookback_days"])
     ratings = [
         t["satisfaction"]
         for t in tickets
@@ -735,7 +725,7 @@ def tripwires(d: CustomerData, as_of: date, parameters: dict) -> list[Tripwire]:
                 )
 
     if d.tickets:
-        day_end = _utc_day_end(as_of)
+        day_end = utc_day_end(as_of)
         critical = [
             t
             for t in d.tickets

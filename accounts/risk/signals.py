@@ -16,13 +16,11 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from functools import lru_cache, partial
-from zoneinfo import ZoneInfo
+from functools import partial
 
 import orjson
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Avg, Count, F, FloatField, Max, OuterRef, Q, QuerySet, Subquery, Sum, TextField, Window
 from django.db.models.functions import Cast, RowNumber
@@ -39,6 +37,7 @@ from accounts.models import (
     PurchaseCriterion,
 )
 from complaints.models import Ticket
+from keyaccounts.clock import day_end
 from relationships.models import EXECUTIVE_LEVEL_KINDS, BuyingRole, Cadence, Contact, Interaction
 
 
@@ -65,12 +64,6 @@ class CustomerData:
     plan_reviewed_on: date | None = None
     open_needs: list[dict] = field(default_factory=list)
     active_incentives: int = 0
-
-
-@lru_cache(maxsize=64)
-def end_of_day(day: date) -> datetime:
-    """The first instant after ``day`` in the project's time zone: "on or before" is ``< end_of_day``."""
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def customers_active_on(as_of: date, customer_ids=None) -> QuerySet[Customer]:
@@ -610,12 +603,12 @@ def _load_tickets(data: dict[int, CustomerData], ids, as_of: date, p: dict) -> N
 
     Resolution, first response and escalation after the date count as not yet happened.
     """
-    day_end = end_of_day(as_of)
-    since = day_end - timedelta(
+    until = day_end(as_of)
+    since = until - timedelta(
         days=max(p["lookback_days"], p["satisfaction_lookback_days"], p["activity_lookback_days"])
     )
     rows = (
-        Ticket.objects.filter(customer_id__in=ids, opened_at__lt=day_end)
+        Ticket.objects.filter(customer_id__in=ids, opened_at__lt=until)
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
         .order_by("customer_id", "opened_at", "pk")
         .values(

@@ -35,8 +35,9 @@ from django.utils.translation import gettext as _
 
 from accounts.bulk import update_rows
 from accounts.models import Customer, ParetoSnapshot, Tier
+from keyaccounts.clock import business_today
 
-from .engine import active_model_version, today_in_project_time_zone, validate_model
+from .engine import active_model_version, validate_model
 from .signals import customers_active_on
 
 BATCH_SIZE = 2000
@@ -103,7 +104,7 @@ def tiering_run(*, as_of: date) -> TieringResult:
     Returns the Pareto figures and the tier changes (for alerts). Idempotent for a date: a second
     run changes nothing and reports no changes.
     """
-    today = today_in_project_time_zone()
+    today = business_today()
     if as_of > today:
         raise ValueError(
             _("Tiers cannot be computed for %(date)s: it is after today (%(today)s).")

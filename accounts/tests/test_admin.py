@@ -18,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalChanges
 
 from accounts import models as am
-from accounts.roles import ROLE_ACCOUNT_MANAGER
+from accounts.permissions import ROLE_ACCOUNT_MANAGER
 from complaints import models as cm
 from keyaccounts.tests import factories as f
 from relationships import models as rm

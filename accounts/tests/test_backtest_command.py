@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import RiskModelVersion
-from accounts.services import business_today
+from keyaccounts.clock import business_today
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import PurchaseCriterion
 from accounts.selectors import customer_criteria
-from accounts.services import business_today
+from keyaccounts.clock import business_today
 from keyaccounts.editing import INVALID
 from keyaccounts.tests import factories as f
 

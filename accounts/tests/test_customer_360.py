@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts.models import ChurnReason, CustomerStatus, RelationshipLevel, Tier
 from accounts.selectors import customer_pricing, customer_risk, customer_supply, customer_timeline
-from accounts.services import business_today
 from complaints.models import Ticket
+from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 from relationships.models import InteractionKind
 

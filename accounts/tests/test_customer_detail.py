@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import RiskBand, RiskOverride
-from accounts.services import business_today
+from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 
 

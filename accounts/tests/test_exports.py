@@ -13,8 +13,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts import exports
-from accounts.services import business_today
 from accounts.spreadsheet_safety import neutralise
+from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 
 CSV_URL = reverse("export_csv")

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Industry, Region, RelationshipLevel, Tier
-from accounts.services import business_today
 from accounts.workspace import MAX_PER_PAGE
 from complaints.models import Ticket
+from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 from relationships.models import InteractionKind
 

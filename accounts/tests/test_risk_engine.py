@@ -10,16 +10,10 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import RiskBand, RiskModelVersion, RiskOverride, RiskSnapshot
 from accounts.risk.defaults import DEFAULT_WEIGHTS
-from accounts.risk.engine import (
-    RiskModelError,
-    active_model_version,
-    risk_recompute,
-    settle_band,
-    today_in_project_time_zone,
-    validate_model,
-)
+from accounts.risk.engine import RiskModelError, active_model_version, risk_recompute, settle_band, validate_model
 from accounts.tests.test_risk_factors import AS_OF, at, days_before, order, score
 from complaints.models import Severity
+from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 from relationships.models import BuyingRole, Department
 
@@ -102,7 +96,7 @@ def test_a_grid_with_a_risk_above_100_is_rejected(db):
 
 
 def test_a_future_date_is_rejected(customer):
-    tomorrow = today_in_project_time_zone() + timedelta(days=1)
+    tomorrow = business_today() + timedelta(days=1)
 
     with pytest.raises(ValueError, match="after today"):
         risk_recompute(as_of=tomorrow)

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from accounts.roles import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_LABELS, ROLE_SERVICE_DESK
+from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_LABELS, ROLE_SERVICE_DESK
 from keyaccounts.tests import factories as f
 
 BUSINESS_APPS = ("accounts", "relationships", "complaints")

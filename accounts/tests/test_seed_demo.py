@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.db.models import F, Max, Sum
 
 from accounts.models import ChurnReason, Customer, CustomerStatus, DeliveryLine, Order, PurchaseCriterion, Tier
-from accounts.roles import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK
+from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK
 from complaints.models import SlaPolicy, Ticket, TicketEvent
 from keyaccounts.tests import factories as f
 from relationships.models import Contact, Interaction

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AccountPlan, Incentive, ProductNeed
-from accounts.services import business_today
+from keyaccounts.clock import business_today
 from keyaccounts.editing import INVALID, STALE_EDIT_MESSAGE, edit_version
 from keyaccounts.tests import factories as f
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Customer, ParetoSnapshot, Tier
-from accounts.risk.engine import today_in_project_time_zone
 from accounts.risk.tiering import TierChange, tiering_run
+from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 
 JUNE_1 = date(2026, 6, 1)
@@ -153,4 +153,4 @@ def test_a_customer_without_revenue_is_never_key_by_rank(alice):
 
 def test_a_future_date_is_rejected_for_tiering(db):
     with pytest.raises(ValueError, match="after today"):
-        tiering_run(as_of=today_in_project_time_zone() + timedelta(days=1))
+        tiering_run(as_of=business_today() + timedelta(days=1))

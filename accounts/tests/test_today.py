@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Alert, CustomerStatus, ProductNeed
-from accounts.services import AlertCandidate, alerts_raise, business_today
+from accounts.services import AlertCandidate, alerts_raise
 from complaints.models import Ticket
+from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 from relationships.models import BuyingRole, InteractionKind
 

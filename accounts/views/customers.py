@@ -7,13 +7,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from keyaccounts.editing import render_fragment, visible_customer
+from accounts.permissions import customer_for
+from keyaccounts.editing import render_fragment
 from relationships.selectors import relationship_map
 
 from .. import services
 from ..forms import OverrideForm
 from ..models import Customer, RiskOverride
-from ..roles import can_edit_customer_data
+from ..permissions import may_change_customer_data
 from ..selectors import (
     customer_criteria,
     customer_pricing,
@@ -30,7 +31,7 @@ from ..selectors import (
 def customer_detail(request, pk: int):
     """The customer 360 page: who looks after the account, why it may leave and what to do about
     it, what happened lately, how we deliver and how our prices compare."""
-    customer = visible_customer(request, pk)
+    customer = customer_for(request, pk)
     return _render_detail(request, customer, OverrideForm())
 
 
@@ -38,7 +39,7 @@ def customer_detail(request, pk: int):
 @require_GET
 def customer_timeline_page(request, pk: int):
     """The next page of the customer's timeline, older than the ``before`` cursor ("show more")."""
-    customer = visible_customer(request, pk)
+    customer = customer_for(request, pk)
     try:
         before = parse_timeline_cursor(request.GET["before"]) if request.GET.get("before") else None
     except ValueError:
@@ -52,7 +53,7 @@ def _render_detail(request, customer: Customer, form: OverrideForm, status: int 
         "customer": customer,
         "risk": customer_risk(customer=customer),
         "form": form,
-        "can_edit": can_edit_customer_data(request.user),
+        "can_edit": may_change_customer_data(request.user),
         "team": list(customer.account_team.all()),
         "timeline": customer_timeline(customer=customer),
         "supply": customer_supply(customer=customer),
@@ -68,8 +69,8 @@ def _render_detail(request, customer: Customer, form: OverrideForm, status: int 
 @login_required
 @require_POST
 def override_create(request, pk: int):
-    customer = visible_customer(request, pk)
-    if not can_edit_customer_data(request.user):
+    customer = customer_for(request, pk)
+    if not may_change_customer_data(request.user):
         raise PermissionDenied
     form = OverrideForm(request.POST)
     if form.is_valid():
@@ -82,8 +83,8 @@ def override_create(request, pk: int):
 @login_required
 @require_POST
 def override_end(request, pk: int):
-    customer = visible_customer(request, pk)
-    if not can_edit_customer_data(request.user):
+    customer = customer_for(request, pk)
+    if not may_change_customer_data(request.user):
         raise PermissionDenied
     try:
         services.override_end(customer=customer)

@@ -8,13 +8,14 @@ from django.views.decorators.http import require_GET
 
 from .. import dashboard as selectors
 from ..dashboard_export import dashboard_xlsx
+from ..permissions import may_see_portfolio
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _dashboard_for(request) -> selectors.Dashboard:
     # The dashboard shows the whole portfolio, so only those who may see every customer get it.
-    if not selectors.may_see_dashboard(request.user):
+    if not may_see_portfolio(request.user):
         raise PermissionDenied
     return selectors.portfolio_dashboard(params=request.GET)
 

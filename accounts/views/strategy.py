@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
-from keyaccounts.editing import INVALID, StaleEdit, customer_for_edit, edit_version, render_fragment, visible_customer
+from accounts.permissions import CHANGE, customer_for
+from keyaccounts.editing import INVALID, StaleEdit, edit_version, render_fragment
 
 from .. import services
 from ..models import Customer
@@ -82,7 +83,7 @@ def _editor(request, customer: Customer, form, *, section: str, slot: str, title
 @require_GET
 def criteria_section(request, pk: int):
     """The purchase-criteria section alone (htmx refresh, and where an editor's cancel returns)."""
-    customer = visible_customer(request, pk)
+    customer = customer_for(request, pk)
     return render_fragment(
         request, SECTION_TEMPLATES[CRITERIA], _section_context(customer, CRITERIA), title=_("Purchase criteria")
     )
@@ -91,7 +92,7 @@ def criteria_section(request, pk: int):
 @login_required
 @require_GET
 def strategy_section(request, pk: int):
-    customer = visible_customer(request, pk)
+    customer = customer_for(request, pk)
     return render_fragment(
         request, SECTION_TEMPLATES[STRATEGY], _section_context(customer, STRATEGY), title=_("Strategy")
     )
@@ -101,7 +102,7 @@ def strategy_section(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def criterion_assess(request, pk: int):
     """A new assessment: of a new criterion, or (``?criterion=<id>``) of an existing one, prefilled."""
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     source_id = request.GET.get("criterion")
     source = _child(customer.criteria.select_related("competitor"), source_id) if source_id else None
     form = CriterionAssessmentForm(request.POST or None, customer=customer, reassess=source)
@@ -125,7 +126,7 @@ def criterion_assess(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def account_plan_edit(request, pk: int):
     """Write the account plan: correct the one in force, or record a new review."""
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     plan = services.account_plan_in_force(customer=customer)
     version = edit_version(plan) if plan else ""
     form = AccountPlanForm(request.POST or None, plan=plan, version=version)
@@ -153,7 +154,7 @@ def account_plan_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_create(request, pk: int):
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     form = ProductNeedForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.product_need_add(customer=customer, **form.cleaned_data)
@@ -166,7 +167,7 @@ def need_create(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_status(request, pk: int, need_pk: int):
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     need = _child(customer.needs.all(), need_pk)
     form = NeedStatusForm(request.POST or None, need=need, version=edit_version(need))
     if request.method == "POST" and form.is_valid():
@@ -192,7 +193,7 @@ def need_status(request, pk: int, need_pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def incentive_create(request, pk: int):
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     form = IncentiveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
@@ -212,7 +213,7 @@ def incentive_create(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def incentive_edit(request, pk: int, incentive_pk: int):
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     incentive = _child(customer.incentives.all(), incentive_pk)
     form = IncentiveForm(request.POST or None, incentive=incentive, version=edit_version(incentive))
     if request.method == "POST" and form.is_valid():
@@ -239,7 +240,7 @@ def incentive_edit(request, pk: int, incentive_pk: int):
 @require_http_methods(["GET", "POST"])
 def incentive_end(request, pk: int, incentive_pk: int):
     """End a running incentive today (a confirmation form, so a stale page cannot end the wrong terms)."""
-    customer = customer_for_edit(request, pk)
+    customer = customer_for(request, pk, action=CHANGE)
     incentive = _child(customer.incentives.all(), incentive_pk)
     form = IncentiveEndForm(request.POST or None, incentive=incentive, version=edit_version(incentive))
     if request.method == "POST" and form.is_valid():

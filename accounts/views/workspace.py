@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -18,12 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
+from keyaccounts.clock import business_today
 from keyaccounts.editing import INVALID
 
 from .. import exports, services, workspace
 from ..alert_text import render_alert
 from ..models import Alert
-from ..roles import can_edit_customer_data
+from ..permissions import may_change_customer_data, may_see_every_customer
 from ..selectors import alerts_for
 
 HOME_ALERTS = 5
@@ -64,7 +64,7 @@ def export_csv(request):
         exports.csv_lines(queryset, scored_on=scored_on, language=get_language()),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="customers-{timezone.localdate().isoformat()}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="customers-{business_today().isoformat()}.csv"'
     return response
 
 
@@ -88,7 +88,7 @@ def export_xlsx(request):
     return FileResponse(
         exports.xlsx_file(queryset, scored_on=scored_on, language=get_language()),
         as_attachment=True,
-        filename=f"customers-{timezone.localdate().isoformat()}.xlsx",
+        filename=f"customers-{business_today().isoformat()}.xlsx",
         content_type=XLSX_CONTENT_TYPE,
     )
 
@@ -120,7 +120,7 @@ def today(request):
 def today_badge(request):
     """The count on the Today link, loaded after the page so no page pays for it. Only for users
     with a book of their own: for those who see every customer the count is not cheap."""
-    if workspace.sees_all_customers(request.user):
+    if may_see_every_customer(request.user):
         return HttpResponse("")
     count, more = workspace.today_count(user=request.user)
     return render(request, "accounts/_today_badge.html", {"count": count, "more": more})
@@ -137,7 +137,7 @@ def _next_or(request, fallback: str) -> str:
 @require_POST
 def alert_close(request, pk: int):
     """Acknowledge an open alert on a customer the user may edit, with an optional note."""
-    if not can_edit_customer_data(request.user):
+    if not may_change_customer_data(request.user):
         raise PermissionDenied
     alert = get_object_or_404(Alert.objects.open().visible_to(request.user).select_related("customer"), pk=pk)
     form = AlertCloseForm(request.POST)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from accounts.services import business_today
+from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 from relationships.models import BuyingRole, Department
 

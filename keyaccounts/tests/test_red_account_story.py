@@ -3,7 +3,8 @@
 import pytest
 
 from accounts.models import RiskSnapshot
-from accounts.services import business_today, risk_nightly
+from accounts.services import risk_nightly
+from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 from keyaccounts.tests.journeys import red_account_with_a_silent_general_manager
 from relationships.models import InteractionKind

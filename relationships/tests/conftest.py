@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from accounts.services import business_today
+from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 from relationships.models import BuyingRole, Cadence, Contact, Department, Interaction, InteractionKind
 

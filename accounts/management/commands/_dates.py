@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.management.base import CommandError
 
-from accounts.services import business_today
+from keyaccounts.clock import business_today
 
 
 def parse_day(value: str | None, *, name: str = "--as-of", allow_future: bool = False) -> date:

@@ -7,7 +7,7 @@ from tqdm import tqdm
 
 from accounts.backtest import band_change_rate, run_backtest
 from accounts.risk.engine import RiskModelError, active_model_version, risk_score
-from accounts.services import business_today
+from keyaccounts.clock import business_today
 
 from ._dates import parse_day
 

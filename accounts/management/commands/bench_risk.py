@@ -16,7 +16,8 @@ from django.db import connection
 from accounts.models import Customer, RiskSnapshot
 from accounts.portfolio import portfolio_summaries_refresh
 from accounts.risk.engine import risk_recompute
-from accounts.services import business_today, risk_nightly
+from accounts.services import risk_nightly
+from keyaccounts.clock import business_today
 
 # The scans the scorer cannot do without: every table it reads, with its date filters, grouped
 # by customer. %(d)s is the as-of date; windows match the longest the scorer looks back.

@@ -9,7 +9,7 @@ from accounts.fitting import fit_weights
 from accounts.models import RiskModelVersion
 from accounts.risk.defaults import FACTORS
 from accounts.risk.engine import RiskModelError, active_model_version, risk_score
-from accounts.services import business_today
+from keyaccounts.clock import business_today
 
 from ._dates import parse_day
 

@@ -9,14 +9,14 @@ from datetime import date
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from accounts.demo.seeder import CustomersExist, SeedResult, seed_demo
 from accounts.demo.users import DEMO_PASSWORD, DemoUserClash, demo_users
 from accounts.models import Customer
-from accounts.roles import ROLE_LABELS
+from accounts.permissions import ROLE_LABELS
+from keyaccounts.clock import business_today
 
 MANAGERS_LISTED = 8
 
@@ -115,7 +115,7 @@ class Command(BaseCommand):
 
     def _today(self, value) -> date:
         if value is None or value == "":
-            return timezone.localdate()
+            return business_today()
         if isinstance(value, date):
             return value
         try:

@@ -28,12 +28,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Customer
-from accounts.roles import ROLE_ACCOUNT_MANAGER, ROLE_EXECUTIVE, ROLE_SERVICE_DESK
+from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_EXECUTIVE, ROLE_SERVICE_DESK
 from complaints import tasks
 from complaints.analytics import complaint_analytics, filters_from
 from complaints.escalation import tickets_escalate
 from complaints.models import DepartmentHead, Notification, Ticket, TicketEscalation, TicketEvent
 from complaints.notifications import emails_send
+from keyaccounts.clock import business_today
 
 # One statement adds the tickets. Windows are drawn from the demo SLA policies' range; open tickets
 # are spread over the last ten days, so the ladder finds them at every step.
@@ -196,7 +197,7 @@ class Command(BaseCommand):
                     times.append(time.perf_counter() - started)
                 counts.append(len(queries))
             assert response.status_code == 200, response.status_code
-            filters, _form = filters_from(QueryDict(), today=timezone.localdate())
+            filters, _form = filters_from(QueryDict(), today=business_today())
             tickets = complaint_analytics(user=user, filters=filters).summary["tickets"]
             self._say(
                 f"analytics page as {user.username} ({tickets:,} tickets in the last 12 months): "

@@ -6,8 +6,8 @@ from celery import shared_task
 
 from keyaccounts.clock import business_today
 
-from .digest import digest_send_weekly
-from .services import nightly_jobs, overrides_expire_job
+from .nightly import nightly_jobs, overrides_expire_job
+from .portfolio.digest import digest_send_weekly
 
 
 def _as_of(value: str | None) -> date:

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import VisibleChoicesMixin, VisibleToUserAdminMixin
+from accounts.admin.base import VisibleChoicesMixin, VisibleToUserAdminMixin
 
 from .models import SlaPolicy, Ticket, TicketEvent
 

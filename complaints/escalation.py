@@ -48,8 +48,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.permissions import ROLE_EXECUTIVE, ROLE_SERVICE_DESK
+from keyaccounts.bulk import db_time, insert_rows
 
-from .bulk import db_time, insert_rows
 from .models import DepartmentHead, EscalationStep, Notification, Ticket, TicketEscalation, TicketEvent
 from .notifications import Message, notify_bulk, ticket_link
 

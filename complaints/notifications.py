@@ -15,19 +15,24 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import QuerySet
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 
 from accounts.people import display_name
+from keyaccounts.bulk import db_time, insert_rows
 
-from .bulk import db_time, insert_rows
 from .models import EscalationStep, Notification, Ticket, TicketEscalation
 
 # The badge says "99+" rather than counting a neglected inbox to the end.
 BADGE_LIMIT = 99
 # Emails per task: a batch goes out well within the task's time limit even over a slow SMTP server.
+# Sent once new notifications are committed, one batch of ids at a time; `complaints.tasks` queues
+# their e-mails. Services announce, the task module listens: neither imports the other's caller.
+notifications_committed = Signal()
+
 EMAIL_BATCH = 200
 
 
@@ -82,15 +87,11 @@ def notify_bulk(messages: Iterable[Message], *, at: datetime | None = None) -> l
             returning=["id"],
         )
     ]
-    # Imported here: the task module imports this one.
-    from .tasks import send_notification_emails
 
     def queue_emails():
         for start in range(0, len(ids), EMAIL_BATCH):
-            send_notification_emails.delay(ids[start : start + EMAIL_BATCH])
+            notifications_committed.send(sender=Notification, ids=ids[start : start + EMAIL_BATCH])
 
-    # Only once the notifications are committed: a rolled-back escalation emails nobody, and the
-    # worker finds the rows it is given.
     transaction.on_commit(queue_emails)
     return [Notification(pk=pk, **row) for pk, row in zip(ids, rows, strict=True)]
 

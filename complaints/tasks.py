@@ -3,9 +3,10 @@
 from datetime import datetime
 
 from celery import shared_task
+from django.dispatch import receiver
 
 from .escalation import tickets_escalate
-from .notifications import emails_send
+from .notifications import emails_send, notifications_committed
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=4 * 60, time_limit=5 * 60)
@@ -25,3 +26,9 @@ def escalate_tickets(self, now: str | None = None) -> dict:
 def send_notification_emails(notification_ids: list[int]) -> int:
     """Email notifications to their recipients (those with an address); each goes once."""
     return emails_send(notification_ids=notification_ids)
+
+
+@receiver(notifications_committed, dispatch_uid="complaints_queue_notification_emails")
+def queue_notification_emails(sender, ids: list[int], **kwargs) -> None:
+    """New notifications are committed: e-mail them from a worker."""
+    send_notification_emails.delay(ids)

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from accounts import workspace
 from accounts.permissions import customer_for, may_open_tickets
+from accounts.workspace.search import search as search_customers
 from keyaccounts.editing import INVALID
 from relationships.models import Contact
 
@@ -36,7 +36,7 @@ def hotline(request):
     """The hotline desk: a search box; as the caller gives a name, code or phone number, the
     matching customers and contacts appear, and choosing one opens the recording form."""
     _require_recorder(request)
-    results = workspace.search(user=request.user, query=request.GET.get("q"), limit=HOTLINE_RESULTS)
+    results = search_customers(user=request.user, query=request.GET.get("q"), limit=HOTLINE_RESULTS)
     context = {"results": results}
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "complaints/_hotline_results.html", context)

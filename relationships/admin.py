@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import VisibleToUserAdminMixin
+from accounts.admin.base import VisibleToUserAdminMixin
 
 from .models import Cadence, Contact, Interaction
 

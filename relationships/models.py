@@ -20,6 +20,17 @@ class Department(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# The departments a key account's relationship should reach (docs/domain.md, "three relationship
+# levels"): the relationship map marks them and the risk model's default coverage counts them.
+KEY_DEPARTMENTS: tuple[str, ...] = (
+    Department.EXECUTIVE,
+    Department.PROCUREMENT,
+    Department.TECHNICAL,
+    Department.USER,
+    Department.QUALITY,
+)
+
+
 class BuyingRole(models.TextChoices):
     DECISION_MAKER = "decision_maker", _("Decision maker")
     CHAMPION = "champion", _("Champion")

@@ -13,10 +13,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer
 from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN
-from accounts.risk.defaults import DEFAULT_PARAMETERS
 from keyaccounts.clock import business_today
 
-from .models import EXECUTIVE_LEVEL_KINDS, BuyingRole, Cadence, Contact, Department, Interaction
+from .models import EXECUTIVE_LEVEL_KINDS, KEY_DEPARTMENTS, BuyingRole, Cadence, Contact, Department, Interaction
 
 # The windows of the gaps (RISK.md, relationship factor): "the last 12 months" of interactions,
 # an executive-level meeting at least every half year, a departed decision maker counts for a year.
@@ -30,7 +29,6 @@ SINGLE_THREAD_SHARE = 0.8
 SINGLE_THREAD_MIN_INTERACTIONS = 3
 RECENT_INTERACTIONS = 5
 # The departments the risk score expects covered; the executive level has its own gap.
-KEY_DEPARTMENTS: tuple[str, ...] = tuple(DEFAULT_PARAMETERS["relationship"]["key_departments"])
 EDITOR_ROLES = (ROLE_ACCOUNT_MANAGER, ROLE_ADMIN)
 
 

@@ -76,6 +76,8 @@ tiering
     on the stored Pareto curve.
 """
 
+from relationships.models import KEY_DEPARTMENTS
+
 FACTORS: tuple[str, ...] = (
     "purchase_trend",
     "relationship",
@@ -136,7 +138,7 @@ DEFAULT_PARAMETERS: dict = {
             "overdue_cadences": 10,
             "our_people": 5,
         },
-        "key_departments": ["executive", "procurement", "technical", "user", "quality"],
+        "key_departments": [str(d) for d in KEY_DEPARTMENTS],
         "department_coverage_grid": [[0, 100], [1, 80], [2, 55], [3, 30], [4, 0]],
         "contact_count_grid": [[0, 100], [1, 100], [2, 40], [3, 0]],
         "key_person_lookback_days": 180,

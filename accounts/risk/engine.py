@@ -34,9 +34,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.bulk import copy_insert, copy_rows, copy_text, copy_upsert, upsert
-from accounts.bulk import fields as bulk_fields
 from accounts.models import RiskBand, RiskModelVersion, RiskOverride, RiskSnapshot
+from keyaccounts.bulk import copy_insert, copy_rows, copy_text, copy_upsert, upsert
+from keyaccounts.bulk import fields as bulk_fields
 from keyaccounts.clock import business_today
 from relationships.models import Department
 

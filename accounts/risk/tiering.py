@@ -33,8 +33,8 @@ from django.db.models import DecimalField, FilteredRelation, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from accounts.bulk import update_rows
 from accounts.models import Customer, ParetoSnapshot, Tier
+from keyaccounts.bulk import update_rows
 from keyaccounts.clock import business_today
 
 from .engine import active_model_version, validate_model

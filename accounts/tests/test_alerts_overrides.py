@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import services
@@ -104,7 +105,7 @@ def test_new_override_ends_the_previous_one(customer, alice):
     ("reason", "days"), [("", 30), ("   ", 30), ("ok", 91), ("ok", 0)], ids=["empty", "blank", "91-days", "today"]
 )
 def test_override_needs_a_reason_and_an_expiry_within_90_days(customer, alice, reason, days):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError):
         services.override_set(
             customer=customer,
             band=RiskBand.RED,

@@ -1,8 +1,8 @@
 from datetime import date
 from decimal import Decimal
 
-from accounts.bulk import update_rows, upsert
 from accounts.models import Customer, RiskSnapshot
+from keyaccounts.bulk import update_rows, upsert
 from keyaccounts.tests import factories as f
 
 AWKWARD = 'tab\there, new\nline, back\\slash, quote " and 中文 \\N'

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import PurchaseCriterion
-from accounts.selectors import customer_criteria
+from accounts.workspace.customer import customer_criteria
 from keyaccounts.clock import business_today
 from keyaccounts.editing import INVALID
 from keyaccounts.tests import factories as f

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ChurnReason, CustomerStatus, RelationshipLevel, Tier
-from accounts.selectors import customer_pricing, customer_risk, customer_supply, customer_timeline
+from accounts.workspace.customer import customer_pricing, customer_risk, customer_supply, customer_timeline
 from complaints.models import Ticket
 from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
@@ -454,3 +454,51 @@ def test_timeline_page_query_count_is_the_same_for_3_and_30_rows(
             timeline_url(customer, f"{TODAY.isoformat()}.plan_review.999999"), headers={"HX-Request": "true"}
         )
     assert response.status_code == 200
+
+
+TRIPWIRE_NOTE = "The band is raised by a trip-wire, not by the score."
+
+
+@pytest.mark.parametrize(
+    ("computed_band", "score", "tripwires", "noted"),
+    [
+        ("red", 30.0, ["decision_maker_gone"], True),  # the score alone would be green
+        ("amber", 20.0, ["criterion_alarm"], True),
+        ("red", 80.0, ["decision_maker_gone"], False),  # the score is red by itself
+        ("red", 30.0, [], False),  # red without a trip-wire: hysteresis, not a trip-wire
+        ("green", 10.0, ["criterion_alarm"], False),
+    ],
+    ids=["red-by-tripwire", "amber-by-tripwire", "red-by-score", "no-tripwire", "green"],
+)
+def test_the_risk_panel_says_when_a_trip_wire_not_the_score_set_the_band(
+    client, alice, customer, computed_band, score, tripwires, noted
+):
+    version = f.RiskModelVersionFactory(parameters={"bands": {"amber": 40, "red": 65}})
+    snapshot = f.RiskSnapshotFactory(
+        customer=customer,
+        as_of=TODAY,
+        model_version=version,
+        score=score,
+        computed_band=computed_band,
+        band=computed_band,
+        tripwires=tripwires,
+    )
+    assert snapshot.raised_by_tripwire(amber=40, red=65) is noted
+    assert customer_risk(customer=customer)["raised_by_tripwire"] is noted
+    client.force_login(alice)
+    assert (TRIPWIRE_NOTE in client.get(page_url(customer)).text) is noted
+
+
+def test_the_trip_wire_note_reads_the_thresholds_of_the_model_that_scored(client, alice, customer):
+    # Red from 50 in this model: a score of 55 is red by itself, whatever the default thresholds say.
+    version = f.RiskModelVersionFactory(parameters={"bands": {"amber": 30, "red": 50}})
+    f.RiskSnapshotFactory(
+        customer=customer,
+        as_of=TODAY,
+        model_version=version,
+        score=55.0,
+        computed_band="red",
+        band="red",
+        tripwires=["decision_maker_gone"],
+    )
+    assert customer_risk(customer=customer)["raised_by_tripwire"] is False

@@ -26,7 +26,7 @@ from accounts.models import (
     SummaryGrain,
     Tier,
 )
-from accounts.portfolio import portfolio_summaries_refresh
+from accounts.portfolio.summaries import portfolio_summaries_refresh
 from complaints.models import Ticket
 from keyaccounts.tests import factories as f
 

@@ -5,9 +5,9 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 
-from accounts import services, tasks  # noqa: F401  (registers the tasks)
-from accounts.digest import digest_send_weekly
+from accounts import nightly, tasks  # noqa: F401  (registers the tasks)
 from accounts.models import DigestSend, PortfolioSummary, RiskSnapshot, SummaryGrain, Tier
+from accounts.portfolio.digest import digest_send_weekly
 from accounts.tests.test_dashboard import D, portfolio  # noqa: F401  (the hand-counted portfolio)
 from accounts.tests.test_nightly import book  # noqa: F401
 from accounts.tests.test_risk_factors import AS_OF
@@ -58,7 +58,7 @@ def test_a_failed_mail_is_not_recorded_so_the_next_run_sends_it(portfolio, erin,
     def refuse(*args, **kwargs):
         raise OSError("mail server down")
 
-    monkeypatch.setattr("accounts.digest.send_mail", refuse)
+    monkeypatch.setattr("accounts.portfolio.digest.send_mail", refuse)
     with pytest.raises(OSError):
         digest_send_weekly(today=MONDAY)
     assert not DigestSend.objects.exists()
@@ -74,7 +74,7 @@ def test_the_digest_is_on_the_beat_schedule_weekly():
 
 
 def test_the_nightly_job_refreshes_the_summaries_from_its_snapshots(book):  # noqa: F811
-    services.nightly_jobs(as_of=AS_OF)
+    nightly.nightly_jobs(as_of=AS_OF)
     snapshots = RiskSnapshot.objects.filter(as_of=AS_OF)
     whole = {s.tier: s for s in PortfolioSummary.objects.filter(as_of=AS_OF, grain=SummaryGrain.ALL)}
     assert whole[Tier.KEY].customers == snapshots.filter(tier=Tier.KEY).count() == 2
@@ -82,7 +82,7 @@ def test_the_nightly_job_refreshes_the_summaries_from_its_snapshots(book):  # no
     assert whole[Tier.KEY].red == snapshots.filter(tier=Tier.KEY, band="red").count()
     # Run again: the date's rows are replaced, not added to.
     rows = PortfolioSummary.objects.filter(as_of=AS_OF).count()
-    services.nightly_jobs(as_of=AS_OF)
+    nightly.nightly_jobs(as_of=AS_OF)
     assert PortfolioSummary.objects.filter(as_of=AS_OF).count() == rows
 
 

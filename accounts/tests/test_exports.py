@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts import exports
 from accounts.spreadsheet_safety import neutralise
+from accounts.workspace import exports
 from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 
@@ -255,7 +255,7 @@ def test_export_costs_the_same_queries_for_every_chunk(client, alice, monkeypatc
 
 def test_exported_rows_come_from_an_iterator_not_a_list(alice, monkeypatch):
     """The export reads rows chunk by chunk: the first row is out before the last chunk is read."""
-    from accounts.workspace import account_list
+    from accounts.workspace.filters import account_list
 
     monkeypatch.setattr(exports, "EXPORT_CHUNK_SIZE", 2)
     for n in range(6):

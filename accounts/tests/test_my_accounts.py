@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Industry, Region, RelationshipLevel, Tier
-from accounts.workspace import MAX_PER_PAGE
+from accounts.workspace.filters import MAX_PER_PAGE
 from complaints.models import Ticket
 from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 
-from accounts import services
+from accounts import nightly
 from accounts.locking import job_lock
 from accounts.models import Alert, Customer, RiskRun, RiskSnapshot, Tier
 from accounts.risk import engine
@@ -34,7 +34,7 @@ def all_snapshots():
 
 
 def test_nightly_job_tiers_scores_and_alerts_and_records_the_run(book):
-    result = services.risk_nightly(as_of=AS_OF)
+    result = nightly.risk_nightly(as_of=AS_OF)
     assert result.outcome == RiskRun.Outcome.SUCCEEDED
     assert RiskSnapshot.objects.filter(as_of=AS_OF).count() == 10
     assert Customer.objects.filter(tier=Tier.KEY).count() == 2
@@ -45,16 +45,16 @@ def test_nightly_job_tiers_scores_and_alerts_and_records_the_run(book):
 
 
 def test_running_the_nightly_job_twice_gives_identical_snapshots_and_no_duplicate_alerts(book):
-    services.risk_nightly(as_of=AS_OF)
+    nightly.risk_nightly(as_of=AS_OF)
     first, alerts = all_snapshots(), Alert.objects.count()
-    services.risk_nightly(as_of=AS_OF)
+    nightly.risk_nightly(as_of=AS_OF)
     assert all_snapshots() == first
     assert Alert.objects.count() == alerts
 
 
 def test_a_second_run_while_one_is_in_progress_is_skipped_and_says_so(book):
     with job_lock("nightly-risk", ttl_seconds=60):
-        result = services.risk_nightly(as_of=AS_OF)
+        result = nightly.risk_nightly(as_of=AS_OF)
     assert result.outcome == RiskRun.Outcome.SKIPPED
     assert "another nightly risk run is in progress" in result.message
     assert not RiskSnapshot.objects.exists()
@@ -62,7 +62,7 @@ def test_a_second_run_while_one_is_in_progress_is_skipped_and_says_so(book):
 
 
 def test_a_run_killed_while_writing_leaves_nothing_half_written_and_a_rerun_finishes(book, monkeypatch):
-    services.risk_nightly(as_of=AS_OF - timedelta(days=1))
+    nightly.risk_nightly(as_of=AS_OF - timedelta(days=1))
     clean_day_before = all_snapshots()
     monkeypatch.setattr(engine, "BATCH_SIZE", 3)
     calls = []
@@ -80,12 +80,12 @@ def test_a_run_killed_while_writing_leaves_nothing_half_written_and_a_rerun_fini
     monkeypatch.setattr(engine, "snapshot_copy_rows", dies_on_second_batch(engine.snapshot_copy_rows))
     monkeypatch.setattr(RiskSnapshot.objects, "bulk_create", dies_on_second_batch(RiskSnapshot.objects.bulk_create))
     with pytest.raises(IntegrityError):
-        services.risk_nightly(as_of=AS_OF)
+        nightly.risk_nightly(as_of=AS_OF)
     assert len(calls) == 2
     assert not RiskSnapshot.objects.filter(as_of=AS_OF).exists()
     assert RiskRun.objects.filter(outcome=RiskRun.Outcome.FAILED, message__contains="worker lost").exists()
     monkeypatch.undo()
-    services.risk_nightly(as_of=AS_OF)
+    nightly.risk_nightly(as_of=AS_OF)
     assert RiskSnapshot.objects.filter(as_of=AS_OF).count() == 10
     assert [s for s in all_snapshots() if s["as_of"] != AS_OF] == clean_day_before
 
@@ -94,11 +94,11 @@ def test_the_lock_is_free_again_after_a_failed_run(book, monkeypatch):
     def boom(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "tiering_run", boom)
+    monkeypatch.setattr(nightly, "tiering_run", boom)
     with pytest.raises(RuntimeError):
-        services.risk_nightly(as_of=AS_OF)
+        nightly.risk_nightly(as_of=AS_OF)
     monkeypatch.undo()
-    assert services.risk_nightly(as_of=AS_OF).outcome == RiskRun.Outcome.SUCCEEDED
+    assert nightly.risk_nightly(as_of=AS_OF).outcome == RiskRun.Outcome.SUCCEEDED
 
 
 def test_recompute_command_scores_and_reports(book):

@@ -391,8 +391,8 @@ def test_a_loader_failing_on_another_connection_fails_the_run_and_writes_nothing
 def test_the_snapshot_copy_text_is_what_the_general_copy_writes(customer, alice, monkeypatch):
     from django.utils import timezone
 
-    from accounts.bulk import copy_rows
     from accounts.risk import engine
+    from keyaccounts.bulk import copy_rows
 
     populate(customer, user=alice)
     # A name with the characters COPY text must escape ends up in a reason.

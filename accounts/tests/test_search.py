@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.workspace import MAX_QUERY_LENGTH, SEARCH_LIMIT
+from accounts.workspace.common import MAX_QUERY_LENGTH
+from accounts.workspace.search import SEARCH_LIMIT
 from keyaccounts.tests import factories as f
 
 SEARCH = reverse("search")

@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.permissions import customer_for
+from accounts.permissions import CHANGE, customer_for
 from keyaccounts.editing import render_fragment
 from relationships.selectors import relationship_map
 
@@ -15,7 +15,7 @@ from .. import services
 from ..forms import OverrideForm
 from ..models import Customer, RiskOverride
 from ..permissions import may_change_customer_data
-from ..selectors import (
+from ..workspace.customer import (
     customer_criteria,
     customer_pricing,
     customer_risk,
@@ -69,23 +69,23 @@ def _render_detail(request, customer: Customer, form: OverrideForm, status: int 
 @login_required
 @require_POST
 def override_create(request, pk: int):
-    customer = customer_for(request, pk)
-    if not may_change_customer_data(request.user):
-        raise PermissionDenied
+    customer = customer_for(request, pk, action=CHANGE)
     form = OverrideForm(request.POST)
     if form.is_valid():
-        services.override_set(customer=customer, by=request.user, **form.cleaned_data)
-        messages.success(request, _("Manual band set. The computed score stays visible beside it."))
-        return redirect("customer_detail", pk=customer.pk)
+        try:
+            services.override_set(customer=customer, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Manual band set. The computed score stays visible beside it."))
+            return redirect("customer_detail", pk=customer.pk)
     return _render_detail(request, customer, form, status=400)
 
 
 @login_required
 @require_POST
 def override_end(request, pk: int):
-    customer = customer_for(request, pk)
-    if not may_change_customer_data(request.user):
-        raise PermissionDenied
+    customer = customer_for(request, pk, action=CHANGE)
     try:
         services.override_end(customer=customer)
     except RiskOverride.DoesNotExist as exc:

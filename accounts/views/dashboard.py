@@ -6,18 +6,19 @@ from django.http import FileResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .. import dashboard as selectors
-from ..dashboard_export import dashboard_xlsx
 from ..permissions import may_see_portfolio
+from ..portfolio.dashboard import Dashboard
+from ..portfolio.export import dashboard_xlsx
+from ..portfolio.reads import portfolio_dashboard
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _dashboard_for(request) -> selectors.Dashboard:
+def _dashboard_for(request) -> Dashboard:
     # The dashboard shows the whole portfolio, so only those who may see every customer get it.
     if not may_see_portfolio(request.user):
         raise PermissionDenied
-    return selectors.portfolio_dashboard(params=request.GET)
+    return portfolio_dashboard(params=request.GET)
 
 
 @login_required

@@ -20,7 +20,6 @@ from keyaccounts.editing import INVALID, StaleEdit, edit_version, render_fragmen
 
 from .. import services
 from ..models import Customer
-from ..selectors import customer_criteria, customer_strategy
 from ..strategy_forms import (
     AccountPlanForm,
     CriterionAssessmentForm,
@@ -29,6 +28,7 @@ from ..strategy_forms import (
     NeedStatusForm,
     ProductNeedForm,
 )
+from ..workspace.customer import customer_criteria, customer_strategy
 
 CRITERIA = "criteria"
 STRATEGY = "strategy"

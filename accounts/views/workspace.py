@@ -20,11 +20,17 @@ from django_htmx.http import trigger_client_event
 from keyaccounts.clock import business_today
 from keyaccounts.editing import INVALID
 
-from .. import exports, services, workspace
-from ..alert_text import render_alert
+from .. import services
 from ..models import Alert
 from ..permissions import may_change_customer_data, may_see_every_customer
-from ..selectors import alerts_for
+from ..workspace import exports
+from ..workspace.alert_text import render_alert
+from ..workspace.common import latest_scored_on
+from ..workspace.customer import alerts_for
+from ..workspace.filters import DRILL_FILTERS, filtered_accounts
+from ..workspace.my_accounts import my_accounts
+from ..workspace.search import search as search_accounts
+from ..workspace.today import alert_item, today_count, today_groups
 
 HOME_ALERTS = 5
 LIVE_SEARCH_LIMIT = 6
@@ -41,8 +47,8 @@ def _wants_fragment(request) -> bool:
 @vary_on_headers("HX-Request")
 def home(request):
     """My accounts: the customers the user may see, filtered and sorted, key accounts first."""
-    listing = workspace.my_accounts(user=request.user, params=request.GET)
-    context = {"listing": listing, "filters": listing.filterset.form, "drill_filters": workspace.DRILL_FILTERS}
+    listing = my_accounts(user=request.user, params=request.GET)
+    context = {"listing": listing, "filters": listing.filterset.form, "drill_filters": DRILL_FILTERS}
     if _wants_fragment(request):
         return render(request, "accounts/_my_accounts_table.html", {**context, "oob": True})
     context["alerts"] = [(a, render_alert(a.kind, a.details)) for a in alerts_for(user=request.user, limit=HOME_ALERTS)]
@@ -50,8 +56,8 @@ def home(request):
 
 
 def _export_queryset(request):
-    scored_on = workspace.latest_scored_on()
-    filterset, _owners = workspace.filtered_accounts(user=request.user, params=request.GET, scored_on=scored_on)
+    scored_on = latest_scored_on()
+    filterset, _owners = filtered_accounts(user=request.user, params=request.GET, scored_on=scored_on)
     return filterset.qs, scored_on
 
 
@@ -106,7 +112,7 @@ class AlertCloseForm(forms.Form):
 @require_GET
 def today(request):
     """What needs doing today for the user's customers, grouped, most urgent first."""
-    groups = workspace.today_groups(user=request.user)
+    groups = today_groups(user=request.user)
     context = {
         "groups": groups,
         "total": sum(g.count for g in groups),
@@ -122,7 +128,7 @@ def today_badge(request):
     with a book of their own: for those who see every customer the count is not cheap."""
     if may_see_every_customer(request.user):
         return HttpResponse("")
-    count, more = workspace.today_count(user=request.user)
+    count, more = today_count(user=request.user)
     return render(request, "accounts/_today_badge.html", {"count": count, "more": more})
 
 
@@ -143,7 +149,7 @@ def alert_close(request, pk: int):
     form = AlertCloseForm(request.POST)
     if not form.is_valid():
         if request.htmx:
-            context = {"item": workspace.alert_item(alert), "form": form, "can_edit_customer_data": True}
+            context = {"item": alert_item(alert), "form": form, "can_edit_customer_data": True}
             return render(request, "accounts/_today_alert.html", context, status=INVALID)
         messages.error(request, _("The note is too long: at most 2,000 characters."))
         return redirect(_next_or(request, "today"))
@@ -161,7 +167,7 @@ def alert_close(request, pk: int):
 @vary_on_headers("HX-Request")
 def search(request):
     """Customers and contacts the user may see, by name, code, phone, email or title."""
-    results = workspace.search(user=request.user, query=request.GET.get("q"))
+    results = search_accounts(user=request.user, query=request.GET.get("q"))
     context = {"results": results}
     if _wants_fragment(request):
         return render(request, "accounts/_search_results.html", context)
@@ -172,7 +178,7 @@ def search(request):
 @require_GET
 def search_live(request):
     """The few best matches under the search box in the navigation bar, as the user types."""
-    results = workspace.search(user=request.user, query=request.GET.get("q"), limit=LIVE_SEARCH_LIMIT)
+    results = search_accounts(user=request.user, query=request.GET.get("q"), limit=LIVE_SEARCH_LIMIT)
     if not request.htmx:
         return redirect(f"{reverse('search')}?{urlencode({'q': results.query})}")
     return render(request, "accounts/_search_dropdown.html", {"results": results})

@@ -77,7 +77,7 @@ def test_wrong_password_shows_a_message_in_the_browser(page, live_server):
 def test_account_manager_reads_why_an_account_is_red_and_sets_a_manual_band(page, live_server):
     from datetime import timedelta
 
-    from accounts.services import business_today
+    from keyaccounts.clock import business_today
 
     alice = f.account_manager("alice")
     customer = f.CustomerFactory(name="Ningbo Bearings", owner=alice)
@@ -131,7 +131,8 @@ def _factor_risk(page, factor: str) -> float:
 
 
 def test_manager_logs_an_executive_meeting_on_a_red_account_and_the_nightly_job_rewards_it(page, live_server):
-    from accounts.services import business_today, risk_nightly
+    from accounts.nightly import risk_nightly
+    from keyaccounts.clock import business_today
     from keyaccounts.tests.journeys import red_account_with_a_silent_general_manager
 
     alice = f.account_manager("alice")

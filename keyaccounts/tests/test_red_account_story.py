@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import RiskSnapshot
-from accounts.services import risk_nightly
+from accounts.nightly import risk_nightly
 from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 from keyaccounts.tests.journeys import red_account_with_a_silent_general_manager

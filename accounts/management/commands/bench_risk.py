@@ -14,9 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from accounts.models import Customer, RiskSnapshot
-from accounts.portfolio import portfolio_summaries_refresh
+from accounts.nightly import risk_nightly
+from accounts.portfolio.summaries import portfolio_summaries_refresh
 from accounts.risk.engine import risk_recompute
-from accounts.services import risk_nightly
 from keyaccounts.clock import business_today
 
 # The scans the scorer cannot do without: every table it reads, with its date filters, grouped
@@ -117,7 +117,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         risk_nightly(as_of=as_of + timedelta(days=1))
         nightly = time.perf_counter() - started
-        # The dashboard's summaries, the night's step after the risk job (accounts.services.nightly_jobs).
+        # The dashboard's summaries, the night's step after the risk job (accounts.nightly.nightly_jobs).
         started = time.perf_counter()
         portfolio_summaries_refresh(as_of=as_of + timedelta(days=1))
         summaries = time.perf_counter() - started

@@ -5,7 +5,8 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import RiskSnapshot
-from accounts.portfolio import portfolio_summaries_refresh, trend_dates
+from accounts.portfolio.cells import trend_dates
+from accounts.portfolio.summaries import portfolio_summaries_refresh
 
 from ._dates import parse_day
 

@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from accounts.models import RiskRun
+from accounts.nightly import nightly_jobs
 from accounts.risk.engine import RiskModelError
-from accounts.services import nightly_jobs
 
 from ._dates import parse_day
 

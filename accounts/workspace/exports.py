@@ -14,10 +14,11 @@ from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from .models import CustomerStatus, Industry, Region, RelationshipLevel, RiskBand, Tier
-from .people import display_name
-from .spreadsheet_safety import neutralise
-from .workspace import AccountRow, account_rows, chunked
+from ..models import CustomerStatus, Industry, Region, RelationshipLevel, RiskBand, Tier
+from ..people import display_name
+from ..spreadsheet_safety import neutralise
+from .common import chunked
+from .my_accounts import AccountRow, account_rows
 
 # Customers read per round trip; each chunk costs the same four queries whatever the book's size.
 EXPORT_CHUNK_SIZE = 500

@@ -11,11 +11,11 @@ import io
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from ..models import RiskBand
+from ..risk.reasons import FACTOR_LABELS
+from ..spreadsheet_safety import neutralise
+from ..workspace.exports import _xlsx_value
 from .dashboard import BANDS, Dashboard
-from .exports import _xlsx_value
-from .models import RiskBand
-from .risk.reasons import FACTOR_LABELS
-from .spreadsheet_safety import neutralise
 
 
 def _cell(value):

@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .dashboard import portfolio_dashboard
-from .models import DigestSend
-from .permissions import ROLE_EXECUTIVE
+from ..models import DigestSend
+from ..permissions import ROLE_EXECUTIVE
+from .reads import portfolio_dashboard
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,8 @@ from complaints.models import Ticket
 from keyaccounts.clock import business_today
 from relationships.models import Contact, Interaction
 
-from .models import (
+from ..bands import shown_band
+from ..models import (
     AccountPlan,
     Alert,
     Customer,
@@ -25,9 +26,9 @@ from .models import (
     RiskOverride,
     RiskSnapshot,
 )
-from .permissions import sees_all_alerts
-from .risk.defaults import DEFAULT_PARAMETERS, FACTORS
-from .risk.reasons import ACTIONS, FACTOR_LABELS, TRIPWIRE_LABELS, render_action, render_countermeasure, render_reason
+from ..permissions import sees_all_alerts
+from ..risk.defaults import DEFAULT_PARAMETERS, FACTORS
+from ..risk.reasons import ACTIONS, FACTOR_LABELS, TRIPWIRE_LABELS, render_action, render_countermeasure, render_reason
 
 
 def _contributions(snapshot: RiskSnapshot | None) -> dict[str, float]:
@@ -103,8 +104,9 @@ def customer_risk(*, customer: Customer) -> dict:
                 }
             )
     override = RiskOverride.objects.filter(customer=customer, ended_on__isnull=True).select_related("set_by").first()
-    # A band set by hand shows at once, not only from the next nightly snapshot.
-    display_band = override.band if override is not None else (latest.band if latest else None)
+    display_band = shown_band(
+        override_band=override.band if override is not None else None, computed_band=latest.band if latest else None
+    )
     bands = DEFAULT_PARAMETERS["bands"]
     if latest is not None:
         # The thresholds of the model that scored the customer, so the chart's lines match its bands.
@@ -126,6 +128,7 @@ def customer_risk(*, customer: Customer) -> dict:
             for r in (latest.reasons if latest else [])
         ],
         "tripwires": [TRIPWIRE_LABELS.get(code, code) for code in (latest.tripwires if latest else [])],
+        "raised_by_tripwire": bool(latest and latest.raised_by_tripwire(amber=bands["amber"], red=bands["red"])),
         "override": override,
     }
 

@@ -2,8 +2,8 @@
 
 from django.utils.translation import gettext
 
-from .models import AlertKind, RiskBand, Tier
-from .risk.reasons import TRIPWIRE_LABELS
+from ..models import AlertKind, RiskBand, Tier
+from ..risk.reasons import TRIPWIRE_LABELS
 
 
 def _band(value) -> str:

@@ -1,0 +1,149 @@
+"""Admin of the risk model versions (validated; activated through the one activation service),
+snapshots, manual overrides, alerts and the nightly job's runs.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..models import (
+    Alert,
+    RiskModelVersion,
+    RiskOverride,
+    RiskRun,
+    RiskSnapshot,
+)
+from ..risk.activation import risk_model_activate
+from ..risk.defaults import DEFAULT_WEIGHTS
+from ..risk.engine import RiskModelError, validate_model
+from .base import ComputedRecordAdmin, VisibleToUserAdminMixin
+
+
+class RiskModelVersionForm(forms.ModelForm):
+    """Refuses a model the engine could not use: weights summing to nothing, unknown factors, bad grids."""
+
+    class Meta:
+        model = RiskModelVersion
+        fields = ["version", "weights", "parameters", "notes"]
+
+    activate = forms.BooleanField(
+        label=_("Activate on save"),
+        required=False,
+        help_text=_("Make this the version the nightly risk run uses; the active one steps down."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if "weights" in cleaned:
+            try:
+                validate_model(weights=cleaned["weights"] or {}, parameters=cleaned.get("parameters"))
+            except RiskModelError as exc:
+                raise ValidationError(str(exc)) from exc
+        return cleaned
+
+
+@admin.register(RiskModelVersion)
+class RiskModelVersionAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
+    """Versions of the risk model; a version snapshots refer to is frozen.
+
+    "Save as new" copies a version for editing; the "Activate" action makes one the version the
+    nightly job uses.
+    """
+
+    customer_lookup = None
+    form = RiskModelVersionForm
+    save_as = True
+    actions = ["activate"]
+    list_display = ("__str__", "is_active", "created_at", "created_by")
+    list_filter = ("is_active",)
+    list_select_related = ("created_by",)
+    readonly_fields = ("is_active", "created_at", "created_by")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        # Snapshots cite the version that scored them; changing it afterwards would rewrite
+        # history. An admin saves a new version instead.
+        if obj is not None and obj.snapshots.exists():
+            readonly += ("version", "weights", "parameters")
+        return readonly
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("version", (RiskModelVersion.objects.aggregate(m=Max("version"))["m"] or 0) + 1)
+        initial.setdefault("weights", dict(DEFAULT_WEIGHTS))
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        if form.cleaned_data.get("activate"):
+            # The form has validated the model already; the service validates again under lock.
+            risk_model_activate(version=obj)
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Activate the selected version for the nightly risk run"))
+    def activate(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one version to activate."), level=messages.ERROR)
+            return
+        version = queryset.get()
+        try:
+            risk_model_activate(version=version)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), level=messages.ERROR)
+            return
+        self.message_user(request, _("Version v%(version)s is now active.") % {"version": version.version})
+
+
+@admin.register(RiskSnapshot)
+class RiskSnapshotAdmin(ComputedRecordAdmin):
+    """Daily risk per customer, as the nightly run computed it."""
+
+    list_display = ("customer", "as_of", "band", "computed_band", "score", "completeness", "model_version")
+    list_filter = ("band", "computed_band", "as_of")
+    list_select_related = ("customer", "model_version")
+    search_fields = ("customer__name", "customer__code")
+    show_full_result_count = False
+
+
+@admin.register(RiskOverride)
+class RiskOverrideAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
+    """Manual risk bands, recorded as set by the user who saves them."""
+
+    list_display = ("customer", "band", "starts_on", "expires_on", "ended_on", "set_by")
+    list_filter = ("band", ("ended_on", admin.EmptyFieldListFilter), "expires_on")
+    list_select_related = ("customer", "set_by")
+    search_fields = ("customer__name", "customer__code", "reason")
+    autocomplete_fields = ("customer",)
+    readonly_fields = ("set_by",)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.set_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Alert)
+class AlertAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
+    """Risk and tier alerts addressed to the account's owners."""
+
+    list_display = ("customer", "kind", "as_of", "opened_at", "closed_at", "closed_by")
+    list_filter = ("kind", ("closed_at", admin.EmptyFieldListFilter), "as_of")
+    list_select_related = ("customer", "closed_by")
+    search_fields = ("customer__name", "customer__code")
+    autocomplete_fields = ("customer", "recipients", "closed_by")
+    readonly_fields = ("opened_at",)
+    show_full_result_count = False
+
+
+@admin.register(RiskRun)
+class RiskRunAdmin(ComputedRecordAdmin):
+    """The log of nightly job runs."""
+
+    customer_lookup = None
+    list_display = ("job", "as_of", "outcome", "started_at", "finished_at", "customers_scored")
+    list_filter = ("job", "outcome", "as_of")

@@ -1,0 +1,69 @@
+"""The accounts app's data model, one module per domain, all re-exported here.
+
+- `customers`: customers, their tier, status, owners and account team, churn reasons.
+- `sales`: products, competitors, orders and delivery lines, price benchmarks.
+- `strategy`: purchase criteria, account plans, product needs, incentives.
+- `risk`: risk model versions, nightly snapshots, manual overrides, alerts, job runs.
+- `portfolio`: the executive dashboard's nightly Pareto snapshots, summaries and digest sends.
+
+Records the churn-risk scorer reads are effective-dated (ordered_on, observed_on, assessed_on,
+identified_on, starts_on…), so that risk can be computed as of any past date.
+"""
+
+from .customers import (
+    ChurnReason,
+    Customer,
+    CustomerQuerySet,
+    CustomerStatus,
+    Industry,
+    Region,
+    RelationshipLevel,
+    Tier,
+)
+from .portfolio import DigestSend, ParetoSnapshot, PortfolioSummary, SummaryGrain
+from .risk import (
+    MAX_OVERRIDE_DAYS,
+    Alert,
+    AlertKind,
+    AlertQuerySet,
+    RiskBand,
+    RiskModelVersion,
+    RiskOverride,
+    RiskRun,
+    RiskSnapshot,
+)
+from .sales import Competitor, DeliveryLine, Order, PriceBenchmark, Product
+from .strategy import AccountPlan, Incentive, ProductNeed, PurchaseCriterion
+
+__all__ = [
+    "AccountPlan",
+    "Alert",
+    "AlertKind",
+    "AlertQuerySet",
+    "ChurnReason",
+    "Competitor",
+    "Customer",
+    "CustomerQuerySet",
+    "CustomerStatus",
+    "DeliveryLine",
+    "DigestSend",
+    "Incentive",
+    "Industry",
+    "MAX_OVERRIDE_DAYS",
+    "Order",
+    "ParetoSnapshot",
+    "PortfolioSummary",
+    "PriceBenchmark",
+    "Product",
+    "ProductNeed",
+    "PurchaseCriterion",
+    "Region",
+    "RelationshipLevel",
+    "RiskBand",
+    "RiskModelVersion",
+    "RiskOverride",
+    "RiskRun",
+    "RiskSnapshot",
+    "SummaryGrain",
+    "Tier",
+]

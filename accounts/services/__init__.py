@@ -1,0 +1,52 @@
+"""Writes of the customer core, one module per domain, re-exported here.
+
+- `alerts`: risk alerts (raised from the nightly snapshots, closed with a note) and manual risk
+  bands (set, ended, expired).
+- `strategy`: purchase criteria, account plans, product needs and incentives.
+
+Every function is keyword-only and transactional and refuses bad input with a translated
+``ValidationError``; views, tasks and commands stay thin. The nightly job that strings tiering,
+scoring and alerts together is `accounts.nightly`.
+"""
+
+from .alerts import (
+    BAND_ORDER,
+    SCORE_JUMP_POINTS,
+    AlertCandidate,
+    alert_close,
+    alerts_raise,
+    override_end,
+    override_set,
+    overrides_expire,
+    risk_alert_candidates,
+)
+from .strategy import (
+    account_plan_in_force,
+    account_plan_save,
+    criterion_assess,
+    incentive_add,
+    incentive_end,
+    incentive_update,
+    product_need_add,
+    product_need_set_status,
+)
+
+__all__ = [
+    "BAND_ORDER",
+    "SCORE_JUMP_POINTS",
+    "AlertCandidate",
+    "account_plan_in_force",
+    "account_plan_save",
+    "alert_close",
+    "alerts_raise",
+    "criterion_assess",
+    "incentive_add",
+    "incentive_end",
+    "incentive_update",
+    "override_end",
+    "override_set",
+    "overrides_expire",
+    "product_need_add",
+    "product_need_set_status",
+    "risk_alert_candidates",
+]

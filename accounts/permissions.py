@@ -38,6 +38,8 @@ ROLE_LABELS = {
 WHOLE_BOOK_ROLES = frozenset({ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK})
 # Roles that may change a customer's records (contacts, plans, overrides…) of the customers they see.
 CUSTOMER_EDITOR_ROLES = frozenset({ROLE_ADMIN, ROLE_ACCOUNT_MANAGER})
+# Roles whose members work tickets and may be assigned one.
+TICKET_WORKER_ROLES = (ROLE_ACCOUNT_MANAGER, ROLE_SERVICE_DESK, ROLE_ADMIN)
 # Records the service desk changes as well (model names).
 SERVICE_DESK_RECORDS = frozenset({"ticket", "ticketevent"})
 
@@ -96,6 +98,16 @@ def may_see_portfolio(user) -> bool:
 def sees_all_alerts(user) -> bool:
     """Executives and admins see every visible alert; others the alerts addressed to them."""
     return is_admin(user) or is_executive(user)
+
+
+def holds_role_q(*roles: str) -> Q:
+    """Active users holding any of ``roles``, as a filter on users: whom to notify or offer."""
+    return Q(is_active=True, groups__name__in=roles)
+
+
+def customer_editors_q() -> Q:
+    """Active users who may change customer data (account managers, admins, superusers)."""
+    return Q(is_active=True) & (Q(groups__name__in=CUSTOMER_EDITOR_ROLES) | Q(is_superuser=True))
 
 
 def may(user, action: str, model_name: str) -> bool:

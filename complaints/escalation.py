@@ -47,7 +47,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from accounts.permissions import ROLE_EXECUTIVE, ROLE_SERVICE_DESK
+from accounts.permissions import ROLE_EXECUTIVE, ROLE_SERVICE_DESK, holds_role_q
 from keyaccounts.bulk import db_time, insert_rows
 
 from .models import DepartmentHead, EscalationStep, Notification, Ticket, TicketEscalation, TicketEvent
@@ -168,7 +168,7 @@ def _people() -> tuple[dict[str, list[int]], list[int], list[int]]:
     executives, service_desk = [], []
     User = get_user_model()
     for user_id, group in (
-        User.objects.filter(is_active=True, groups__name__in=[ROLE_EXECUTIVE, ROLE_SERVICE_DESK])
+        User.objects.filter(holds_role_q(ROLE_EXECUTIVE, ROLE_SERVICE_DESK))
         .order_by("pk")
         .values_list("pk", "groups__name")
     ):

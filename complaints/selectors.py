@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer, Tier
-from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_SERVICE_DESK, may_see_every_customer
+from accounts.permissions import TICKET_WORKER_ROLES, holds_role_q, may_see_every_customer
 
 from .models import Severity, Ticket, TicketEvent
 
@@ -112,7 +112,7 @@ def assignable_users() -> QuerySet:
     """People a ticket can be given to: active account managers, service desk staff and admins."""
     return (
         get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[ROLE_ACCOUNT_MANAGER, ROLE_SERVICE_DESK, ROLE_ADMIN])
+        .objects.filter(holds_role_q(*TICKET_WORKER_ROLES))
         .distinct()
         .only("pk", "username", "first_name", "last_name")
         .order_by("last_name", "first_name", "username")

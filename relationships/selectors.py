@@ -12,12 +12,12 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer
-from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN
+from accounts.permissions import customer_editors_q
 from keyaccounts.clock import business_today
 
 from .models import EXECUTIVE_LEVEL_KINDS, KEY_DEPARTMENTS, BuyingRole, Cadence, Contact, Department, Interaction
 
-# The windows of the gaps (RISK.md, relationship factor): "the last 12 months" of interactions,
+# The windows of the gaps (docs/risk-method.md, "Factors": relationship): "the last 12 months" of interactions,
 # an executive-level meeting at least every half year, a departed decision maker counts for a year.
 YEAR_DAYS = 365
 EXECUTIVE_WITHIN_DAYS = 180
@@ -29,7 +29,6 @@ SINGLE_THREAD_SHARE = 0.8
 SINGLE_THREAD_MIN_INTERACTIONS = 3
 RECENT_INTERACTIONS = 5
 # The departments the risk score expects covered; the executive level has its own gap.
-EDITOR_ROLES = (ROLE_ACCOUNT_MANAGER, ROLE_ADMIN)
 
 
 @dataclass
@@ -89,7 +88,7 @@ def editor_people(*, include: QuerySet | list | tuple = ()) -> QuerySet:
     """Our people who may be named on a relationship record: active account managers and
     administrators, plus anyone already named on it (so editing does not drop them)."""
     users = get_user_model().objects
-    eligible = Q(is_active=True) & (Q(groups__name__in=EDITOR_ROLES) | Q(is_superuser=True))
+    eligible = customer_editors_q()
     keep = [getattr(u, "pk", u) for u in include]
     if keep:
         eligible |= Q(pk__in=keep)

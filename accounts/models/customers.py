@@ -48,7 +48,7 @@ class CustomerStatus(models.TextChoices):
 
 
 class ChurnReason(models.TextChoices):
-    """Why an account was lost: the taxonomy of DESIGN.md §1."""
+    """Why an account was lost: the taxonomy of docs/domain.md ("Why key accounts defect")."""
 
     # Uncontrollable: recorded, never scored, left out of the backtest label.
     DIRECTION_CHANGE = "direction_change", _("Customer changed direction or shrank")

@@ -55,7 +55,7 @@ COUNTED = (
     "otif_hits",
 )
 AMOUNTS = ("revenue", "green_revenue", "amber_revenue", "red_revenue", "grey_revenue")
-# Countermeasures each factor stands for (RISK.md), shown beside the factor's name.
+# Countermeasures each factor stands for (docs/risk-method.md, "Reasons"), shown beside the factor's name.
 FACTOR_COUNTERMEASURES = {
     "purchase_trend": "",
     "relationship": "1, 2, 7",

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ..models import DigestSend
-from ..permissions import ROLE_EXECUTIVE
+from ..permissions import ROLE_EXECUTIVE, holds_role_q
 from .reads import portfolio_dashboard
 
 logger = logging.getLogger(__name__)
@@ -32,13 +32,7 @@ def week_of(day: date) -> date:
 
 
 def digest_recipients():
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=ROLE_EXECUTIVE)
-        .exclude(email="")
-        .distinct()
-        .order_by("pk")
-    )
+    return get_user_model().objects.filter(holds_role_q(ROLE_EXECUTIVE)).exclude(email="").distinct().order_by("pk")
 
 
 def digest_send_weekly(*, today: date) -> int:

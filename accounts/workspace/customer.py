@@ -355,7 +355,8 @@ def alerts_for(*, user, limit: int = 10):
 # An assessment older than this asks to be redone. The score still reads it as it stands; the hint
 # only says the evidence may have moved on.
 CRITERIA_STALE_AFTER_DAYS = 365
-# RISK.md: the account plan should be reviewed within 12 months (the first step of plan_age_grid).
+# The account plan should be reviewed within 12 months: the first step of plan_age_grid
+# (docs/risk-method.md, "Factors").
 PLAN_REVIEW_WITHIN_DAYS = 365
 # The colour of each situation of the risk engine (risk/factors.py `_situation`): by default a
 # criterion both sides meet and one nobody meets both weigh 50 points, so both are amber.

@@ -22,15 +22,16 @@ so the outsider must get 404 on each of them: ids do not leak, not even as a 403
 
 POSTs send no input (`MINIMAL_BODY`): a write with bad input answers 4xx (never 500) and changes
 nothing, which each such case checks on the row counts of every table of the business apps (their
-history tables included). The world is built once for the module; every case runs in a savepoint rolled back after
-it, so a POST that does succeed (closing an alert, say) leaves the world as it was for the next case.
+history tables included). The world is built once for the module; every case runs in a savepoint
+rolled back after it, so a POST that does succeed (closing an alert, say) leaves the world as it
+was for the next case.
 
 The Django admin's per-model routes (``admin:<app>_<model>_<view>``, about 190 of them, generated
 by ``admin.site.register``) are left out of the route table: the same few rules apply to each of
 them, so the model is what needs an expectation, not each of its seven routes. `ADMIN_EXPECTED`
 gives one rule per registered model, and the admin sweep below opens its changelist and change page
-(GET, and a POST without input to the change page) for the cast made staff — account managers must not
-see another manager's customers' objects there either. The admin's own site routes (index, login,
+(GET, and a POST without input to the change page) for the cast made staff — account managers
+must not see another manager's customers' objects there either. The admin's own site routes (index, login,
 logout, password, autocomplete, jsi18n, view-on-site, app index, catch-all) are in `EXPECTED`.
 
 Static files have no route here: ``staticfiles_urlpatterns`` are added only with DEBUG on, and the
@@ -58,6 +59,10 @@ from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN
 from complaints import models as cm
 from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
+
+# Each case runs in pytest-django's test transaction, a savepoint inside the world's transaction
+# (the `world` fixture), undone after it: no case changes the world of the next.
+pytestmark = pytest.mark.django_db
 
 THIS_FILE = "keyaccounts/tests/test_url_sweep.py"
 BUSINESS_APPS = ("accounts", "relationships", "complaints")
@@ -413,11 +418,6 @@ def world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         yield World()
         transaction.set_rollback(True)
-
-
-# Each case runs in pytest-django's test transaction, a savepoint inside the world's transaction,
-# undone after it: no case changes the world of the next.
-pytestmark = pytest.mark.django_db
 
 
 def _counted_tables() -> list[str]:

@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
@@ -77,11 +78,15 @@ def fragment_or_page(
     the site layout, titled ``title``). ``page_context`` is what only the page shows; a callable
     is called only when the page is rendered, so the fragment does not pay for it."""
     if wants_fragment(request):
-        return render(request, fragment, {**context, "as_fragment": True}, status=status)
-    extra = page_context() if callable(page_context) else page_context or {}
-    if page is None:
-        page, extra = PAGE_TEMPLATE, {**extra, "fragment_template": fragment, "page_title": title}
-    return render(request, page, {**context, **extra}, status=status)
+        response = render(request, fragment, {**context, "as_fragment": True}, status=status)
+    else:
+        extra = page_context() if callable(page_context) else page_context or {}
+        if page is None:
+            page, extra = PAGE_TEMPLATE, {**extra, "fragment_template": fragment, "page_title": title}
+        response = render(request, page, {**context, **extra}, status=status)
+    # One URL, two answers: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def saved(

@@ -11,7 +11,6 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
 
 from accounts.people import display_name
 from accounts.permissions import may_open_tickets as may_work_tickets
@@ -45,7 +44,6 @@ def _queue_context(request, *, people=None, bulk_form=None) -> dict:
 
 @login_required
 @require_GET
-@vary_on_headers("HX-Request")
 def ticket_queue(request):
     """The service desk's queue: breached first, then by the next deadline; filters and paging."""
     return fragment_or_page(request, QUEUE_TABLE, _queue_context(request), page="complaints/queue.html")

@@ -14,7 +14,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
-from django.views.decorators.vary import vary_on_headers
 
 from accounts import workspace
 from accounts.models import Customer, RiskOverride, RiskSnapshot
@@ -92,7 +91,6 @@ def ticket_quick_open(request, pk: int):
 
 @login_required
 @require_GET
-@vary_on_headers("HX-Request")
 def hotline(request):
     """The hotline desk: a search box; as the caller gives a name, code or phone number, the
     matching customers and contacts appear, and choosing one opens the recording form."""

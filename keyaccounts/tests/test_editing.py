@@ -103,7 +103,7 @@ def test_a_refused_form_goes_back_into_its_slot_with_a_422(make_request):
     response = editor_form(request, EDITOR, form, back="/back/")
     assert response.status_code == INVALID
     assert response["HX-Retarget"] == "#notes-editor" and response["HX-Reswap"] == "innerHTML"
-    assert "This field is required." in response.content.decode()
+    assert "invalid-feedback" in response.content.decode()
 
 
 def test_without_htmx_the_editor_is_a_page_that_posts_plainly(make_request):

@@ -102,11 +102,12 @@ def saved(
 ) -> HttpResponse:
     """The answer to a write that went through.
 
-    htmx: ``fragment`` re-rendered with ``context`` (a callable is called only here), or an empty
-    answer without one; ``event`` is triggered on the client for other parts of the page. With
-    ``reload`` htmx loads ``back`` whole instead (the change shows in more than one place), and
-    ``message`` is flashed for it. A full request: ``message`` is flashed and the browser goes
-    ``back``.
+    htmx: ``fragment`` re-rendered with ``context`` (a callable is called only here; the context
+    carries ``message`` if the fragment shows it), or an empty answer without one; ``event`` is
+    triggered on the client for other parts of the page. With ``reload`` htmx loads ``back`` whole
+    instead (the change shows in more than one place), and ``message`` is flashed for it. A full
+    request: ``message`` is flashed and the browser goes ``back``. ``status`` is for a batch
+    refused as a whole, whose fragment says why (422).
     """
     if wants_fragment(request) and not reload:
         if fragment is None:

@@ -204,7 +204,3 @@ class BulkAssignForm(forms.Form):
         if not data.get("department") and not data.get("assigned_to"):
             raise forms.ValidationError(_("Choose a department or a person to assign the ticked tickets to."))
         return data
-
-
-class HotlineSearchForm(forms.Form):
-    q = forms.CharField(label=_("Customer, contact or phone"), max_length=100, required=False)

@@ -3,8 +3,8 @@
 Every service here is keyword-only and runs in one transaction. Those that change a ticket lock
 its row first; given the ``version`` a form was opened with (``keyaccounts.editing.edit_version``)
 they refuse with StaleEdit when someone else changed the ticket meanwhile, so no update is lost.
-A move the workflow does not allow raises ValidationError with a message for the user, and
-changes nothing. ``now`` is the moment of the change (tests pass a fixed clock).
+Every refusal (StaleEdit is one) is a translated ValidationError with a message for the user,
+and changes nothing. ``now`` is the moment of the change (tests pass a fixed clock).
 
 For code that reacts to ticket changes (notifications): ticket_open, ticket_transition,
 ticket_assign, ticket_assign_bulk, ticket_comment, ticket_change_category, ticket_onsite_request,
@@ -64,9 +64,9 @@ def ticket_open(
     """
     subject = " ".join((subject or "").split())
     if not subject:
-        raise ValueError("A ticket needs a subject.")
+        raise ValidationError(gettext("Give the ticket a subject."), code="no_subject")
     if contact is not None and contact.customer_id != customer.pk:
-        raise ValueError("The contact belongs to another customer.")
+        raise ValidationError(gettext("Choose one of this customer's current contacts."), code="foreign_contact")
     opened_at = opened_at or timezone.now()
     policy = SlaPolicy.objects.filter(tier=customer.tier, severity=severity).first()
     recurrence_of = (

@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.people import display_name
 from keyaccounts.clock import business_today
-from keyaccounts.editing import STALE_EDIT_MESSAGE, date_input, edit_version
+from keyaccounts.editing import date_input, edit_version
 
 from .models import Cadence, Contact, Department, Interaction, InteractionKind
 from .selectors import editor_people
-from .services import interaction_version
+from .services import duplicate_cadence_error, interaction_version
 
 # The executive level first, as on the page.
 DEPARTMENT_ORDER = Case(
@@ -68,16 +68,6 @@ class VersionedForm(forms.ModelForm):
             self.fields["version"].initial = self.version_of(self.instance)
         else:
             del self.fields["version"]
-
-    @classmethod
-    def showing_stored(cls, instance, **kwargs):
-        """The form filled with the record as stored now, saying that it changed meanwhile."""
-        unbound = cls(instance=instance, **kwargs)
-        data = {name: unbound[name].value() for name in unbound.fields}
-        form = cls(data=data, instance=instance, **kwargs)
-        form.is_valid()
-        form.add_error(None, STALE_EDIT_MESSAGE)
-        return form
 
 
 class ContactForm(VersionedForm):
@@ -168,15 +158,6 @@ class ContactLeftForm(forms.Form):
                 % {"name": self.contact.name, "date": self.contact.joined_on}
             )
         return left_on
-
-    @classmethod
-    def showing_stored(cls, contact: Contact):
-        form = cls(
-            data={"left_on": contact.left_on or business_today(), "version": edit_version(contact)}, contact=contact
-        )
-        form.is_valid()
-        form.add_error(None, STALE_EDIT_MESSAGE)
-        return form
 
 
 class InteractionForm(VersionedForm):
@@ -317,15 +298,3 @@ class CadenceEndForm(forms.Form):
                 _("This cadence starts on %(date)s; it cannot end before that.") % {"date": self.cadence.starts_on}
             )
         return ends_on
-
-    @classmethod
-    def showing_stored(cls, cadence: Cadence):
-        initial = cadence.ends_on or max(business_today(), cadence.starts_on)
-        form = cls(data={"ends_on": initial, "version": edit_version(cadence)}, cadence=cadence)
-        form.is_valid()
-        form.add_error(None, STALE_EDIT_MESSAGE)
-        return form
-
-
-def duplicate_cadence_error() -> str:
-    return _("This customer already has a cadence of this kind starting on that day; change that one instead.")

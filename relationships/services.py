@@ -3,7 +3,8 @@
 Keyword-only and transactional. django-simple-history records each save with the request's user;
 participants are set through the related managers so the interaction's history records them too.
 Edits of an existing record carry the version the form was opened with and refuse to overwrite a
-change made meanwhile (keyaccounts.editing.StaleEdit).
+change made meanwhile (keyaccounts.editing.StaleEdit). Every refusal is a translated
+ValidationError, which the editors show on the form.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import hashlib
 from collections.abc import Iterable
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from accounts.models import Customer
 from keyaccounts.editing import StaleEdit, edit_version, lock_unchanged
@@ -46,14 +49,16 @@ def interaction_version(interaction: Interaction) -> str:
     return f"{edit_version(interaction)}.{_participants(interaction)}"
 
 
-class DuplicateCadence(Exception):
-    """The customer already has a cadence of this kind starting on that day."""
+def duplicate_cadence_error() -> str:
+    return gettext("This customer already has a cadence of this kind starting on that day; change that one instead.")
 
 
 def _check_participants(customer_id: int, contacts: Iterable[Contact]) -> list[Contact]:
     contacts = list(contacts)
     if any(c.customer_id != customer_id for c in contacts):
-        raise ValueError("An interaction's participants are contacts of its own customer.")
+        raise ValidationError(
+            gettext("An interaction's participants are contacts of its own customer."), code="foreign_contact"
+        )
     return contacts
 
 
@@ -108,7 +113,7 @@ def contact_mark_left(*, contact: Contact, version: str, left_on: date) -> Conta
     """Record that the person left the customer; they stay on file, shown apart."""
     fresh = lock_unchanged(contact, version)
     if left_on < fresh.joined_on:
-        raise ValueError("A contact cannot leave before joining.")
+        raise ValidationError(gettext("A contact cannot leave before joining."), code="left_before_joining")
     fresh.left_on = left_on
     fresh.save(update_fields=["left_on"])
     return fresh
@@ -177,7 +182,7 @@ def _save_cadence(cadence: Cadence) -> Cadence:
             .exists()
         )
         if clash:
-            raise DuplicateCadence from exc
+            raise ValidationError(duplicate_cadence_error(), code="duplicate_cadence") from exc
         raise
     return cadence
 
@@ -224,7 +229,7 @@ def cadence_end(*, cadence: Cadence, version: str, ends_on: date) -> Cadence:
     """Stop a cadence from a date on; it stays on file, no longer due."""
     fresh = lock_unchanged(cadence, version)
     if ends_on < fresh.starts_on:
-        raise ValueError("A cadence cannot end before it starts.")
+        raise ValidationError(gettext("A cadence cannot end before it starts."), code="ends_before_start")
     fresh.ends_on = ends_on
     fresh.save(update_fields=["ends_on"])
     return fresh

@@ -1,2 +1,5 @@
-"""Pages of the accounts app, one module per area: the customer 360 page, the manager's
-workspace (my accounts, today, search, exports) and the strategy editors."""
+"""Pages of the accounts app, one module per area: `customers` (the customer 360 page, its
+timeline and the manual risk band), `workspace` (my accounts — the home page —, today, search,
+exports of the customer list, closing alerts), `dashboard` (the executive risk dashboard and its
+export) and `strategy` (the purchase-criteria and strategy sections and their in-page editors,
+on `keyaccounts.editing`)."""

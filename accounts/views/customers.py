@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import CHANGE, customer_for
-from keyaccounts.editing import render_fragment
+from keyaccounts.editing import fragment_or_page
 from relationships.selectors import relationship_map
 
 from .. import services
@@ -45,7 +45,7 @@ def customer_timeline_page(request, pk: int):
     except ValueError:
         return HttpResponseBadRequest(_("This timeline page does not exist; reload the customer page."))
     context = {"customer": customer, "timeline": customer_timeline(customer=customer, before=before)}
-    return render_fragment(request, "accounts/360/_timeline_entries.html", context, title=_("Timeline"))
+    return fragment_or_page(request, "accounts/360/_timeline_entries.html", context, title=_("Timeline"))
 
 
 def _render_detail(request, customer: Customer, form: OverrideForm, status: int = 200):

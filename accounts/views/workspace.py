@@ -14,11 +14,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import trigger_client_event
 
 from keyaccounts.clock import business_today
-from keyaccounts.editing import INVALID
+from keyaccounts.editing import INVALID, fragment_or_page, saved, wants_fragment
 
 from .. import services
 from ..models import Alert
@@ -37,22 +35,20 @@ LIVE_SEARCH_LIMIT = 6
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _wants_fragment(request) -> bool:
-    # htmx restoring a page from history after a cache miss needs the whole page, not the fragment.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
 @login_required
 @require_GET
-@vary_on_headers("HX-Request")
 def home(request):
     """My accounts: the customers the user may see, filtered and sorted, key accounts first."""
     listing = my_accounts(user=request.user, params=request.GET)
     context = {"listing": listing, "filters": listing.filterset.form, "drill_filters": DRILL_FILTERS}
-    if _wants_fragment(request):
-        return render(request, "accounts/_my_accounts_table.html", {**context, "oob": True})
-    context["alerts"] = [(a, render_alert(a.kind, a.details)) for a in alerts_for(user=request.user, limit=HOME_ALERTS)]
-    return render(request, "accounts/my_accounts.html", context)
+
+    def alerts() -> dict:
+        latest = alerts_for(user=request.user, limit=HOME_ALERTS)
+        return {"alerts": [(a, render_alert(a.kind, a.details)) for a in latest]}
+
+    return fragment_or_page(
+        request, "accounts/_my_accounts_table.html", context, page="accounts/my_accounts.html", page_context=alerts
+    )
 
 
 def _export_queryset(request):
@@ -148,30 +144,22 @@ def alert_close(request, pk: int):
     alert = get_object_or_404(Alert.objects.open().visible_to(request.user).select_related("customer"), pk=pk)
     form = AlertCloseForm(request.POST)
     if not form.is_valid():
-        if request.htmx:
+        if wants_fragment(request):
             context = {"item": alert_item(alert), "form": form, "can_edit_customer_data": True}
             return render(request, "accounts/_today_alert.html", context, status=INVALID)
         messages.error(request, _("The note is too long: at most 2,000 characters."))
         return redirect(_next_or(request, "today"))
     services.alert_close(alert=alert, by=request.user, note=form.cleaned_data["note"])
-    if request.htmx:
-        response = HttpResponse("")
-        # The Today count in the navigation refreshes itself on this event.
-        return trigger_client_event(response, "alert-closed")
-    messages.success(request, _("Alert marked as dealt with."))
-    return redirect(_next_or(request, "home"))
+    # htmx: the alert's row goes away, and the Today count in the navigation refreshes itself.
+    return saved(request, _("Alert marked as dealt with."), back=_next_or(request, "home"), event="alert-closed")
 
 
 @login_required
 @require_GET
-@vary_on_headers("HX-Request")
 def search(request):
     """Customers and contacts the user may see, by name, code, phone, email or title."""
     results = search_accounts(user=request.user, query=request.GET.get("q"))
-    context = {"results": results}
-    if _wants_fragment(request):
-        return render(request, "accounts/_search_results.html", context)
-    return render(request, "accounts/search.html", context)
+    return fragment_or_page(request, "accounts/_search_results.html", {"results": results}, page="accounts/search.html")
 
 
 @login_required
@@ -179,6 +167,6 @@ def search(request):
 def search_live(request):
     """The few best matches under the search box in the navigation bar, as the user types."""
     results = search_accounts(user=request.user, query=request.GET.get("q"), limit=LIVE_SEARCH_LIMIT)
-    if not request.htmx:
+    if not wants_fragment(request):
         return redirect(f"{reverse('search')}?{urlencode({'q': results.query})}")
     return render(request, "accounts/_search_dropdown.html", {"results": results})

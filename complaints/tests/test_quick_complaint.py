@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
@@ -246,7 +247,7 @@ def test_a_full_page_request_with_bad_input_gets_the_page_back_with_a_422(client
 
 def test_the_service_refuses_another_customers_contact(alice, customer, oscars_customer):
     foreign = f.ContactFactory(customer=oscars_customer)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError):
         ticket_open(customer=customer, by=alice, **{**ticket_data(), "contact": foreign})
     assert not Ticket.objects.exists()
 

@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "customer core",
         (
+            "accounts.bands",
             "accounts.fields",
             "accounts.forms",
             "accounts.locking",
@@ -39,7 +40,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "accounts.permissions",
             "accounts.role_groups",
             "accounts.services",
-            "accounts.strategy_forms",
             "accounts.context_processors",
             "accounts.templatetags",
             "accounts.spreadsheet_safety",

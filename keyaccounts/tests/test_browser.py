@@ -170,3 +170,43 @@ def test_manager_logs_an_executive_meeting_on_a_red_account_and_the_nightly_job_
     after = _factor_risk(page, "relationship")
     assert after < before - 10, (before, after)
     assert "Dinner with the GM on the warehouse question" in page.content()
+
+
+def test_in_page_editors_open_in_their_slot_refuse_in_place_and_cancel(page, live_server):
+    """The one editor everywhere: a strategy editor and the quick complaint in its dialog."""
+    alice = f.account_manager("alice")
+    customer = f.CustomerFactory(name="Hangzhou Valves", owner=alice)
+    _login(page, live_server, "alice")
+    page.wait_for_selector("text=Hangzhou Valves")
+    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+
+    # Opened, cancelled: the slot is empty again and the page did not move.
+    page.click("[data-testid=need-new]")
+    editor = page.locator("#needs-editor [data-testid=editor-form]")
+    editor.wait_for()
+    editor.locator("[data-testid=cancel]").click()
+    editor.wait_for(state="detached")
+    assert page.url.endswith(f"/customers/{customer.pk}/")
+
+    # Refused: the form comes back into its slot with the error, the section stays.
+    page.click("[data-testid=need-new]")
+    editor.wait_for()
+    editor.locator("[data-testid=save]").click()
+    page.wait_for_selector("#needs-editor .invalid-feedback")
+    assert page.locator("#section-strategy").count() == 1
+
+    # The quick complaint: refused inside its dialog, then recorded, and the page shows it.
+    page.click("[data-testid=quick-complaint]")
+    dialog = page.locator("#quick-complaint-modal [data-testid=quick-complaint-form]")
+    dialog.wait_for()
+    assert "Hangzhou Valves" in page.inner_text("[data-testid=ticket-customer-status]")
+    dialog.locator("[data-testid=save]").click()
+    page.wait_for_selector("#quick-complaint-body .invalid-feedback")
+    dialog.locator("[data-testid=cancel]").click()
+    page.locator("#quick-complaint-modal").wait_for(state="hidden")
+    page.click("[data-testid=quick-complaint]")
+    dialog.wait_for()
+    dialog.locator("input[name=subject]").fill("Valves leak at the flange")
+    dialog.locator("select[name=category]").select_option("product_quality")
+    dialog.locator("[data-testid=save]").click()
+    page.wait_for_selector("text=recorded and sent to production")

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from keyaccounts.editing import STALE_EDIT_MESSAGE
@@ -141,7 +142,7 @@ def test_bad_interaction_input_is_refused_with_a_message_and_nothing_written(
 
 
 def test_the_service_refuses_participants_of_another_customer(alice, customer, strangers_contact, today):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError):
         services.interaction_log(
             customer=customer, occurred_on=today, kind="visit", subject="x", by=alice, contacts=[strangers_contact]
         )

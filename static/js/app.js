@@ -18,4 +18,16 @@
     box.classList.add("alert-danger");
     box.classList.remove("d-none");
   });
+  // An in-page editor's cancel (templates/_editor.html) closes it where it was opened: its slot
+  // is emptied, or the dialog holding it hidden. On a page of its own the link simply goes back.
+  document.body.addEventListener("click", function (event) {
+    const cancel = event.target.closest("[data-editor-cancel]");
+    if (!cancel) return;
+    const slot = document.getElementById(cancel.dataset.editorCancel);
+    if (!slot || !slot.contains(cancel)) return;
+    event.preventDefault();
+    const dialog = slot.closest(".modal");
+    if (dialog) bootstrap.Modal.getOrCreateInstance(dialog).hide();
+    else slot.replaceChildren();
+  });
 })();

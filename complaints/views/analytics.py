@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from keyaccounts.clock import business_today
 
-from .analytics import RECURRENCE_DAYS, TOP_CUSTOMERS, complaint_analytics, filters_from
+from ..analytics import RECURRENCE_DAYS, TOP_CUSTOMERS, complaint_analytics, filters_from
 
 
 def _chart_data(analytics) -> dict:

@@ -2,15 +2,16 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
 
-from .models import Notification
-from .notifications import (
+from keyaccounts.editing import saved
+
+from ..models import Notification
+from ..notifications import (
     notification_mark_read,
     notifications_for,
     notifications_mark_all_read,
@@ -68,10 +69,13 @@ def _own(request, pk: int) -> Notification:
 def notification_read(request, pk: int):
     """Mark one notification read; htmx gets the updated row back, a plain form the list."""
     notification = _own(request, pk)
-    if request.htmx:
-        response = render(request, "complaints/_notification_item.html", {"item": _item(notification)})
-        return trigger_client_event(response, READ_EVENT)
-    return redirect(_back(request))
+    return saved(
+        request,
+        back=_back(request),
+        fragment="complaints/_notification_item.html",
+        context={"item": _item(notification)},
+        event=READ_EVENT,
+    )
 
 
 @login_required
@@ -90,11 +94,8 @@ def notification_open(request, pk: int):
 def notification_read_all(request):
     """Mark every unread notification of the user read."""
     notifications_mark_all_read(user=request.user)
-    if request.htmx:
-        response = HttpResponse("")
-        response["HX-Refresh"] = "true"
-        return response
-    return redirect(_back(request))
+    # Every row and the badge change: htmx loads the page again.
+    return saved(request, back=_back(request), reload=True)
 
 
 def _back(request) -> str:

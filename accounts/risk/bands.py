@@ -36,6 +36,15 @@ _CRITICAL = Severity.CRITICAL
 _DECISION_MAKER = BuyingRole.DECISION_MAKER
 
 
+@dataclass(slots=True)
+class Tripwire:
+    """A trip-wire that fired: its code, the least severe band it forces, and its reason."""
+
+    code: str
+    band: str
+    reason: dict
+
+
 def band_for_score(score: float, *, amber: float, red: float) -> str:
     """The band a score falls in, before hysteresis and trip-wires."""
     if score >= red:
@@ -84,7 +93,7 @@ def computed_band(
     score: float | None,
     completeness: float,
     previous: tuple[float | None, str | None],
-    fired: list["Tripwire"],
+    fired: list[Tripwire],
     bands: BandParameters,
 ) -> str:
     """The band the model gives an account (before a manual override).
@@ -115,15 +124,6 @@ def _worst(bands: Iterable[str]) -> str:
 
 
 # Trip-wires ---------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Tripwire:
-    """A trip-wire that fired: its code, the least severe band it forces, and its reason."""
-
-    code: str
-    band: str
-    reason: dict
 
 
 def _local_date(moment: datetime) -> date:

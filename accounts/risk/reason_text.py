@@ -49,244 +49,251 @@ def _competitor(name: str | None) -> str:
     return name or gettext("a competitor")
 
 
-def _revenue_down(p: dict) -> str:
+def _revenue_down(params: dict) -> str:
     return gettext(
         "Revenue in the last %(days)s days is down %(pct)s%% on the same period a year earlier "
         "(%(now)s against %(then)s)"
     ) % {
-        "days": p["window_days"],
-        "pct": abs(p["change_pct"]),
-        "now": _number(p["revenue_recent"]),
-        "then": _number(p["revenue_year_ago"]),
+        "days": params["window_days"],
+        "pct": abs(params["change_pct"]),
+        "now": _number(params["revenue_recent"]),
+        "then": _number(params["revenue_year_ago"]),
     }
 
 
-def _order_overdue(p: dict) -> str:
-    if p.get("assumed_gap"):
+def _order_overdue(params: dict) -> str:
+    if params.get("assumed_gap"):
         return gettext("No order for %(days)s days (last order %(date)s)") % {
-            "days": p["days_since_last_order"],
-            "date": _date(p["last_order_on"]),
+            "days": params["days_since_last_order"],
+            "date": _date(params["last_order_on"]),
         }
     return gettext(
         "No order for %(days)s days; this customer usually orders every %(gap)s days (last order %(date)s)"
     ) % {
-        "days": p["days_since_last_order"],
-        "gap": _number(p["usual_gap_days"]),
-        "date": _date(p["last_order_on"]),
+        "days": params["days_since_last_order"],
+        "gap": _number(params["usual_gap_days"]),
+        "date": _date(params["last_order_on"]),
     }
 
 
-def _departments_uncovered(p: dict) -> str:
+def _departments_uncovered(params: dict) -> str:
     return gettext("Active contacts cover only %(covered)s of %(expected)s key departments; none in %(missing)s") % {
-        "covered": p["covered"],
-        "expected": p["expected"],
-        "missing": _departments(p["missing"]),
+        "covered": params["covered"],
+        "expected": params["expected"],
+        "missing": _departments(params["missing"]),
     }
 
 
-def _key_person_left(p: dict) -> str:
-    values = {"role": _role(p["role"]), "name": p["name"], "date": _date(p["left_on"])}
-    if p.get("replaced"):
+def _key_person_left(params: dict) -> str:
+    values = {"role": _role(params["role"]), "name": params["name"], "date": _date(params["left_on"])}
+    if params.get("replaced"):
         return gettext("%(role)s %(name)s left on %(date)s; a successor is in place") % values
     return gettext("%(role)s %(name)s left on %(date)s and has not been replaced") % values
 
 
-def _no_recent_interaction(p: dict) -> str:
-    if p.get("days") is None:
+def _no_recent_interaction(params: dict) -> str:
+    if params.get("days") is None:
         return gettext("No interaction with the customer on record")
-    return gettext("No interaction with the customer for %(days)s days") % {"days": p["days"]}
+    return gettext("No interaction with the customer for %(days)s days") % {"days": params["days"]}
 
 
-def _no_executive_meeting(p: dict) -> str:
-    if p.get("days") is None:
+def _no_executive_meeting(params: dict) -> str:
+    if params.get("days") is None:
         return gettext("No meeting with the customer's executives on record")
-    return gettext("No meeting with the customer's executives for %(days)s days") % {"days": p["days"]}
+    return gettext("No meeting with the customer's executives for %(days)s days") % {"days": params["days"]}
 
 
-def _cadences_overdue(p: dict) -> str:
-    names = _names(f"{c['name']} (+{c['days_overdue']})" for c in p["cadences"])
+def _cadences_overdue(params: dict) -> str:
+    names = _names(f"{c['name']} (+{c['days_overdue']})" for c in params["cadences"])
     return ngettext(
         "%(count)s agreed contact schedule overdue (days late): %(names)s",
         "%(count)s agreed contact schedules overdue (days late): %(names)s",
-        p["count"],
-    ) % {"count": p["count"], "names": names}
+        params["count"],
+    ) % {"count": params["count"], "names": names}
 
 
-def _single_owner(p: dict) -> str:
-    if p["people"] <= 1:
+def _single_owner(params: dict) -> str:
+    if params["people"] <= 1:
         return gettext("The account depends on one person of ours: no backup owner and no account team")
-    return gettext("Only %(people)s of our people work on the account") % {"people": p["people"]}
+    return gettext("Only %(people)s of our people work on the account") % {"people": params["people"]}
 
 
-def _criterion_alarm(p: dict) -> str:
+def _criterion_alarm(params: dict) -> str:
     return gettext("Only %(competitor)s meets '%(criterion)s' (assessed %(date)s)") % {
-        "competitor": _competitor(p.get("competitor")),
-        "criterion": p["criterion"],
-        "date": _date(p["assessed_on"]),
+        "competitor": _competitor(params.get("competitor")),
+        "criterion": params["criterion"],
+        "date": _date(params["assessed_on"]),
     }
 
 
-def _criteria_caution(p: dict) -> str:
+def _criteria_caution(params: dict) -> str:
     return ngettext(
         "A competitor meets %(count)s criterion as well as we do: %(names)s",
         "A competitor meets %(count)s criteria as well as we do: %(names)s",
-        p["count"],
-    ) % {"count": p["count"], "names": _names(p["criteria"])}
+        params["count"],
+    ) % {"count": params["count"], "names": _names(params["criteria"])}
 
 
-def _criteria_unmet(p: dict) -> str:
+def _criteria_unmet(params: dict) -> str:
     return ngettext(
         "Nobody meets %(count)s of the customer's criteria: %(names)s",
         "Nobody meets %(count)s of the customer's criteria: %(names)s",
-        p["count"],
-    ) % {"count": p["count"], "names": _names(p["criteria"])}
+        params["count"],
+    ) % {"count": params["count"], "names": _names(params["criteria"])}
 
 
-def _open_complaints(p: dict) -> str:
-    text = ngettext("%(count)s open complaint", "%(count)s open complaints", p["count"]) % {"count": p["count"]}
-    if p.get("critical"):
+def _open_complaints(params: dict) -> str:
+    text = ngettext("%(count)s open complaint", "%(count)s open complaints", params["count"]) % {
+        "count": params["count"]
+    }
+    if params.get("critical"):
         # The space before the bracket belongs to the language: none before a full-width one.
-        text += gettext(" (%(critical)s critical)") % {"critical": p["critical"]}
+        text += gettext(" (%(critical)s critical)") % {"critical": params["critical"]}
     return text
 
 
-def _complaints_past_sla(p: dict) -> str:
+def _complaints_past_sla(params: dict) -> str:
     parts = []
-    if p.get("response"):
-        if p.get("response_target_hours"):
+    if params.get("response"):
+        if params.get("response_target_hours"):
             parts.append(
                 ngettext(
                     "%(count)s complaint past its %(hours)sh response target",
                     "%(count)s complaints past their %(hours)sh response target",
-                    p["response"],
+                    params["response"],
                 )
-                % {"count": p["response"], "hours": p["response_target_hours"]}
+                % {"count": params["response"], "hours": params["response_target_hours"]}
             )
         else:
             parts.append(
                 ngettext(
                     "%(count)s complaint past its response target",
                     "%(count)s complaints past their response target",
-                    p["response"],
+                    params["response"],
                 )
-                % {"count": p["response"]}
+                % {"count": params["response"]}
             )
-    if p.get("resolution"):
+    if params.get("resolution"):
         parts.append(
             ngettext(
                 "%(count)s complaint past its resolution target",
                 "%(count)s complaints past their resolution target",
-                p["resolution"],
+                params["resolution"],
             )
-            % {"count": p["resolution"]}
+            % {"count": params["resolution"]}
         )
     return gettext("; ").join(parts)
 
 
-def _slow_resolution(p: dict) -> str:
+def _slow_resolution(params: dict) -> str:
     return gettext("Complaints take %(ratio)s× their resolution target (median %(hours)s h against %(target)s h)") % {
-        "ratio": _number(p["median_ratio"], 1),
-        "hours": _number(p["median_hours"]),
-        "target": _number(p["target_hours"]),
+        "ratio": _number(params["median_ratio"], 1),
+        "hours": _number(params["median_hours"]),
+        "target": _number(params["target_hours"]),
     }
 
 
-def _slow_quality_escalation(p: dict) -> str:
+def _slow_quality_escalation(params: dict) -> str:
     return gettext("Quality complaints take %(hours)s h (median) to reach production") % {
-        "hours": _number(p["median_hours"])
+        "hours": _number(params["median_hours"])
     }
 
 
-def _low_satisfaction(p: dict) -> str:
+def _low_satisfaction(params: dict) -> str:
     return gettext("Average satisfaction with recent tickets is %(average)s out of 5") % {
-        "average": _number(p["average"], 1)
+        "average": _number(params["average"], 1)
     }
 
 
-def _low_otif(p: dict) -> str:
+def _low_otif(params: dict) -> str:
     return gettext(
         "On-time-in-full delivery %(pct)s%% over the last %(days)s days (%(misses)s of %(lines)s lines missed)"
-    ) % {"pct": _number(p["otif_pct"]), "days": p["window_days"], "misses": p["misses"], "lines": p["lines"]}
+    ) % {
+        "pct": _number(params["otif_pct"]),
+        "days": params["window_days"],
+        "misses": params["misses"],
+        "lines": params["lines"],
+    }
 
 
-def _peak_season_misses(p: dict) -> str:
+def _peak_season_misses(params: dict) -> str:
     return gettext("%(misses)s of %(lines)s deliveries missed in the customer's peak season (%(months)s)") % {
-        "misses": p["misses"],
-        "lines": p["lines"],
-        "months": _months(p["months"]),
+        "misses": params["misses"],
+        "lines": params["lines"],
+        "months": _months(params["months"]),
     }
 
 
-def _price_above_market(p: dict) -> str:
+def _price_above_market(params: dict) -> str:
     return gettext("Our price is %(pct)s%% above the market average (%(product)s: %(worst)s%%)") % {
-        "pct": _number(p["pct"]),
-        "product": p["worst_product"],
-        "worst": _number(p["worst_pct"]),
+        "pct": _number(params["pct"]),
+        "product": params["worst_product"],
+        "worst": _number(params["worst_pct"]),
     }
 
 
-def _competitor_undercut(p: dict) -> str:
+def _competitor_undercut(params: dict) -> str:
     return gettext("%(competitor)s quoted %(pct)s%% below our price for %(product)s (%(date)s)") % {
-        "competitor": _competitor(p.get("competitor")),
-        "pct": _number(p["pct"]),
-        "product": p["product"],
-        "date": _date(p["observed_on"]),
+        "competitor": _competitor(params.get("competitor")),
+        "pct": _number(params["pct"]),
+        "product": params["product"],
+        "date": _date(params["observed_on"]),
     }
 
 
-def _low_relationship_level(p: dict) -> str:
+def _low_relationship_level(params: dict) -> str:
     from accounts.models import RelationshipLevel
 
-    label = dict(RelationshipLevel.choices).get(p["level"], p["level"])
+    label = dict(RelationshipLevel.choices).get(params["level"], params["level"])
     return gettext("The relationship is at level %(label)s") % {"label": label}
 
 
-def _account_plan_stale(p: dict) -> str:
+def _account_plan_stale(params: dict) -> str:
     return gettext("The account plan was last reviewed %(days)s days ago (%(date)s)") % {
-        "days": p["days"],
-        "date": _date(p["reviewed_on"]),
+        "days": params["days"],
+        "date": _date(params["reviewed_on"]),
     }
 
 
-def _open_needs(p: dict) -> str:
+def _open_needs(params: dict) -> str:
     return ngettext(
         "%(count)s product need we do not meet: %(names)s",
         "%(count)s product needs we do not meet: %(names)s",
-        p["count"],
-    ) % {"count": p["count"], "names": _names(p["needs"])}
+        params["count"],
+    ) % {"count": params["count"], "names": _names(params["needs"])}
 
 
-def _tripwire_criterion_alarm(p: dict) -> str:
+def _tripwire_criterion_alarm(params: dict) -> str:
     return gettext("Only %(competitor)s meets '%(criterion)s', of importance %(importance)s/5 (assessed %(date)s)") % {
-        "competitor": _competitor(p.get("competitor")),
-        "criterion": p["criterion"],
-        "importance": p["importance"],
-        "date": _date(p["assessed_on"]),
+        "competitor": _competitor(params.get("competitor")),
+        "criterion": params["criterion"],
+        "importance": params["importance"],
+        "date": _date(params["assessed_on"]),
     }
 
 
-def _tripwire_decision_maker_gone(p: dict) -> str:
+def _tripwire_decision_maker_gone(params: dict) -> str:
     return gettext("Decision maker %(name)s left %(days)s days ago (%(date)s) and nobody has replaced them") % {
-        "name": p["name"],
-        "days": p["days"],
-        "date": _date(p["left_on"]),
+        "name": params["name"],
+        "days": params["days"],
+        "date": _date(params["left_on"]),
     }
 
 
-def _tripwire_critical_complaint(p: dict) -> str:
+def _tripwire_critical_complaint(params: dict) -> str:
     return ngettext(
         "%(count)s critical complaint past its SLA: %(subjects)s",
         "%(count)s critical complaints past their SLA: %(subjects)s",
-        p["count"],
-    ) % {"count": p["count"], "subjects": _names(p["subjects"])}
+        params["count"],
+    ) % {"count": params["count"], "subjects": _names(params["subjects"])}
 
 
-def _tripwire_revenue_collapse(p: dict) -> str:
+def _tripwire_revenue_collapse(params: dict) -> str:
     return gettext("Revenue in the last %(days)s days fell %(pct)s%% on a year earlier (%(now)s against %(then)s)") % {
-        "days": p["window_days"],
-        "pct": abs(p["change_pct"]),
-        "now": _number(p["revenue_recent"]),
-        "then": _number(p["revenue_year_ago"]),
+        "days": params["window_days"],
+        "pct": abs(params["change_pct"]),
+        "now": _number(params["revenue_recent"]),
+        "then": _number(params["revenue_year_ago"]),
     }
 
 
@@ -294,11 +301,14 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     "revenue_down": _revenue_down,
     "order_overdue": _order_overdue,
     "departments_uncovered": _departments_uncovered,
-    "no_active_contact": lambda p: gettext("No active contact at the customer"),
-    "single_contact": lambda p: gettext("The relationship hangs on a single contact, %(name)s") % {"name": p["name"]},
+    "no_active_contact": lambda params: gettext("No active contact at the customer"),
+    "single_contact": lambda params: (
+        gettext("The relationship hangs on a single contact, %(name)s") % {"name": params["name"]}
+    ),
     "key_person_left": _key_person_left,
-    "low_trust": lambda p: (
-        gettext("Average trust of active contacts is %(trust)s out of 5") % {"trust": _number(p["average_trust"], 1)}
+    "low_trust": lambda params: (
+        gettext("Average trust of active contacts is %(trust)s out of 5")
+        % {"trust": _number(params["average_trust"], 1)}
     ),
     "no_recent_interaction": _no_recent_interaction,
     "no_executive_meeting": _no_executive_meeting,
@@ -318,9 +328,9 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     "competitor_undercut": _competitor_undercut,
     "low_relationship_level": _low_relationship_level,
     "account_plan_stale": _account_plan_stale,
-    "no_account_plan": lambda p: gettext("No account plan on record"),
+    "no_account_plan": lambda params: gettext("No account plan on record"),
     "open_needs": _open_needs,
-    "no_incentives": lambda p: gettext("No incentive programme running (rebate, co-promotion, sales contest…)"),
+    "no_incentives": lambda params: gettext("No incentive programme running (rebate, co-promotion, sales contest…)"),
     "tripwire_criterion_alarm": _tripwire_criterion_alarm,
     "tripwire_decision_maker_gone": _tripwire_decision_maker_gone,
     "tripwire_critical_complaint_past_sla": _tripwire_critical_complaint,

@@ -31,7 +31,8 @@ class CustomerData:
     tier: str
     # Our people on the account: the owner, the backup owner and the account team.
     our_people: int
-    # Order counts and revenue: recent window, the same window a year earlier, trailing 12 months.
+    # Orders up to the date: revenue and counts in the recent window, the same window a year
+    # earlier and the trailing 12 months; the last order's date.
     orders: dict | None = None
     # Median days between the last distinct order days, and how many gaps it is taken over.
     order_gap: dict | None = None

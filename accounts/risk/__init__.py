@@ -1,9 +1,26 @@
-"""Churn-risk scoring (RISK.md) and the 2/8 tiering, as pure services.
+"""Churn-risk scoring and the 2/8 tiering (docs/risk-method.md), as pure services.
 
-- ``defaults``: the default weights and every grid and threshold.
-- ``signals``: the set-based queries that gather raw signals for all customers as of a date.
-- ``factors``: the seven factors and the trip-wires, as pure functions.
-- ``engine``: model versions, bands and hysteresis, ``risk_recompute``.
-- ``reasons``: reason codes, countermeasures, next actions and their rendering.
+The method, in the order a score is made:
+
+- ``signals``: what is read about each customer as of a date (``CustomerData``) and who is
+  scored (``customers_active_on``).
+- ``factors``: the seven factors, one module each, from a customer's signals to risks and
+  reasons; ``factors.mix`` is the weighted mean of a factor's signals.
+- ``bands``: the band for a score, hysteresis, and the trip-wires that override it.
+- ``reasons``: reason codes, their countermeasures and next actions, their ranking on a
+  snapshot; ``reason_text`` holds the sentence each code renders as.
+- ``parameters``: a model version's weights and parameters, checked (``validate_model``) and
+  frozen into dataclasses (``RiskParameters``) once per run; ``defaults`` holds the default of
+  every number and what it means.
 - ``tiering``: ``tiering_run``, the key-account tier and the Pareto snapshot.
+- ``engine``: a run from model version to snapshots: ``risk_recompute``, ``risk_score``,
+  ``active_model_version``.
+- ``backtest`` and ``fitting``: replaying the score on history and proposing weights from it.
+
+How it is read, scored and written fast, apart from the method:
+
+- ``loaders`` and ``order_loaders``: the set-based queries that fill every customer's signals in
+  a fixed number of queries.
+- ``plumbing``: one database snapshot shared by several connections, the garbage-collector
+  pause, the fork pool of scoring processes and the COPY writer of snapshots.
 """

@@ -1,8 +1,9 @@
 """The default risk model: factor weights and every grid, window and threshold the scorer uses.
 
-A version of the model (RiskModelVersion) stores its own weights and parameters; parameters it
-leaves out fall back to these. Everything a reader of RISK.md could want to tune lives here, so an
-admin changes numbers in the database, never code.
+A version of the model (RiskModelVersion) stores its own weights and parameters, as JSON of this
+very shape; parameters it leaves out fall back to these (``parameters`` checks and merges them and
+freezes the result for a run). Everything a reader of docs/risk-method.md could want to tune lives
+here, so an admin changes numbers in the database, never code.
 
 Grids are lists of ``[value, risk]`` points; the risk of a value between two points is read off
 the straight line between them, and values beyond the ends take the end point's risk. Each factor

@@ -1,4 +1,5 @@
-"""The 2/8 rule: the top 20% of active customers by trailing-12-month revenue are key accounts.
+"""The 2/8 rule: the top 20% of active customers by trailing-12-month revenue are key accounts
+(docs/risk-method.md, "Tiering").
 
 Rules (numbers from the active model version's ``tiering`` parameters):
 
@@ -37,7 +38,8 @@ from accounts.models import Customer, ParetoSnapshot, Tier
 from keyaccounts.bulk import update_rows
 from keyaccounts.clock import business_today
 
-from .engine import active_model_version, validate_model
+from .engine import active_model_version
+from .parameters import RiskError, RiskParameters
 from .signals import customers_active_on
 
 BATCH_SIZE = 2000
@@ -106,14 +108,15 @@ def tiering_run(*, as_of: date) -> TieringResult:
     """
     today = business_today()
     if as_of > today:
-        raise ValueError(
+        raise RiskError(
             _("Tiers cannot be computed for %(date)s: it is after today (%(today)s).")
-            % {"date": as_of.isoformat(), "today": today.isoformat()}
+            % {"date": as_of.isoformat(), "today": today.isoformat()},
+            code="after_today",
         )
     version = active_model_version()
-    p = validate_model(weights=version.weights, parameters=version.parameters)["tiering"]
-    window = timedelta(days=p["revenue_window_days"])
-    months_to_leave = int(p["months_below_to_leave"])
+    p = RiskParameters.of_version(version).tiering
+    window = timedelta(days=p.revenue_window_days)
+    months_to_leave = int(p.months_below_to_leave)
     observations = _monthly_observations(as_of, months_to_leave)
 
     def revenue_up_to(day: date):
@@ -143,7 +146,7 @@ def tiering_run(*, as_of: date) -> TieringResult:
     rows.sort(key=lambda row: (-row["revenue_now"], row["pk"]))
 
     n = len(rows)
-    key_count = ceil(Fraction(str(p["key_share"])) * n) if n else 0
+    key_count = ceil(Fraction(str(p.key_share)) * n) if n else 0
     cutoff = rows[key_count - 1]["revenue_now"] if key_count else Decimal(0)
 
     changes: list[TierChange] = []
@@ -192,7 +195,7 @@ def tiering_run(*, as_of: date) -> TieringResult:
                 "cutoff_revenue": cutoff,
                 "total_revenue": total,
                 "key_revenue_share": round(min(share, 1.0), 6),
-                "curve": _pareto_curve([row["revenue_now"] for row in rows], total, int(p["curve_points"])),
+                "curve": _pareto_curve([row["revenue_now"] for row in rows], total, int(p.curve_points)),
             },
         )
     return TieringResult(

@@ -1,6 +1,6 @@
 from datetime import date
 
-from accounts.backtest import band_change_rate, month_ends, precision_at_k, roc_auc
+from accounts.risk.backtest import band_change_rate, month_ends, precision_at_k, roc_auc
 
 
 def test_auc_is_one_for_a_perfect_ranking_and_half_for_ties():
@@ -27,8 +27,13 @@ def test_auc_is_undefined_without_both_classes():
 
 
 def test_precision_in_the_top_k():
-    assert precision_at_k([0.9, 0.8, 0.7, 0.1], [1, 0, 1, 0], 2) == 0.5
-    assert precision_at_k([0.9], [1], 0) is None
+    assert precision_at_k([([0.9, 0.8, 0.7, 0.1], [1, 0, 1, 0], 2)]) == 0.5
+    assert precision_at_k([([0.9], [1], 0)]) is None
+
+
+def test_precision_in_the_top_k_is_pooled_over_the_groups():
+    # 1 of 1 and 1 of 2: 2 of 3 picked, not the mean of the two precisions.
+    assert precision_at_k([([0.9, 0.1], [1, 0], 1), ([0.8, 0.7, 0.2], [0, 1, 1], 2), ([0.5], [1], 0)]) == 2 / 3
 
 
 def test_month_ends_cover_the_period():

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
+from django.core.exceptions import ValidationError
 
-from accounts.fitting import fit_logistic_l2, fit_weights, weights_from_coefficients
+from accounts.risk.fitting import fit_logistic_l2, fit_weights, weights_from_coefficients
 
 
 def test_logistic_fit_recovers_the_direction_of_a_known_model():
@@ -31,7 +32,7 @@ def test_weights_sum_to_100_and_drop_factors_that_lower_risk():
 
 
 def test_no_positive_coefficient_is_refused():
-    with pytest.raises(ValueError, match="nothing to propose"):
+    with pytest.raises(ValidationError, match="nothing to propose"):
         weights_from_coefficients({"a": -1.0, "b": 0.0})
 
 
@@ -39,5 +40,5 @@ def test_fit_weights_imputes_missing_factors_and_needs_both_labels():
     rows = [{"trend": 90, "price": None}, {"trend": 10, "price": 50}] * 50
     fit = fit_weights(rows, [1, 0] * 50, factors=["trend", "price"])
     assert fit.weights["trend"] > fit.weights["price"]
-    with pytest.raises(ValueError, match="both churned and retained"):
+    with pytest.raises(ValidationError, match="both churned and retained"):
         fit_weights(rows, [1] * 100, factors=["trend", "price"])

@@ -8,7 +8,7 @@ from django.db import IntegrityError
 from accounts import nightly
 from accounts.locking import job_lock
 from accounts.models import Alert, Customer, RiskRun, RiskSnapshot, Tier
-from accounts.risk import engine
+from accounts.risk import engine, plumbing
 from accounts.tests.test_risk_engine import populate, snapshot_fields
 from accounts.tests.test_risk_factors import AS_OF, days_before, order
 from keyaccounts.celery import app
@@ -77,7 +77,7 @@ def test_a_run_killed_while_writing_leaves_nothing_half_written_and_a_rerun_fini
         return wrapper
 
     # The write path differs by database (COPY on PostgreSQL, bulk_create elsewhere): break both.
-    monkeypatch.setattr(engine, "snapshot_copy_rows", dies_on_second_batch(engine.snapshot_copy_rows))
+    monkeypatch.setattr(plumbing, "snapshot_copy_rows", dies_on_second_batch(plumbing.snapshot_copy_rows))
     monkeypatch.setattr(RiskSnapshot.objects, "bulk_create", dies_on_second_batch(RiskSnapshot.objects.bulk_create))
     with pytest.raises(IntegrityError):
         nightly.risk_nightly(as_of=AS_OF)

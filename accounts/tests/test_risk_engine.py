@@ -5,12 +5,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import RiskBand, RiskModelVersion, RiskOverride, RiskSnapshot
+from accounts.risk.bands import settle_band
 from accounts.risk.defaults import DEFAULT_WEIGHTS
-from accounts.risk.engine import RiskModelError, active_model_version, risk_recompute, settle_band, validate_model
+from accounts.risk.engine import RiskModelError, active_model_version, risk_recompute, validate_model
 from accounts.tests.test_risk_factors import AS_OF, at, days_before, order, score
 from complaints.models import Severity
 from keyaccounts.clock import business_today
@@ -98,7 +100,7 @@ def test_a_grid_with_a_risk_above_100_is_rejected(db):
 def test_a_future_date_is_rejected(customer):
     tomorrow = business_today() + timedelta(days=1)
 
-    with pytest.raises(ValueError, match="after today"):
+    with pytest.raises(ValidationError, match="after today"):
         risk_recompute(as_of=tomorrow)
     assert not RiskSnapshot.objects.exists()
 
@@ -328,16 +330,16 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_customers(alice)
 def test_scoring_split_over_processes_stores_the_same_snapshots(
     customer, oscars_customer, alice, monkeypatch, postgres_only
 ):
-    from accounts.risk import engine
+    from accounts.risk import engine, plumbing
 
     populate(customer, user=alice)
     populate(oscars_customer, user=alice)
     engine.risk_recompute(as_of=AS_OF)
     sequential = sorted((snapshot_fields(s) for s in RiskSnapshot.objects.all()), key=lambda s: s["customer"])
     RiskSnapshot.objects.all().delete()
-    monkeypatch.setattr(engine, "PARALLEL_MIN_CUSTOMERS", 1)
+    monkeypatch.setattr(plumbing, "PARALLEL_MIN_CUSTOMERS", 1)
     monkeypatch.setattr(engine, "BATCH_SIZE", 1)
-    assert engine._scoring_processes(2) > 1 or (os.cpu_count() or 1) == 1
+    assert plumbing.scoring_processes(2) > 1 or (os.cpu_count() or 1) == 1
     engine.risk_recompute(as_of=AS_OF)
     parallel = sorted((snapshot_fields(s) for s in RiskSnapshot.objects.all()), key=lambda s: s["customer"])
     assert parallel == sequential
@@ -347,7 +349,7 @@ def test_scoring_split_over_processes_stores_the_same_snapshots(
 def test_reading_over_several_connections_in_one_snapshot_stores_the_same_snapshots(
     customer, oscars_customer, alice, monkeypatch, postgres_only
 ):
-    from accounts.risk import signals
+    from accounts.risk import plumbing
 
     populate(customer, user=alice)
     populate(oscars_customer, user=alice)
@@ -356,14 +358,14 @@ def test_reading_over_several_connections_in_one_snapshot_stores_the_same_snapsh
     RiskSnapshot.objects.all().delete()
 
     shared = []
-    real_run = signals._run_on_connections
+    real_run = plumbing.run_on_connections
 
     def run_and_note(jobs, snapshot_id, connections):
         shared.append((snapshot_id, connections))
         real_run(jobs, snapshot_id, connections)
 
-    monkeypatch.setattr(signals, "PARALLEL_READ_MIN_CUSTOMERS", 1)
-    monkeypatch.setattr(signals, "_run_on_connections", run_and_note)
+    monkeypatch.setattr(plumbing, "PARALLEL_READ_MIN_CUSTOMERS", 1)
+    monkeypatch.setattr(plumbing, "run_on_connections", run_and_note)
     risk_recompute(as_of=AS_OF)
     several = sorted((snapshot_fields(s) for s in RiskSnapshot.objects.all()), key=lambda s: s["customer"])
     assert len(shared) == 1 and shared[0][0] and shared[0][1] >= 2
@@ -374,15 +376,15 @@ def test_reading_over_several_connections_in_one_snapshot_stores_the_same_snapsh
 def test_a_loader_failing_on_another_connection_fails_the_run_and_writes_nothing(
     customer, alice, monkeypatch, postgres_only
 ):
-    from accounts.risk import signals
+    from accounts.risk import loaders, plumbing
 
     populate(customer, user=alice)
 
     def broken(*args, **kwargs):
         raise RuntimeError("the contacts could not be read")
 
-    monkeypatch.setattr(signals, "PARALLEL_READ_MIN_CUSTOMERS", 1)
-    monkeypatch.setattr(signals, "_load_contacts", broken)
+    monkeypatch.setattr(plumbing, "PARALLEL_READ_MIN_CUSTOMERS", 1)
+    monkeypatch.setattr(loaders, "load_contacts", broken)
     with pytest.raises(RuntimeError, match="contacts could not be read"):
         risk_recompute(as_of=AS_OF)
     assert not RiskSnapshot.objects.exists()
@@ -391,7 +393,7 @@ def test_a_loader_failing_on_another_connection_fails_the_run_and_writes_nothing
 def test_the_snapshot_copy_text_is_what_the_general_copy_writes(customer, alice, monkeypatch):
     from django.utils import timezone
 
-    from accounts.risk import engine
+    from accounts.risk import engine, plumbing
     from keyaccounts.bulk import copy_rows
 
     populate(customer, user=alice)
@@ -407,21 +409,21 @@ def test_the_snapshot_copy_text_is_what_the_general_copy_writes(customer, alice,
     assert 'Tab\there \\ "quoted"\nline' in needs
     moment = timezone.now()
     monkeypatch.setattr(timezone, "now", lambda: moment)
-    assert engine.snapshot_copy_rows(snapshots) == copy_rows(RiskSnapshot, snapshots).encode()
+    assert plumbing.snapshot_copy_rows(snapshots) == copy_rows(RiskSnapshot, snapshots).encode()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_customers_failing_to_load_while_the_deliveries_are_read_fails_the_run_without_waiting(
     customer, alice, monkeypatch, postgres_only
 ):
-    from accounts.risk import signals
+    from accounts.risk import loaders
 
     populate(customer, user=alice)
 
     def broken(scope):
         raise RuntimeError("the customers could not be read")
 
-    monkeypatch.setattr(signals, "_load_customers", broken)
+    monkeypatch.setattr(loaders, "load_customers", broken)
     with pytest.raises(RuntimeError, match="customers could not be read"):
         risk_recompute(as_of=AS_OF)
     assert not RiskSnapshot.objects.exists()

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from accounts.models import Customer, ParetoSnapshot, Tier
 from accounts.risk.tiering import TierChange, tiering_run
@@ -152,5 +153,5 @@ def test_a_customer_without_revenue_is_never_key_by_rank(alice):
 
 
 def test_a_future_date_is_rejected_for_tiering(db):
-    with pytest.raises(ValueError, match="after today"):
+    with pytest.raises(ValidationError, match="after today"):
         tiering_run(as_of=business_today() + timedelta(days=1))

@@ -47,7 +47,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("relationships", ("relationships",)),
     ("complaints", ("complaints",)),
-    ("risk", ("accounts.risk", "accounts.backtest", "accounts.fitting")),
+    ("risk", ("accounts.risk",)),
     ("workspace", ("accounts.workspace",)),
     ("portfolio", ("accounts.portfolio",)),
     ("demo data", ("accounts.demo",)),
@@ -107,11 +107,22 @@ def _resolve(target: str) -> str | None:
 
 
 def _imports(name: str) -> set[str]:
-    """The project modules ``name`` imports, wherever in the file (late imports count too)."""
+    """The project modules ``name`` imports, wherever in the file (late imports count too; imports
+    for type checkers only do not)."""
     path, is_package = MODULES[name]
     base = name.split(".") if is_package else name.split(".")[:-1]
     imported = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    # Imports for type checkers only never run: they are not dependencies.
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+        for inner in ast.walk(node)
+    }
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from accounts.backtest import band_change_rate, run_backtest
-from accounts.risk.engine import RiskModelError, active_model_version, risk_score
+from accounts.risk.backtest import band_change_rate, run_backtest
+from accounts.risk.engine import active_model_version, risk_score
 from keyaccounts.clock import business_today
 
 from ._dates import parse_day
@@ -36,8 +37,8 @@ class Command(BaseCommand):
             raise CommandError("--horizon must be between 30 and 730 days.")
         try:
             version = active_model_version()
-        except RiskModelError as exc:
-            raise CommandError(str(exc)) from exc
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         bar = tqdm(desc="Replaying", unit="month", file=self.stderr._out)
 
         def progress(done, total):
@@ -53,8 +54,8 @@ class Command(BaseCommand):
                 data_end=business_today(),
                 progress=progress,
             )
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         finally:
             bar.close()
         weeks = [end - timedelta(days=7 * i) for i in range(8, -1, -1)]

@@ -1,14 +1,15 @@
 """Propose new risk weights from history: an L2 logistic regression on the factor risks."""
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Max
 
-from accounts.backtest import roc_auc, run_backtest
-from accounts.fitting import fit_weights
 from accounts.models import RiskModelVersion
+from accounts.risk.backtest import roc_auc, run_backtest
 from accounts.risk.defaults import FACTORS
-from accounts.risk.engine import RiskModelError, active_model_version, risk_score
+from accounts.risk.engine import active_model_version, risk_score
+from accounts.risk.fitting import fit_weights
 from keyaccounts.clock import business_today
 
 from ._dates import parse_day
@@ -32,22 +33,19 @@ class Command(BaseCommand):
             raise CommandError("--l2 must not be negative.")
         try:
             current = active_model_version()
-        except RiskModelError as exc:
-            raise CommandError(str(exc)) from exc
 
-        def rows(day):
-            for s in risk_score(as_of=day, model_version=current):
-                yield s.customer_id, s.score, s.computed_band, s.factors, s.revenue_12m
+            def rows(day):
+                for s in risk_score(as_of=day, model_version=current):
+                    yield s.customer_id, s.score, s.computed_band, s.factors, s.revenue_12m
 
-        report, samples = run_backtest(
-            start=start, end=end, horizon_days=options["horizon"], score_as_of=rows, data_end=business_today()
-        )
-        try:
+            report, samples = run_backtest(
+                start=start, end=end, horizon_days=options["horizon"], score_as_of=rows, data_end=business_today()
+            )
             fit = fit_weights(
                 [s.factor_risks for s in samples], [s.label for s in samples], factors=list(FACTORS), l2=options["l2"]
             )
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         proposed_scores = []
         for s in samples:
             present = {f: r for f, r in s.factor_risks.items() if r is not None and fit.weights.get(f)}

@@ -2,12 +2,12 @@
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from accounts.models import RiskRun
 from accounts.nightly import nightly_jobs
-from accounts.risk.engine import RiskModelError
 
 from ._dates import parse_day
 
@@ -54,8 +54,8 @@ class Command(BaseCommand):
 
         try:
             result = nightly_jobs(as_of=as_of, progress=progress)
-        except RiskModelError as exc:
-            raise CommandError(str(exc)) from exc
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         finally:
             if bar is not None:
                 bar.close()

@@ -1,4 +1,4 @@
-"""Checking the risk score against what really happened (RISK.md, "Backtest").
+"""Checking the risk score against what really happened (docs/risk-method.md, "Backtest").
 
 The scorer is replayed monthly over a period using only records dated on or before each date.
 Label: the customer churned within the horizon for a controllable reason, or its revenue in the
@@ -18,8 +18,11 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
-from .models import ChurnReason, Customer, Order, RiskBand
+from accounts.models import ChurnReason, Customer, Order, RiskBand
+
+from .parameters import RiskError
 
 HALF_YEAR = timedelta(days=182)
 REVENUE_COLLAPSE_SHARE = Decimal("0.2")
@@ -83,11 +86,20 @@ def roc_auc(scores: list[float], labels: list[int]) -> float | None:
     return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
 
 
-def precision_at_k(scores: list[float], labels: list[int], k: int) -> float | None:
-    if k <= 0:
-        return None
-    ranked = sorted(zip(scores, labels, strict=True), key=lambda pair: -pair[0])[:k]
-    return sum(label for _, label in ranked) / len(ranked)
+def precision_at_k(groups: Iterable[tuple[list[float], list[int], int]]) -> float | None:
+    """The share of positives among the k highest scores of each group, pooled over the groups.
+
+    Each group is (scores, labels, k); a group with k of 0 picks nobody. None when no group picks
+    anyone. Equal scores keep the groups' order.
+    """
+    hits = picked = 0
+    for scores, labels, k in groups:
+        if k <= 0:
+            continue
+        ranked = sorted(zip(scores, labels, strict=True), key=lambda pair: -pair[0])[:k]
+        hits += sum(label for _, label in ranked)
+        picked += len(ranked)
+    return hits / picked if picked else None
 
 
 def month_ends(start: date, end: date) -> list[date]:
@@ -143,7 +155,7 @@ def run_backtest(
     notes = []
     dates = month_ends(start, end)
     if not dates:
-        raise ValueError("The backtest period holds no month end; widen --start/--end.")
+        raise RiskError(_("The backtest period holds no month end; widen --start/--end."), code="no_month_end")
     if dates[-1] + timedelta(days=max(horizon_days, HALF_YEAR.days)) > data_end:
         notes.append(f"The last replay dates' outcome window runs past {data_end}: their labels are incomplete.")
     churn = {
@@ -190,21 +202,18 @@ def summarise(
     base_rate = positives / len(samples) if samples else None
 
     # Top k per replay date, k = the size of that date's red band, pooled over the dates.
-    hits = picked = baseline_hits = 0
     by_date: dict[date, list[Sample]] = defaultdict(list)
     for s in samples:
         by_date[s.as_of].append(s)
+    top_k = []
     for day_samples in by_date.values():
         k = sum(1 for s in day_samples if s.band == RiskBand.RED)
-        if k == 0:
-            continue
-        ranked = sorted(day_samples, key=lambda s: -s.score)[:k]
-        hits += sum(s.label for s in ranked)
-        baseline = sorted(day_samples, key=lambda s: -(s.factor_risks.get("purchase_trend") or 0))[:k]
-        baseline_hits += sum(s.label for s in baseline)
-        picked += k
-    top_k_precision = hits / picked if picked else None
-    baseline_precision = baseline_hits / picked if picked else None
+        top_k.append((day_samples, [s.label for s in day_samples], k))
+    picked = sum(k for _day_samples, _labels, k in top_k)
+    top_k_precision = precision_at_k(([s.score for s in day], labels, k) for day, labels, k in top_k)
+    baseline_precision = precision_at_k(
+        ([s.factor_risks.get("purchase_trend") or 0 for s in day], labels, k) for day, labels, k in top_k
+    )
 
     # Share of churned revenue flagged amber/red at the last replay 90+ days before the churn.
     churned_revenue = flagged_revenue = 0.0

@@ -1,4 +1,5 @@
-"""Proposing risk weights from history: an L2-regularised logistic regression on factor risks.
+"""Proposing risk weights from history: an L2-regularised logistic regression on factor risks
+(docs/risk-method.md, "Fitting").
 
 The coefficients of the factors (risks scaled to 0-1) are turned into weights that sum to 100;
 a factor the history says does not raise risk gets weight 0. The result is a proposal: a new,
@@ -10,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import gettext as _
+
+from .parameters import RiskError
 
 
 @dataclass
@@ -50,7 +54,7 @@ def weights_from_coefficients(coefficients: dict[str, float], total: int = 100) 
     positive = {name: max(value, 0.0) for name, value in coefficients.items()}
     mass = sum(positive.values())
     if mass <= 0:
-        raise ValueError("No factor raises risk in this history: there is nothing to propose.")
+        raise RiskError(_("No factor raises risk in this history: there is nothing to propose."), code="no_risk")
     raw = {name: total * value / mass for name, value in positive.items()}
     weights = {name: int(value) for name, value in raw.items()}
     short = total - sum(weights.values())
@@ -62,7 +66,7 @@ def weights_from_coefficients(coefficients: dict[str, float], total: int = 100) 
 def fit_weights(rows: list[dict[str, float | None]], labels: list[int], *, factors: list[str], l2: float = 1.0) -> Fit:
     """Fit on factor risks (0-100, None where the factor had no data: imputed with its mean)."""
     if not rows or len(set(labels)) < 2:
-        raise ValueError("The history needs both churned and retained accounts to fit weights.")
+        raise RiskError(_("The history needs both churned and retained accounts to fit weights."), code="one_class")
     x = np.array([[np.nan if r.get(f) is None else float(r[f]) / 100 for f in factors] for r in rows])
     means = np.nan_to_num(np.nanmean(x, axis=0), nan=0.0)
     x = np.where(np.isnan(x), means, x)

@@ -1,0 +1,256 @@
+"""The loaders over orders and their delivery lines, the largest tables the scorer reads.
+
+Each runs one query over every customer in scope and files its rows on the customers'
+``CustomerData`` (see ``loaders``). The order gaps and the delivery counts are written in SQL
+for each database: PostgreSQL gets the form that reads least.
+"""
+
+import threading
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, F, FloatField, Max, Q, Sum
+from django.db.models.functions import Cast
+
+from accounts.models import Customer, DeliveryLine, Order
+
+from .parameters import PurchaseTrendParameters, SupplyParameters
+from .signals import CustomerData
+
+
+def load_orders(data: dict[int, CustomerData], ids, as_of: date, p: PurchaseTrendParameters) -> None:
+    window = p.window_days
+    recent_from = as_of - timedelta(days=window)
+    year_ago_to = as_of - timedelta(days=365)
+    year_ago_from = year_ago_to - timedelta(days=window)
+    twelve_months_from = as_of - timedelta(days=365)
+    rows = (
+        Order.objects.filter(customer_id__in=ids, ordered_on__lte=as_of)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            revenue_recent=as_float(Sum("amount", filter=Q(ordered_on__gt=recent_from))),
+            revenue_year_ago=as_float(
+                Sum("amount", filter=Q(ordered_on__gt=year_ago_from, ordered_on__lte=year_ago_to))
+            ),
+            orders_year_ago=Count("pk", filter=Q(ordered_on__gt=year_ago_from, ordered_on__lte=year_ago_to)),
+            revenue_12m=Sum("amount", filter=Q(ordered_on__gt=twelve_months_from)),
+            orders_12m=Count("pk", filter=Q(ordered_on__gt=twelve_months_from)),
+            last_order_on=Max("ordered_on"),
+            order_count=Count("pk"),
+        )
+    )
+    for row in rows:
+        data[row.pop("customer_id")].orders = {
+            **row,
+            "revenue_recent": row["revenue_recent"] or 0,
+            "revenue_year_ago": row["revenue_year_ago"] or 0,
+            "revenue_12m": row["revenue_12m"] or Decimal(0),
+        }
+
+
+def as_float(aggregate):
+    """A sum or mean the factors only use as a float: on PostgreSQL the server converts it (to the
+    same value as ``float(Decimal)`` would), sparing some 270,000 Decimals a night."""
+    return Cast(aggregate, FloatField()) if connection.vendor == "postgresql" else aggregate
+
+
+def load_order_gaps(data: dict[int, CustomerData], ids, as_of: date, p: PurchaseTrendParameters) -> None:
+    """Median days between the customer's last ``order_gap_sample`` + 1 distinct order days.
+
+    PostgreSQL reads, per customer, only those last days, newest first, off the index on
+    (customer_id, ordered_on) (a LATERAL subquery), and takes the median of their gaps with
+    ``percentile_cont`` (the mean of the two middle gaps for an even count). Elsewhere one pass
+    over the distinct order days in (customer, day) order gives each day's gap (LAG) and how many
+    days came after it, and the middle is found with ROW_NUMBER and COUNT. Only customers with at
+    least one gap come back.
+    """
+    scope_sql, scope_params = ids.query.sql_with_params()
+    order_table = connection.ops.quote_name(Order._meta.db_table)
+    sample = int(p.order_gap_sample)
+    if connection.vendor == "postgresql":
+        sql = f"""
+            SELECT scope.id, gaps.median_gap, gaps.gap_count
+            FROM ({scope_sql}) AS scope (id)
+            CROSS JOIN LATERAL (
+                SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap, COUNT(*) AS gap_count
+                FROM (
+                    SELECT day - LEAD(day) OVER (ORDER BY day DESC) AS gap
+                    FROM (
+                        SELECT DISTINCT ordered_on AS day FROM {order_table}
+                        WHERE customer_id = scope.id AND ordered_on <= %s
+                        ORDER BY day DESC LIMIT %s
+                    ) AS last_days
+                ) AS day_gaps
+                WHERE gap IS NOT NULL
+            ) AS gaps
+            WHERE gaps.gap_count > 0
+        """
+        params = [*scope_params, as_of, sample + 1]
+    else:
+        sql = f"""
+            WITH days AS (
+                SELECT customer_id,
+                       CAST(julianday(ordered_on) - julianday(LAG(ordered_on) OVER w) AS INTEGER) AS gap,
+                       COUNT(*) OVER (PARTITION BY customer_id) - ROW_NUMBER() OVER w AS later_days
+                FROM (
+                    SELECT DISTINCT customer_id, ordered_on FROM {order_table}
+                    WHERE ordered_on <= %s AND customer_id IN ({scope_sql})
+                ) AS distinct_days
+                WINDOW w AS (PARTITION BY customer_id ORDER BY ordered_on)
+            ),
+            gaps AS (SELECT customer_id, gap FROM days WHERE gap IS NOT NULL AND later_days < %s),
+            ranked AS (
+                SELECT customer_id, gap,
+                       ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY gap) AS position,
+                       COUNT(*) OVER (PARTITION BY customer_id) AS gap_count
+                FROM gaps
+            )
+            SELECT customer_id, AVG(gap), MAX(gap_count) FROM ranked
+            WHERE position IN ((gap_count + 1) / 2, (gap_count + 2) / 2)
+            GROUP BY customer_id
+        """
+        params = [connection.ops.adapt_datefield_value(as_of), *scope_params, sample]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for customer_id, median_gap, gap_count in cursor.fetchall():
+            data[customer_id].order_gap = {"median_days": float(median_gap), "gaps": int(gap_count)}
+
+
+def load_deliveries(
+    data: dict[int, CustomerData],
+    ids,
+    as_of: date,
+    p: SupplyParameters,
+    customers_read: threading.Event | None = None,
+) -> None:
+    """Lines promised in the look-back: recent lines and hits, and those in the peak months.
+
+    A hit is on time in full as of the date: delivered no later than promised (so no later than
+    the date itself) with the full quantity. A line delivered after the date is a miss. A peak
+    month listed twice in a customer's peak months counts twice.
+
+    On PostgreSQL each customer's peak months are read from the customer table as an array and
+    joined to the lines by customer, so the one pass over the lines needs four counts per
+    customer instead of two per calendar month, and the query does not wait for the customers to
+    be loaded here (``customers_read``, when given, is awaited before the rows are filed).
+    Elsewhere the lines are counted per calendar month and the peak months added up here.
+    """
+    lookback_from = as_of - timedelta(days=max(p.peak_lookback_days, p.otif_window_days))
+    recent_from = as_of - timedelta(days=p.otif_window_days)
+    peak_from = as_of - timedelta(days=p.peak_lookback_days)
+    if connection.vendor == "postgresql":
+        rows = _count_deliveries_postgresql(ids, as_of, lookback_from, recent_from, peak_from)
+        if customers_read is not None:
+            customers_read.wait()
+    else:
+        peak_months = Counter(
+            (customer.customer_id, month)
+            for customer in data.values()
+            for month in customer.peak_months
+            if 1 <= month <= 12
+        )
+        rows = _count_deliveries_per_month(ids, as_of, lookback_from, recent_from, peak_from, peak_months)
+    for customer_id, lines_recent, hits_recent, peak_lines, peak_hits in rows:
+        data[customer_id].deliveries = {
+            "lines_recent": lines_recent,
+            "hits_recent": hits_recent,
+            "peak_lines": peak_lines,
+            "peak_hits": peak_hits,
+        }
+
+
+_DELIVERY_HIT = (
+    "l.delivered_on IS NOT NULL AND l.delivered_on <= l.promised_on AND l.quantity_delivered >= l.quantity_ordered"
+)
+
+
+def _count_deliveries_postgresql(ids, as_of, lookback_from, recent_from, peak_from):
+    """Per customer: recent lines and hits, and lines and hits in peak months, each counted as
+    many times as its month is listed (``array_positions`` finds every listing).
+
+    Peak months are taken as ``_months`` does: whole numbers (JSON numbers or digit strings)
+    from 1 to 12.
+    """
+    scope_sql, scope_params = ids.query.sql_with_params()
+    line_table = connection.ops.quote_name(DeliveryLine._meta.db_table)
+    order_table = connection.ops.quote_name(Order._meta.db_table)
+    customer_table = connection.ops.quote_name(Customer._meta.db_table)
+    in_peak = "cardinality(array_positions(peak.months, EXTRACT(MONTH FROM l.promised_on)::integer))"
+    sql = f"""
+        WITH peak AS MATERIALIZED (
+            SELECT c.id AS customer_id, array_agg(month.value::numeric::integer) AS months
+            FROM {customer_table} c
+            CROSS JOIN LATERAL jsonb_array_elements_text(
+                CASE WHEN jsonb_typeof(c.peak_months) = 'array' THEN c.peak_months ELSE '[]'::jsonb END
+            ) AS month(value)
+            WHERE c.id IN ({scope_sql}) AND month.value ~ '^[0-9]+$' AND month.value::numeric BETWEEN 1 AND 12
+            GROUP BY c.id
+        )
+        SELECT o.customer_id,
+               COUNT(*) FILTER (WHERE l.promised_on > %s),
+               COUNT(*) FILTER (WHERE l.promised_on > %s AND {_DELIVERY_HIT}),
+               COALESCE(SUM({in_peak}) FILTER (WHERE l.promised_on > %s), 0),
+               COALESCE(SUM({in_peak}) FILTER (WHERE l.promised_on > %s AND {_DELIVERY_HIT}), 0)
+        FROM {line_table} l
+        JOIN {order_table} o ON o.id = l.order_id
+        LEFT JOIN peak ON peak.customer_id = o.customer_id
+        WHERE o.customer_id IN ({scope_sql}) AND o.ordered_on <= %s AND l.promised_on <= %s AND l.promised_on > %s
+        GROUP BY o.customer_id
+    """
+    params = [
+        *scope_params,
+        recent_from,
+        recent_from,
+        peak_from,
+        peak_from,
+        *scope_params,
+        as_of,
+        as_of,
+        lookback_from,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _count_deliveries_per_month(ids, as_of, lookback_from, recent_from, peak_from, peak_months: Counter):
+    hit = Q(
+        delivered_on__isnull=False,
+        delivered_on__lte=F("promised_on"),
+        quantity_delivered__gte=F("quantity_ordered"),
+    )
+    recent = Q(promised_on__gt=recent_from)
+    peak = Q(promised_on__gt=peak_from)
+    per_month = {}
+    for month in range(1, 13):
+        in_month = peak & Q(promised_on__month=month)
+        per_month[f"lines_{month}"] = Count("pk", filter=in_month)
+        per_month[f"hits_{month}"] = Count("pk", filter=in_month & hit)
+    rows = (
+        DeliveryLine.objects.filter(
+            order__customer_id__in=ids,
+            order__ordered_on__lte=as_of,
+            promised_on__lte=as_of,
+            promised_on__gt=lookback_from,
+        )
+        .order_by()
+        .values("order__customer_id")
+        .annotate(lines_recent=Count("pk", filter=recent), hits_recent=Count("pk", filter=recent & hit), **per_month)
+        .values_list("order__customer_id", "lines_recent", "hits_recent", *per_month)
+    )
+    by_customer: dict[int, list[tuple[int, int]]] = {}
+    for (customer_id, month), times in peak_months.items():
+        by_customer.setdefault(customer_id, []).append((month, times))
+    for customer_id, lines_recent, hits_recent, *months in rows:
+        lines, hits = months[0::2], months[1::2]
+        weights = by_customer.get(customer_id, [])
+        yield (
+            customer_id,
+            lines_recent,
+            hits_recent,
+            sum(times * lines[month - 1] for month, times in weights),
+            sum(times * hits[month - 1] for month, times in weights),
+        )

@@ -1,0 +1,323 @@
+"""How a whole book is scored fast: nothing here decides a score, everything here decides how long it takes.
+
+- Reading: on PostgreSQL all loaders read one REPEATABLE READ snapshot, for a large book exported
+  and shared by several connections at once (``read_in_one_snapshot``).
+- Scoring: Python's cyclic garbage collector is paused while a book is loaded and scored
+  (``without_cycle_collection``); above ``PARALLEL_MIN_CUSTOMERS`` the scoring is split over
+  forked processes (``scored_chunks``).
+- Writing: snapshots go to PostgreSQL as COPY text written for this one table
+  (``snapshot_copy_rows``), straight in for a date scored the first time, merged for a date
+  scored again (``copy_snapshots``); elsewhere in bulk (``upsert_snapshots``).
+
+Every path stores the same snapshots: the tests compare them.
+"""
+
+import gc
+import os
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import billiard
+import orjson
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import RiskSnapshot
+from keyaccounts.bulk import copy_insert, copy_rows, copy_text, copy_upsert, upsert
+from keyaccounts.bulk import fields as bulk_fields
+
+# Reading ------------------------------------------------------------------------------------
+
+# Above this many customers on PostgreSQL the loaders run over several connections at once, all
+# reading one exported snapshot; below it one connection is as quick and cheaper to open.
+PARALLEL_READ_MIN_CUSTOMERS = 20_000
+
+
+def read_connections() -> int:
+    """How many connections read a large book at once: one per core plus one, two to four.
+
+    Loading is spent partly in the database server and partly in Python turning rows into
+    values, one thread at a time: with a connection more than there are cores, the server's
+    processes keep every core busy while Python works through another connection's rows.
+    """
+    return max(2, min((os.cpu_count() or 1) + 1, 4))
+
+
+def read_in_one_snapshot(
+    *,
+    load_customers: Callable[[], dict],
+    jobs: Callable[[dict, threading.Event | None], list[Callable[[], None]]],
+    expected: int | None,
+) -> dict:
+    """The customers' records, filled by the loading jobs, all reading the database at one moment.
+
+    ``load_customers()`` returns the records by customer id; ``jobs(data, customers_read)`` the
+    loading jobs that file their rows on them, longest first. ``expected`` is how many customers
+    the scope was narrowed to, if it was.
+
+    On PostgreSQL, outside a transaction, everything is read in one read-only REPEATABLE READ
+    transaction. For the whole book (or at least ``PARALLEL_READ_MIN_CUSTOMERS``) that snapshot is
+    exported and the jobs share it over several connections (``read_connections``); the first
+    job starts while the customers are still being read, and is given an event set once they are
+    in (``customers_read``), elsewhere None.
+    """
+    with _one_snapshot() as snapshot_id:
+        if snapshot_id is None or (expected is not None and expected < PARALLEL_READ_MIN_CUSTOMERS):
+            data = load_customers()
+            if data:
+                for job in jobs(data, None):
+                    job()
+            return data
+
+        data: dict = {}
+        customers_read = threading.Event()
+
+        def customers() -> None:
+            try:
+                data.update(load_customers())
+            finally:
+                customers_read.set()
+
+        # The first two jobs go one to each connection at once: the customers, and the first
+        # loader, which files its rows only once the customers are there. Every later job is
+        # taken after one of those two has finished, so after the customers are in.
+        run_on_connections([customers, *jobs(data, customers_read)], snapshot_id, read_connections())
+    return data
+
+
+@contextmanager
+def _one_snapshot():
+    """A read-only REPEATABLE READ transaction whose snapshot is exported; yields its id.
+
+    Yields None, and opens nothing, inside a caller's transaction (whose uncommitted rows other
+    connections could not see) or on a database other than PostgreSQL.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield None
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot_id = cursor.fetchone()[0]
+        yield snapshot_id
+
+
+_NO_PARALLEL_WORKERS = "SET LOCAL max_parallel_workers_per_gather = 0"
+
+
+def run_on_connections(jobs: list[Callable[[], None]], snapshot_id: str, connections: int) -> None:
+    """Run the jobs on this thread's connection and ``connections - 1`` more, all in one snapshot.
+
+    Each helper thread opens its own connection, imports the snapshot and takes the next job
+    until none is left. The loaders file their rows on different fields of the customers'
+    records, so they never write the same thing. The first error is raised once all have stopped.
+    """
+    pending = deque(jobs)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        while not errors:
+            try:
+                job = pending.popleft()
+            except IndexError:
+                return
+            try:
+                job()
+            except BaseException as error:  # re-raised in the calling thread
+                errors.append(error)
+
+    def helper() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot_id])
+                cursor.execute(_NO_PARALLEL_WORKERS)
+                work()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    with connection.cursor() as cursor:
+        cursor.execute(_NO_PARALLEL_WORKERS)
+    threads = [threading.Thread(target=helper, name=f"risk-read-{n}") for n in range(1, connections)]
+    for thread in threads:
+        thread.start()
+    work()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+# Scoring ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def without_cycle_collection():
+    """Pause Python's cyclic garbage collector while a whole book is loaded and scored.
+
+    A run builds millions of small objects (signal rows, factor results, snapshot values) and
+    frees almost none of them until the end, so the collector, which runs every few hundred
+    new objects, walks the ever larger heap again and again: half of the scoring time at
+    100,000 customers. Those objects hold no reference cycles; reference counting frees them as
+    usual, and collection resumes afterwards. Forked scoring processes inherit the pause.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# Scoring is pure Python once the signals are loaded; above this many customers it is split
+# over the machine's cores in forked processes, which inherit the loaded data, touch no database
+# connection and send back COPY text, far cheaper to pass between processes than model instances.
+PARALLEL_MIN_CUSTOMERS = 20_000
+ScoreChunk = Callable[[list], list[dict]]
+_FORKED_WORK: tuple[list, ScoreChunk] | None = None
+
+
+def scoring_processes(total: int) -> int:
+    if total < PARALLEL_MIN_CUSTOMERS or "fork" not in billiard.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def scored_chunks(items: list, score_chunk: ScoreChunk, *, batch_size: int) -> Iterator[tuple[int, Counter, bytes]]:
+    """(count, bands, COPY text) per chunk of customers, in processes when the book is large.
+
+    ``score_chunk(items)`` returns the snapshots of a chunk as field values.
+    """
+    global _FORKED_WORK
+    total = len(items)
+    workers = scoring_processes(total)
+    if workers == 1:
+        for start in range(0, total, batch_size):
+            yield _score_to_copy(items[start : start + batch_size], score_chunk)
+        return
+    # Many small chunks: the last one, written after all are scored, is short.
+    chunk = max(batch_size, -(-total // (workers * 16)))
+    bounds = [(start, min(start + chunk, total)) for start in range(0, total, chunk)]
+    _FORKED_WORK = (items, score_chunk)
+    # Frozen objects are left alone by the children's garbage collector, so the loaded data is
+    # not copied page by page into every child.
+    gc.freeze()
+    try:
+        # billiard (Celery's multiprocessing) lets a Celery prefork worker, itself a daemonic
+        # process, start this pool; the standard library refuses that.
+        with billiard.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_score_forked_chunk, bounds)
+    finally:
+        gc.unfreeze()
+        _FORKED_WORK = None
+
+
+def _score_to_copy(items: list, score_chunk: ScoreChunk) -> tuple[int, Counter, bytes]:
+    snapshots = score_chunk(items)
+    return len(snapshots), Counter(s["band"] for s in snapshots), snapshot_copy_rows(snapshots)
+
+
+def _score_forked_chunk(bounds: tuple[int, int]) -> tuple[int, Counter, bytes]:
+    items, score_chunk = _FORKED_WORK
+    return _score_to_copy(items[bounds[0] : bounds[1]], score_chunk)
+
+
+# Writing ------------------------------------------------------------------------------------
+
+# The snapshot's columns in COPY order, as ``keyaccounts.bulk.copy_rows`` writes them; checked
+# against the model before each use, so a new field cannot be written in the wrong place.
+SNAPSHOT_COPY_COLUMNS = [
+    "customer_id",
+    "as_of",
+    "model_version_id",
+    "score",
+    "computed_band",
+    "band",
+    "completeness",
+    "factors",
+    "tripwires",
+    "reasons",
+    "score_change_7d",
+    "score_change_30d",
+    "tier",
+    "revenue_12m",
+    "computed_at",
+]
+# A date scored again rewrites everything but the key.
+SNAPSHOT_UPDATE_FIELDS = [
+    column.removesuffix("_id") for column in SNAPSHOT_COPY_COLUMNS if column not in ("customer_id", "as_of")
+]
+
+
+def copy_snapshots(chunks: Iterable[bytes], *, as_of: date) -> None:
+    """Stream the COPY text of a date's snapshots to PostgreSQL, in one transaction.
+
+    A date scored for the first time, as every night, takes the straight COPY; a date scored
+    before is merged, so its snapshots are rewritten in place.
+    """
+    with transaction.atomic():
+        if RiskSnapshot.objects.filter(as_of=as_of).exists():
+            copy_upsert(RiskSnapshot, chunks, unique_fields=["customer", "as_of"], update_fields=SNAPSHOT_UPDATE_FIELDS)
+        else:
+            copy_insert(RiskSnapshot, chunks)
+
+
+def upsert_snapshots(snapshots: list[RiskSnapshot], *, batch_size: int) -> None:
+    """Insert or rewrite the snapshots by (customer, date), on a database without COPY."""
+    upsert(
+        RiskSnapshot,
+        snapshots,
+        unique_fields=["customer", "as_of"],
+        update_fields=SNAPSHOT_UPDATE_FIELDS,
+        batch_size=batch_size,
+    )
+
+
+def snapshot_copy_rows(snapshots: list[dict]) -> bytes:
+    """``copy_rows(RiskSnapshot, snapshots)``, the same text, written for this one table, as UTF-8.
+
+    A night writes 100,000 snapshots: converting each value by its field's kind, as the general
+    function must, costs more than scoring a factor, and bytes go to the server as they are. Band,
+    tier and date are plain words here, which need no escaping in COPY text; JSON escapes tabs
+    and line breaks itself, only its backslashes are doubled.
+    """
+    if [f.attname for f in bulk_fields(RiskSnapshot)] != SNAPSHOT_COPY_COLUMNS:
+        return copy_rows(RiskSnapshot, snapshots).encode()
+    if not snapshots:
+        return b""
+    tail = f"\t{copy_text(timezone.now())}".encode()
+    null = r"\N"
+    dumps = orjson.dumps
+    lines = []
+    for s in snapshots:
+        score, change_7d, change_30d = s["score"], s["score_change_7d"], s["score_change_30d"]
+        head = (
+            f"{s['customer_id']}\t{s['as_of'].isoformat()}\t{s['model_version_id']}\t"
+            f"{null if score is None else score}\t{s['computed_band']}\t{s['band']}\t{s['completeness']}\t"
+        )
+        rest = (
+            f"\t{null if change_7d is None else change_7d}\t{null if change_30d is None else change_30d}"
+            f"\t{s['tier']}\t{s['revenue_12m']}"
+        )
+        lines.append(
+            b"".join(
+                (
+                    head.encode(),
+                    dumps(s["factors"]).replace(b"\\", b"\\\\"),
+                    b"\t",
+                    dumps(s["tripwires"]).replace(b"\\", b"\\\\"),
+                    b"\t",
+                    dumps(s["reasons"]).replace(b"\\", b"\\\\"),
+                    rest.encode(),
+                    tail,
+                )
+            )
+        )
+    return b"\n".join(lines) + b"\n"

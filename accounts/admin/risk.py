@@ -56,7 +56,9 @@ class RiskModelVersionAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
     customer_lookup = None
     form = RiskModelVersionForm
     save_as = True
-    actions = ["activate"]
+    # The action is not named "activate": a view-only change page shows the form's "activate"
+    # checkbox as text, and the admin would look that name up as this callable.
+    actions = ["activate_version"]
     list_display = ("__str__", "is_active", "created_at", "created_by")
     list_filter = ("is_active",)
     list_select_related = ("created_by",)
@@ -86,7 +88,7 @@ class RiskModelVersionAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
             super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Activate the selected version for the nightly risk run"))
-    def activate(self, request, queryset):
+    def activate_version(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, _("Select exactly one version to activate."), level=messages.ERROR)
             return

@@ -40,7 +40,8 @@ def test_activate_action_switches_the_active_version(client, superuser):
     _add(client)
     new = RiskModelVersion.objects.get(version=2)
     response = client.post(
-        reverse("admin:accounts_riskmodelversion_changelist"), {"action": "activate", "_selected_action": [new.pk]}
+        reverse("admin:accounts_riskmodelversion_changelist"),
+        {"action": "activate_version", "_selected_action": [new.pk]},
     )
     assert response.status_code == 302
     old.refresh_from_db()

@@ -167,6 +167,10 @@ class Ticket(models.Model):
         related_name="recurrences",
     )
 
+    # The key of this record in the company's own system (ERP, CRM, service desk): imports and
+    # the API find the record by it. Empty for records entered here.
+    external_id = models.CharField(_("external id"), max_length=64, blank=True, default="")
+
     history = HistoricalRecords()
     objects = TicketQuerySet.as_manager()
 
@@ -184,6 +188,9 @@ class Ticket(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="ticket_unique_external_id"
+            ),
             models.CheckConstraint(
                 condition=Q(first_response_at__isnull=True) | Q(first_response_at__gte=F("opened_at")),
                 name="ticket_response_after_open",

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "accounts",
     "relationships",
     "complaints",
+    "exchange",
+    "api",
 ]
 
 MIDDLEWARE = [

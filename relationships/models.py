@@ -72,6 +72,10 @@ class Contact(models.Model):
     joined_on = models.DateField(_("known since"))
     left_on = models.DateField(_("left on"), null=True, blank=True)
 
+    # The key of this record in the company's own system (ERP, CRM, service desk): imports and
+    # the API find the record by it. Empty for records entered here.
+    external_id = models.CharField(_("external id"), max_length=64, blank=True, default="")
+
     history = HistoricalRecords()
     objects = ContactQuerySet.as_manager()
 
@@ -81,6 +85,9 @@ class Contact(models.Model):
         ordering = ["customer", "name"]
         indexes = [models.Index(fields=["customer", "left_on"])]
         constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="contact_unique_external_id"
+            ),
             models.CheckConstraint(condition=Q(influence__gte=1, influence__lte=5), name="contact_influence_range"),
             models.CheckConstraint(condition=Q(trust__gte=1, trust__lte=5), name="contact_trust_range"),
             models.CheckConstraint(
@@ -140,6 +147,10 @@ class Interaction(models.Model):
         related_name="+",
     )
 
+    # The key of this record in the company's own system (ERP, CRM, service desk): imports and
+    # the API find the record by it. Empty for records entered here.
+    external_id = models.CharField(_("external id"), max_length=64, blank=True, default="")
+
     history = HistoricalRecords(m2m_fields=[contacts, our_people])
     objects = InteractionQuerySet.as_manager()
 
@@ -152,6 +163,9 @@ class Interaction(models.Model):
             models.Index(fields=["customer", "kind", "occurred_on"]),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="interaction_unique_external_id"
+            ),
             models.CheckConstraint(condition=Q(kind__in=InteractionKind.values), name="interaction_kind_valid"),
         ]
 

@@ -37,6 +37,10 @@ class PurchaseCriterion(models.Model):
     assessed_on = models.DateField(_("assessed on"))
     notes = models.TextField(_("notes"), blank=True)
 
+    # The key of this record in the company's own system (ERP, CRM, service desk): imports and
+    # the API find the record by it. Empty for records entered here.
+    external_id = models.CharField(_("external id"), max_length=64, blank=True, default="")
+
     history = HistoricalRecords()
 
     class Meta:
@@ -45,6 +49,9 @@ class PurchaseCriterion(models.Model):
         ordering = ["-importance", "criterion"]
         indexes = [models.Index(fields=["customer", "assessed_on"])]
         constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="purchasecriterion_unique_external_id"
+            ),
             models.UniqueConstraint(
                 fields=["customer", "criterion", "assessed_on"], name="purchasecriterion_unique_assessment"
             ),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("keyaccounts", "accounts", "relationships", "complaints")
+PACKAGES = ("keyaccounts", "accounts", "relationships", "complaints", "exchange", "api")
 
 # Lowest first. A module belongs to the layer of the longest prefix that names it ("=name": that
 # module alone, for package roots).
@@ -51,6 +51,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("workspace", ("accounts.workspace",)),
     ("portfolio", ("accounts.portfolio",)),
     ("demo data", ("accounts.demo",)),
+    ("data exchange", ("exchange",)),
+    ("api", ("api",)),
     (
         "entry points",
         (

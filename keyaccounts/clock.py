@@ -48,3 +48,23 @@ def utc_day_end(day: date, days_back: int = 0) -> datetime:
 def day_end_or_now(day: date) -> datetime:
     """The end of ``day``, or now if the day is not over yet."""
     return min(day_end(day), timezone.now())
+
+
+# The dates a record may carry: nothing before 1900, nothing more than a few years ahead. Imports,
+# the API and forms refuse others, so no page ever has to show a year 9999.
+EARLIEST_DATE = date(1900, 1, 1)
+YEARS_AHEAD = 5
+
+
+def latest_date() -> date:
+    """The last date a record may carry: ``YEARS_AHEAD`` years after today (28 February for 29)."""
+    today = business_today()
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+def date_in_range(day: date) -> bool:
+    """Whether ``day`` lies between ``EARLIEST_DATE`` and ``latest_date()``."""
+    return EARLIEST_DATE <= day <= latest_date()

@@ -1,0 +1,95 @@
+"""Tickets from another service desk, with their history's timestamps; SLA targets are set from
+the policy of the customer's tier and the ticket's severity, as for a ticket opened here."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils.translation import gettext as _
+
+from complaints.models import Severity, SlaPolicy, Ticket
+
+from .. import cells
+from ..engine import Row, choice
+from ..staging import Target
+from . import Handler
+from .people import external_id
+
+FIELDS = {
+    "external_id": "external_id",
+    "customer_code": "customer_id",
+    "kind": "kind",
+    "category": "category",
+    "severity": "severity",
+    "channel": "channel",
+    "subject": "subject",
+    "description": "description",
+    "status": "status",
+    "department": "department",
+    "assigned_to": "assigned_to_id",
+    "opened_at": "opened_at",
+    "first_response_at": "first_response_at",
+    "resolved_at": "resolved_at",
+    "closed_at": "closed_at",
+    "satisfaction": "satisfaction",
+    "root_cause": "root_cause",
+    "corrective_action": "corrective_action",
+}
+
+
+class TicketsHandler(Handler):
+    labels = ("tickets",)
+
+    def targets(self):
+        self.kind, self.category = choice(Ticket.Kind), choice(Ticket.Category)
+        self.severity, self.channel = choice(Severity), choice(Ticket.Channel)
+        self.status, self.department = choice(Ticket.Status), choice(Ticket.Department)
+        self.policies = {
+            (tier, severity): (response, resolution)
+            for tier, severity, response, resolution in SlaPolicy.objects.values_list(
+                "tier", "severity", "response_hours", "resolution_hours"
+            )
+        }
+        fields = (*self.field_names(FIELDS), "response_due_at", "resolution_due_at")
+        return {"tickets": Target(Ticket, key=("external_id",), fields=fields)}
+
+    def row(self, row: Row) -> None:
+        customer = row("customer_code", self.ctx.customer, required=True)
+        values = {
+            "external_id": row("external_id", external_id, required=True),
+            "customer_id": customer[0] if customer else None,
+            "kind": row("kind", self.kind, required=True),
+            "category": row("category", self.category, required=True),
+            "severity": row("severity", self.severity, required=True),
+            "channel": row("channel", self.channel, required=True),
+            "subject": row("subject", cells.bounded_text, 200, required=True),
+            "description": row("description", cells.text),
+            "status": row("status", self.status, required=True),
+            "department": row("department", self.department) or Ticket.Department.SERVICE,
+            "assigned_to_id": row("assigned_to", self.ctx.user_id),
+            "opened_at": row("opened_at", cells.moment, required=True),
+            "first_response_at": row("first_response_at", cells.moment),
+            "resolved_at": row("resolved_at", cells.moment),
+            "closed_at": row("closed_at", cells.moment),
+            "satisfaction": row("satisfaction", cells.whole, low=1, high=5),
+            "root_cause": row("root_cause", cells.text),
+            "corrective_action": row("corrective_action", cells.text),
+        }
+        opened = values["opened_at"]
+        for key in ("first_response_at", "resolved_at", "closed_at"):
+            if opened and values[key] and values[key] < opened:
+                row.fail(key, _("is before the ticket was opened"))
+        if values["closed_at"] and not values["resolved_at"]:
+            row.fail("resolved_at", _("a closed ticket needs its resolution time"))
+        elif values["closed_at"] and values["resolved_at"] and values["closed_at"] < values["resolved_at"]:
+            row.fail("closed_at", _("is before the ticket was resolved"))
+        if values["status"] in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED) and not values["resolved_at"]:
+            row.fail("resolved_at", _("a resolved or closed ticket needs its resolution time"))
+        if values["status"] == Ticket.Status.CLOSED and not values["closed_at"]:
+            row.fail("closed_at", _("a closed ticket needs its closing time"))
+        policy = self.policies.get((customer[2], values["severity"])) if customer else None
+        if opened and policy:
+            values["response_due_at"] = opened + timedelta(hours=policy[0])
+            values["resolution_due_at"] = opened + timedelta(hours=policy[1])
+        if row.ok:
+            self.stages["tickets"].add(row.number, values)

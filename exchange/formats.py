@@ -115,7 +115,7 @@ register(
             CUSTOMER,
             C("name", "姓名", "Full name.", True, "王伟"),
             C("title", "职务", "Job title.", False, "采购经理"),
-            C("department", "部门", "Department (code, English or Chinese name).", True, "purchasing"),
+            C("department", "部门", "Department (code, English or Chinese name).", True, "procurement"),
             C("buying_role", "采购角色", "Buying role (code, English or Chinese name).", True, "decision_maker"),
             C("influence", "影响力", "Influence 1-5.", False, "4"),
             C("trust", "信任度", "Trust 1-5.", False, "3"),

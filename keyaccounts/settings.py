@@ -172,6 +172,11 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 
+# Uploaded import files wait here between their check and their confirmation; the web app and the
+# Celery worker must both reach it (the same machine, or a shared volume).
+IMPORT_DIR = env_str("IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 150) * 1024 * 1024
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

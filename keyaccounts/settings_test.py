@@ -20,5 +20,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # zh-hans (settings.LANGUAGE_CODE), and the language tests check the Chinese pages explicitly.
 LANGUAGE_CODE = "en"
 
+# Uploaded import files go to a directory of the test run's own.
+IMPORT_DIR = __import__("tempfile").mkdtemp(prefix="keyaccounts-imports-")
+
 # Connections close after each request and task, so no worker thread keeps the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

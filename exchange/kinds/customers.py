@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from accounts.models import ChurnReason, Customer, CustomerStatus, Industry, Region
 
 from .. import cells
-from ..engine import Row, choice
+from ..context import Row, choice
 from ..staging import Target, q
-from . import Handler
+from .base import Handler
 
 CUSTOMER_FIELDS = {
     "code": "code",

@@ -12,9 +12,9 @@ from relationships.models import BuyingRole, Contact, Department, Interaction, I
 
 from .. import cells
 from ..cells import CellError
-from ..engine import Row, choice
+from ..context import Row, choice
 from ..staging import Target
-from . import Handler
+from .base import Handler
 
 
 def email(raw) -> str:

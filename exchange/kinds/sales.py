@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from accounts.models import DeliveryLine, Order, PriceBenchmark
 
 from .. import cells
-from ..engine import Row
+from ..context import Row
 from ..staging import Target
-from . import Handler
+from .base import Handler
 
 LINE_COLUMNS = (
     "line_no",

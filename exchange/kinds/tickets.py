@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from complaints.models import Severity, SlaPolicy, Ticket
 
 from .. import cells
-from ..engine import Row, choice
+from ..context import Row, choice
 from ..staging import Target
-from . import Handler
+from .base import Handler
 from .people import external_id
 
 FIELDS = {

@@ -57,6 +57,7 @@ from django.urls import Resolver404, URLResolver, get_resolver, resolve, reverse
 from accounts import models as am
 from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN
 from complaints import models as cm
+from exchange.models import ImportJob
 from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 
@@ -216,6 +217,15 @@ EXPECTED: dict[str, Expect] = {
     "notification_read_all": Expect(get=WRONG_METHOD, post=SIGNED_IN_REDIRECT),
     "notification_read": Expect(get=WRONG_METHOD, post=OWN_NOTIFICATION),
     "notification_open": Expect(get=WRONG_METHOD, post=OWN_NOTIFICATION),
+    # exchange: imports (account managers and admins; a job is its uploader's and the admins')
+    "import_index": Expect(
+        get=row(200, 200, 200, 200, 403, 403, 200, LOGIN), post=row(422, 422, 422, 422, 403, 403, 422, LOGIN)
+    ),
+    "import_job": Expect(get=row(200, 404, 404, 404, 404, 404, 200, LOGIN), post=WRONG_METHOD),
+    "import_progress": Expect(get=row(200, 404, 404, 404, 404, 404, 200, LOGIN), post=WRONG_METHOD),
+    # The swept job's file is gone: applying it fails cleanly, writing no business data.
+    "import_apply": Expect(get=WRONG_METHOD, post=row(302, 404, 404, 404, 404, 404, 302, LOGIN)),
+    "import_template": Expect(get=SIGNED_IN, post=WRONG_METHOD),
     # authentication and language
     "login": Expect(get=row(302, 302, 302, 302, 302, 302, 302, 200), post=row(302, 302, 302, 302, 302, 302, 302, 200)),
     "logout": Expect(get=EVERYONE_WRONG_METHOD, post=row(302, 302, 302, 302, 302, 302, 302, LOGIN)),
@@ -243,6 +253,7 @@ PK_OWNERS = {
     "tickets/": "ticket",
     "alerts/": "alert",
     "notifications/": "notification",
+    "import/": "import_job",
 }
 KWARG_SOURCES = {
     "contact_pk": "contact",
@@ -362,6 +373,9 @@ class World:
         self.department_head = f.DepartmentHeadFactory(user=self.users["sam"])
         self.sla_policy = cm.SlaPolicy.objects.order_by("pk").first()
         self.group = Group.objects.get(name=ROLE_ACCOUNT_MANAGER)
+        self.import_job = ImportJob.objects.create(
+            user=alice, kind="contacts", filename="contacts.csv", stored_as="gone.csv", size=10, status="checked"
+        )
         axes_fields = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "oscar", "http_accept": "*/*"}
         self.access_attempt = AccessAttempt.objects.create(
             **axes_fields, path_info="/login/", get_data="", post_data="", failures_since_start=1
@@ -402,6 +416,10 @@ class World:
             return getattr(self, owner).pk
         if kwarg in KWARG_SOURCES:
             return getattr(self, KWARG_SOURCES[kwarg]).pk
+        if kwarg == "kind":
+            return "contacts"
+        if kwarg == "ext":
+            return "csv"
         if kwarg == "app_label":
             return "accounts"
         if kwarg == "content_type_id":

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("import/", views.import_index, name="import_index"),
+    path("import/<int:pk>/", views.import_job, name="import_job"),
+    path("import/<int:pk>/progress/", views.import_progress, name="import_progress"),
+    path("import/<int:pk>/apply/", views.import_apply, name="import_apply"),
+    path("import/templates/<slug:kind>.<str:ext>", views.import_template, name="import_template"),
+]

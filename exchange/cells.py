@@ -8,6 +8,7 @@ sentence the person who made the file understands.
 from __future__ import annotations
 
 import re
+import time as clock
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
@@ -26,13 +27,26 @@ DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", 
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "对", "x", "✓"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", "不"}
 LIST_SEPARATORS = re.compile(r"[;；,，|]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_latest: list = [0.0, None]
+
+
+def _latest_date() -> date:
+    """`latest_date()`, looked up at most once a minute: imports convert millions of dates."""
+    now = clock.monotonic()
+    if now > _latest[0]:
+        _latest[:] = [now + 60, latest_date()]
+    return _latest[1]
 
 
 def text(raw) -> str:
     """The cell as stripped text ('' when empty). Refuses NUL and other control characters."""
     if raw is None:
         return ""
-    if isinstance(raw, datetime):
+    if isinstance(raw, str):
+        value = raw
+    elif isinstance(raw, datetime):
         value = raw.isoformat(sep=" ")
     elif isinstance(raw, date):
         value = raw.isoformat()
@@ -40,9 +54,9 @@ def text(raw) -> str:
         value = str(int(raw))
     else:
         value = str(raw)
-    if "\x00" in value:
-        raise CellError(_("contains a NUL byte"))
-    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in value):
+    if CONTROL.search(value):
+        if "\x00" in value:
+            raise CellError(_("contains a NUL byte"))
         raise CellError(_("contains a control character"))
     return value.strip()
 
@@ -57,8 +71,8 @@ def bounded_text(raw, max_length: int) -> str:
 def _in_range(day: date) -> date:
     if day < EARLIEST_DATE:
         raise CellError(_("is before 1900"))
-    if day > latest_date():
-        raise CellError(_("is too far in the future (after %(day)s)") % {"day": latest_date().isoformat()})
+    if day > _latest_date():
+        raise CellError(_("is too far in the future (after %(day)s)") % {"day": _latest_date().isoformat()})
     return day
 
 
@@ -71,6 +85,11 @@ def day(raw) -> date | None:
     value = text(raw)
     if not value:
         return None
+    if len(value) == 10 and ISO_DATE.fullmatch(value):
+        try:
+            return _in_range(date.fromisoformat(value))
+        except ValueError:
+            raise CellError(_("is not a date (write it as YYYY-MM-DD)")) from None
     for fmt in DATE_FORMATS:
         try:
             return _in_range(datetime.strptime(value, fmt).date())

@@ -65,6 +65,7 @@ class Stage:
         self.pending: list[tuple] = []
         self.rows = 0
         self.applied_at = None
+        self.copy = connection.vendor == "postgresql"
         selected = ", ".join(q(self.field_of[name].column) for name in self.columns)
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE {self.name} AS SELECT {selected} FROM {self.table} WHERE 1 = 0")
@@ -82,8 +83,12 @@ class Stage:
 
     # Filling -----------------------------------------------------------------------------
     def add(self, row_no: int, values: dict, extras: Sequence = ()) -> None:
-        prepared = tuple(self.field_of[name].get_db_prep_save(values.get(name), connection) for name in self.columns)
-        self.pending.append((*prepared, row_no, *extras))
+        if self.copy:
+            # COPY's text takes the Python values as they are (`copy_text`): no per-value adapting.
+            self.pending.append((*(values.get(name) for name in self.columns), row_no, *extras))
+        else:
+            prepared = (self.field_of[name].get_db_prep_save(values.get(name), connection) for name in self.columns)
+            self.pending.append((*prepared, row_no, *extras))
         self.rows += 1
         if len(self.pending) >= BATCH:
             self.flush()
@@ -94,7 +99,7 @@ class Stage:
         columns = ", ".join(q(column) for column in self.all_columns)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                text = "".join("\t".join(copy_text(_plain(v)) for v in row) + "\n" for row in self.pending)
+                text = "".join("\t".join(map(copy_text, row)) + "\n" for row in self.pending)
                 cursor.cursor.copy_expert(f"COPY {self.name} ({columns}) FROM STDIN", io.StringIO(text), size=1 << 20)
             else:
                 marks = ", ".join(["%s"] * len(self.all_columns))
@@ -232,14 +237,6 @@ class Stage:
 
 def _prep(model, attname: str, value):
     return _field(model, attname).get_db_prep_save(value, connection)
-
-
-def _plain(value):
-    """psycopg2 wraps JSON values in an adapter; COPY wants their text."""
-    adapted = getattr(value, "adapted", None)
-    if adapted is not None and not isinstance(value, str | bytes | int | float):
-        return adapted
-    return value
 
 
 def chunked(values: Iterable, size: int = 1000):

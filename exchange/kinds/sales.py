@@ -41,8 +41,9 @@ class OrdersHandler(Handler):
     labels = ("orders", "delivery_lines")
 
     def targets(self):
-        # Order number → (hash of the order's columns, first row): every line repeats them alike.
-        self.orders: dict[str, tuple[int, int]] = {}
+        # Order number → (hashes of its columns as written and as read, first row): every line
+        # repeats them alike.
+        self.orders: dict[str, tuple] = {}
         self.with_lines = self.ctx.has("line_no")
         targets = {
             "orders": Target(Order, key=("number",), fields=("number", "customer_id", "ordered_on", "amount")),
@@ -59,57 +60,67 @@ class OrdersHandler(Handler):
         return targets
 
     def row(self, row: Row) -> None:
-        customer = row("customer_code", self.ctx.customer, required=True)
         number = row("order_number", cells.bounded_text, 30, required=True)
+        raw = row.raw
+        written = hash((raw.get("customer_code"), raw.get("ordered_on"), raw.get("amount")))
+        seen = self.orders.get(number)
+        if seen is not None and seen[0] == written:
+            # Another line of an order already read, its columns written alike: only the line is new.
+            self.line(row, number, order=None)
+            return
+        customer = row("customer_code", self.ctx.customer, required=True)
         order = {
             "number": number,
             "customer_id": customer[0] if customer else None,
             "ordered_on": row("ordered_on", cells.day, required=True),
             "amount": row("amount", _money, required=True),
         }
-        line = None
-        if self.with_lines and cells.text(row.raw.get("line_no")):
-            line = {
-                "line_no": row("line_no", cells.whole, low=1, high=32767, required=True),
-                "product_id": row("sku", self.ctx.product_id, row.raw.get("product_name"), create=True, required=True),
-                "quantity_ordered": row(
-                    "quantity_ordered",
-                    cells.decimal,
-                    max_digits=12,
-                    places=2,
-                    minimum=Decimal(0),
-                    above=True,
-                    required=True,
-                ),
-                "quantity_delivered": row(
-                    "quantity_delivered", cells.decimal, max_digits=12, places=2, minimum=Decimal(0)
-                )
-                or Decimal(0),
-                "promised_on": row("promised_on", cells.day, required=True),
-                "delivered_on": row("delivered_on", cells.day),
-            }
-            if line["quantity_delivered"] and not line["delivered_on"]:
-                row.fail("delivered_on", _("a delivered quantity needs the delivery date"))
-        elif self.with_lines:
+        if not row.ok:
+            self.line(row, number, order=None, checked_only=True)
+            return
+        signature = hash((order["customer_id"], order["ordered_on"], order["amount"]))
+        if seen is None:
+            self.orders[number] = (written, signature, row.number)
+            self.stages["orders"].add(row.number, order)
+        elif seen[1] != signature:
+            row.fail(
+                "order_number",
+                _("the order's customer, date or amount differ from row %(first)d") % {"first": seen[2]},
+            )
+        self.line(row, number, order=order)
+
+    def line(self, row: Row, number: str, *, order, checked_only: bool = False) -> None:
+        """The row's delivery line, if it has one (an order-only row leaves the line columns empty)."""
+        if not self.with_lines:
+            return
+        if not cells.text(row.raw.get("line_no")):
             for key in LINE_COLUMNS[1:]:
                 if cells.text(row.raw.get(key)):
                     row.fail("line_no", _("is required when the row has line columns"))
                     break
-        if not row.ok:
             return
-        signature = hash((order["customer_id"], order["ordered_on"], order["amount"]))
-        seen = self.orders.get(number)
-        if seen is None:
-            self.orders[number] = (signature, row.number)
-            self.stages["orders"].add(row.number, order)
-        elif seen[0] != signature:
-            row.fail(
-                "order_number",
-                _("the order's customer, date or amount differ from row %(first)d") % {"first": seen[1]},
-            )
-            return
-        if line is not None:
-            self.stages["delivery_lines"].add(row.number, {**line, "order_id": None}, (number,))
+        line = {
+            "order_id": None,
+            "line_no": row("line_no", cells.whole, low=1, high=32767, required=True),
+            "product_id": row("sku", self.ctx.product_id, row.raw.get("product_name"), create=True, required=True),
+            "quantity_ordered": row(
+                "quantity_ordered",
+                cells.decimal,
+                max_digits=12,
+                places=2,
+                minimum=Decimal(0),
+                above=True,
+                required=True,
+            ),
+            "quantity_delivered": row("quantity_delivered", cells.decimal, max_digits=12, places=2, minimum=Decimal(0))
+            or Decimal(0),
+            "promised_on": row("promised_on", cells.day, required=True),
+            "delivered_on": row("delivered_on", cells.day),
+        }
+        if line["quantity_delivered"] and not line["delivered_on"]:
+            row.fail("delivered_on", _("a delivered quantity needs the delivery date"))
+        if row.ok and not checked_only:
+            self.stages["delivery_lines"].add(row.number, line, (number,))
 
     def duplicate_key(self, label, stage):
         if label == "delivery_lines":

@@ -23,7 +23,9 @@ from .formats import FORMATS
 from .models import ImportJob
 from .reading import size_refusal
 
-PROGRESS_SECONDS = 15 * 60
+# A running job reports at least every few seconds (every 5,000 rows, and between the merge's
+# statements); three minutes of silence means its worker is gone.
+PROGRESS_SECONDS = 3 * 60
 
 
 class UploadRefused(Exception):
@@ -105,7 +107,11 @@ def check_job(job_id: int) -> ImportJob | None:
     job = _claim(job_id, (ImportJob.Status.CHECKING,), ImportJob.Status.CHECKING)
     if job is None:
         return None
-    outcome = run(job.kind, job_path(job), job.user, apply=False, progress=lambda f: set_progress(job_id, f))
+    try:
+        outcome = run(job.kind, job_path(job), job.user, apply=False, progress=lambda f: set_progress(job_id, f))
+    except Exception:
+        _failed(job, "preview")
+        raise
     job.preview = outcome.as_dict()
     job.status = ImportJob.Status.CHECKED if outcome.ok else ImportJob.Status.INVALID
     job.checked_at = timezone.now()
@@ -121,9 +127,13 @@ def apply_job(job_id: int) -> ImportJob | None:
     if job is None:
         return None
     reason = _("import #%(id)d %(file)s") % {"id": job.pk, "file": job.filename}
-    outcome = run(
-        job.kind, job_path(job), job.user, apply=True, reason=reason, progress=lambda f: set_progress(job_id, f)
-    )
+    try:
+        outcome = run(
+            job.kind, job_path(job), job.user, apply=True, reason=reason, progress=lambda f: set_progress(job_id, f)
+        )
+    except Exception:
+        _failed(job, "result")
+        raise
     job.result = outcome.as_dict()
     job.status = ImportJob.Status.APPLIED if outcome.applied else ImportJob.Status.FAILED
     job.applied_at = timezone.now()
@@ -132,3 +142,16 @@ def apply_job(job_id: int) -> ImportJob | None:
     if outcome.applied and not Path(job.stored_as).is_absolute():
         job_path(job).unlink(missing_ok=True)
     return job
+
+
+def _failed(job: ImportJob, field: str) -> None:
+    """An unexpected error: the import's transaction rolled back; say so on the job's page."""
+    why = _(
+        "The import stopped on an unexpected error and wrote nothing. Try again; if it happens again, "
+        "tell your administrator."
+    )
+    outcome = {"kind": job.kind, "rows": 0, "counts": {}, "applied": False, "error_count": 1}
+    setattr(job, field, {**outcome, "errors": [{"row": None, "column": "", "value": "", "why": why}]})
+    job.status = ImportJob.Status.INVALID if field == "preview" else ImportJob.Status.FAILED
+    job.save(update_fields=[field, "status"])
+    cache.delete(_progress_key(job.pk))

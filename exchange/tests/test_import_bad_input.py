@@ -397,10 +397,22 @@ def test_criteria_clashing_with_another_record(write, admin, world):
         ["PC-1", world.code, "Delivery", 3, "yes", "no", "2026-01-01"],
         ["PC-2", world.code, "Price", 3, "yes", "no", "2026-01-01"],
     ]
-    refused("criteria", write(csv_text(rows)), admin, why="")
+    refused("criteria", write(csv_text(rows)), admin, row=3, column="criterion", why="already has this criterion")
     assert not PurchaseCriterion.objects.filter(external_id__in=["PC-1", "PC-2"]).exists()
     # Fixed, the same import runs again and goes through.
     rows[2][6] = "2026-01-02"
     outcome = run("criteria", write(csv_text(rows), "fixed.csv"), admin, apply=True)
     assert outcome.ok and outcome.applied, outcome.errors
     assert outcome.counts["criteria"] == {"created": 2, "updated": 0, "unchanged": 0}
+
+
+def test_criteria_clash_left_to_the_database(write, admin, world):
+    # Two existing assessments swap dates: each row is fine against the other records once the
+    # file is applied, but the database checks the unique key row by row and refuses.
+    f.PurchaseCriterionFactory(customer=world, criterion="Price", assessed_on=date(2026, 1, 2), external_id="PC-00")
+    rows = [
+        CRITERIA_HEADER,
+        ["PC-0", world.code, "Price", 3, "yes", "no", "2026-01-02"],
+        ["PC-00", world.code, "Price", 3, "yes", "no", "2026-01-01"],
+    ]
+    refused("criteria", write(csv_text(rows)), admin, why="nothing was written")

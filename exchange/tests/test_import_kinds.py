@@ -243,6 +243,9 @@ def test_customers_left_out_columns_stay(write, admin, alice, bob, tina):
     assert (customer.tier_pinned, customer.peak_months, customer.relationship_level) == (True, [2, 3], 3)
     again = imported("customers", write(csv_text(short), "short.csv"), admin)
     assert again.counts["customers"] == counts(unchanged=1)
+    update = latest_history(Customer, customer.pk)
+    assert (update.history_type, update.name) == ("~", "Zeta Group")
+    assert [m.user_id for m in update.account_team.all()] == [tina.pk], "the audit row lost the account team"
 
 
 # Contacts, interactions, criteria ------------------------------------------------------------
@@ -722,3 +725,50 @@ def test_churn_marks_customers_churned(write, admin, customer, oscars_customer):
     assert oscars_customer.churn_reason == "needs_not_met"
     update = latest_history(Customer, oscars_customer.pk)
     assert (update.history_type, update.history_user, update.status) == ("~", admin, CustomerStatus.CHURNED)
+    update = latest_history(Customer, customer.pk)
+    assert {m.user_id for m in update.account_team.all()} == {m.pk for m in customer.account_team.all()} != set()
+
+
+def test_tickets_xlsx_with_datetime_cells(write_xlsx, admin, customer):
+    header = [
+        "external_id",
+        "customer_code",
+        "kind",
+        "category",
+        "severity",
+        "channel",
+        "subject",
+        "status",
+        "opened_at",
+        "resolved_at",
+    ]
+    rows = [
+        header,
+        [
+            "T-1",
+            customer.code,
+            "complaint",
+            "delivery",
+            "high",
+            "email",
+            "Late",
+            "resolved",
+            datetime(2026, 1, 5, 9, 30),
+            date(2026, 1, 6),
+        ],
+    ]
+    imported("tickets", write_xlsx(rows), admin)
+    ticket = Ticket.objects.get(external_id="T-1")
+    assert ticket.opened_at == datetime(2026, 1, 5, 9, 30, tzinfo=project_zone())
+    assert ticket.resolved_at == datetime(2026, 1, 6, 0, 0, tzinfo=project_zone())
+    assert imported("tickets", write_xlsx(rows, "again.xlsx"), admin).counts["tickets"] == counts(unchanged=1)
+
+
+def test_more_rows_than_one_batch(write, alice, customer):
+    header = ["external_id", "customer_code", "occurred_on", "kind", "subject"]
+    rows = [header] + [[f"V-{n}", customer.code, "2026-03-02", "call", f"Call {n}"] for n in range(6001)]
+    assert imported("interactions", write(csv_text(rows)), alice).counts["interactions"] == counts(created=6001)
+    rows[5500][4] = "Changed"
+    outcome = imported("interactions", write(csv_text(rows), "changed.csv"), alice)
+    assert outcome.counts["interactions"] == counts(updated=1, unchanged=6000)
+    assert Interaction.objects.get(external_id="V-5499").subject == "Changed"

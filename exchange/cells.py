@@ -92,9 +92,11 @@ def day(raw) -> date | None:
             raise CellError(_("is not a date (write it as YYYY-MM-DD)")) from None
     for fmt in DATE_FORMATS:
         try:
-            return _in_range(datetime.strptime(value, fmt).date())
+            parsed = datetime.strptime(value, fmt).date()
         except ValueError:
             continue
+        # Outside the try: a CellError is a ValueError too, and the range's reason must show.
+        return _in_range(parsed)
     raise CellError(_("is not a date (write it as YYYY-MM-DD)"))
 
 

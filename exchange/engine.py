@@ -54,8 +54,8 @@ def run(
                 _("This looks like a file of %(other)s, not of %(kind)s.")
                 % {"other": _(FORMATS[guess].label).lower(), "kind": _(fmt.label).lower()},
             )
-        for header in unknown:
-            probe.error(1, header, header, _("is not a column of this format"))
+        for header, why in unknown:
+            probe.error(1, header, header, why)
         for key in missing:
             probe.error(1, key, "", _("this required column is missing"))
         return outcome

@@ -43,8 +43,8 @@ class Format:
     def required(self) -> list[Column]:
         return [c for c in self.columns if c.required]
 
-    def match(self, headers: list[str]) -> tuple[dict[int, Column], list[str], list[str]]:
-        """The file's columns by position, the unknown headers and the missing required ones."""
+    def match(self, headers: list[str]) -> tuple[dict[int, Column], list[tuple[str, str]], list[str]]:
+        """The file's columns by position, the refused headers (with why) and the missing required ones."""
         found: dict[int, Column] = {}
         unknown, seen = [], set()
         for position, header in enumerate(headers):
@@ -52,9 +52,9 @@ class Format:
                 continue
             column = self.by_header.get(normal(header))
             if column is None:
-                unknown.append(header)
+                unknown.append((header, _("is not a column of this format")))
             elif column.key in seen:
-                unknown.append(header + " " + _("(twice)"))
+                unknown.append((header, _("is the column %(key)s a second time") % {"key": column.key}))
             else:
                 found[position] = column
                 seen.add(column.key)

@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,10 @@ from django.utils.translation import gettext as _
 
 ENCODINGS = ("utf-8", "gb18030")
 BLOCK = 1 << 20
+MB = 1024 * 1024
+# What a damaged workbook raises, while opening or half-way through its rows (a broken sheet's XML
+# is a SyntaxError; a damaged compressed member a zlib.error or an EOFError).
+BROKEN_WORKBOOK = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, SyntaxError, TypeError, ValueError)
 
 
 class FileRefused(Exception):
@@ -41,8 +46,9 @@ def size_refusal(size: int) -> str | None:
     limit = max_bytes()
     if size > limit:
         return _("The file is %(size)d MB; files up to %(limit)d MB are accepted. Split it in parts.") % {
-            "size": size // (1024 * 1024),
-            "limit": limit // (1024 * 1024),
+            # Rounded up: a file a little over the limit must not read as "150 MB; up to 150 MB".
+            "size": -(-size // MB),
+            "limit": limit // MB,
         }
     return None
 
@@ -99,14 +105,13 @@ def _non_blank(cells) -> bool:
 
 def _open_csv(path: Path, size: int) -> Table:
     encoding = _detect_encoding(path)
+    # utf-8-sig drops a leading BOM (and reads a file without one as plain UTF-8): a BOM left in
+    # the text would stick to the first header, and hide the quote of a quoted one.
+    decoding = "utf-8-sig" if encoding == "utf-8" else encoding
+    with open(path, encoding=decoding, newline="") as head:
+        sample = head.read(64 * 1024)
     raw = open(path, "rb")  # noqa: SIM115 — closed when the rows are exhausted
-    if encoding == "utf-8" and raw.read(3) != codecs.BOM_UTF8:
-        raw.seek(0)
-    stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
-    sample = stream.read(64 * 1024)
-    stream.seek(0)
-    if encoding == "utf-8" and sample.startswith("\ufeff"):
-        stream.read(1)
+    stream = io.TextIOWrapper(raw, encoding=decoding, newline="")
     first_line = sample.splitlines()[0] if sample else ""
     delimiter = max((",", ";", "\t"), key=first_line.count) if first_line else ","
     reader = csv.reader(stream, delimiter=delimiter)
@@ -142,10 +147,11 @@ def _open_csv(path: Path, size: int) -> Table:
 
 def _open_xlsx(path: Path) -> Table:
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+    except (*BROKEN_WORKBOOK, InvalidFileException):
         raise FileRefused(_("The file is not a valid Excel workbook (.xlsx).")) from None
     if not book.worksheets:
         raise FileRefused(_("The workbook has no sheet."))
@@ -159,7 +165,7 @@ def _open_xlsx(path: Path) -> Table:
             for number, cells in enumerate(rows, start=1):
                 position["row"] = number
                 yield number, list(cells)
-        except (zipfile.BadZipFile, KeyError, ValueError) as error:
+        except BROKEN_WORKBOOK as error:
             raise FileRefused(_("The workbook cannot be read: %(why)s") % {"why": error}) from None
         finally:
             book.close()

@@ -84,33 +84,37 @@ class CustomersHandler(Handler):
     def apply(self, *, user_id, reason):
         stage = self.stages["customers"]
         stage.apply(user_id=user_id, reason=reason)
-        if not self.ctx.has("account_team"):
-            return
-        through = Customer.account_team.through
-        changed = stage.execute("SELECT target_id, team FROM {stage} WHERE team_changed = 1 AND action <> '='")
-        ids = [customer_id for customer_id, _team in changed]
-        for start in range(0, len(ids), 1000):
-            through.objects.filter(customer_id__in=ids[start : start + 1000]).delete()
-        through.objects.bulk_create(
-            [
-                through(customer_id=customer_id, user_id=int(member))
-                for customer_id, team in changed
-                for member in (team or "").split(",")
-                if member
-            ],
-            batch_size=5000,
-        )
-        # The history rows just written carry the team as it now is.
-        history = Customer.history.model
-        historical_team = _historical_team_table()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {q(historical_team)} (id, customer_id, user_id, history_id) "
-                f"SELECT t.id, t.customer_id, t.user_id, h.history_id FROM {q(history._meta.db_table)} AS h "
-                f"JOIN {q(through._meta.db_table)} AS t ON t.customer_id = h.id "
-                f"WHERE h.history_date = %s AND h.history_change_reason = %s",
-                [stage.applied_at, reason[:100]],
+        if self.ctx.has("account_team"):
+            through = Customer.account_team.through
+            changed = stage.execute("SELECT target_id, team FROM {stage} WHERE team_changed = 1 AND action <> '='")
+            ids = [customer_id for customer_id, _team in changed]
+            for start in range(0, len(ids), 1000):
+                through.objects.filter(customer_id__in=ids[start : start + 1000]).delete()
+            through.objects.bulk_create(
+                [
+                    through(customer_id=customer_id, user_id=int(member))
+                    for customer_id, team in changed
+                    for member in (team or "").split(",")
+                    if member
+                ],
+                batch_size=5000,
             )
+        _team_history(stage.applied_at, reason)
+
+
+def _team_history(applied_at, reason: str) -> None:
+    """The history rows just written carry the team as it now is (as a save's would), whether or
+    not the file had the team's column."""
+    through = Customer.account_team.through
+    history = Customer.history.model
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(_historical_team_table())} (id, customer_id, user_id, history_id) "
+            f"SELECT t.id, t.customer_id, t.user_id, h.history_id FROM {q(history._meta.db_table)} AS h "
+            f"JOIN {q(through._meta.db_table)} AS t ON t.customer_id = h.id "
+            f"WHERE h.history_date = %s AND h.history_change_reason = %s",
+            [applied_at, reason[:100]],
+        )
 
 
 def _historical_team_table() -> str:
@@ -155,3 +159,8 @@ class ChurnHandler(Handler):
 
     def duplicate_key(self, label, stage):
         return [stage.field_of["code"].column], "customer_code"
+
+    def apply(self, *, user_id, reason):
+        stage = self.stages["customers"]
+        stage.apply(user_id=user_id, reason=reason)
+        _team_history(stage.applied_at, reason)

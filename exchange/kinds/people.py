@@ -155,3 +155,24 @@ class CriteriaHandler(Handler):
         if row.ok:
             self.seen[same] = row.number
             self.stages["criteria"].add(row.number, values)
+
+    def check(self) -> None:
+        """Besides the file's own rows, a row may clash with another record of the same customer,
+        criterion and date: named here rather than left to the database's refusal."""
+        super().check()
+        if self.ctx.failed:
+            return
+        clashes = self.stages["criteria"].execute(
+            "SELECT s.row_no, s.criterion, t.external_id FROM {stage} AS s JOIN {table} AS t "
+            "ON t.customer_id = s.customer_id AND t.criterion = s.criterion AND t.assessed_on = s.assessed_on "
+            "WHERE (s.target_id IS NULL OR t.id <> s.target_id) "
+            "AND t.id NOT IN (SELECT target_id FROM {stage} WHERE target_id IS NOT NULL) ORDER BY s.row_no"
+        )
+        for row, criterion, other in clashes:
+            self.ctx.error(
+                row,
+                "criterion",
+                criterion,
+                _("this customer already has this criterion assessed on this date (%(other)s)")
+                % {"other": other or _("an assessment entered by hand")},
+            )

@@ -87,9 +87,10 @@ def day(raw) -> date | None:
         return None
     if len(value) == 10 and ISO_DATE.fullmatch(value):
         try:
-            return _in_range(date.fromisoformat(value))
+            parsed = date.fromisoformat(value)
         except ValueError:
             raise CellError(_("is not a date (write it as YYYY-MM-DD)")) from None
+        return _in_range(parsed)
     for fmt in DATE_FORMATS:
         try:
             parsed = datetime.strptime(value, fmt).date()

@@ -263,10 +263,10 @@ SPECTACULAR_SETTINGS = {
     "visibility rules. Authenticate with `Authorization: Token <key>` (your profile page issues the key).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Swagger UI and Redoc from the sidecar's files in our static files: no CDN.
+    # Swagger UI from the sidecar's files in our static files: no CDN. (No Redoc page: its
+    # template loads web fonts from outside.)
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "RiskBandEnum": "accounts.models.RiskBand",

@@ -252,7 +252,6 @@ EXPECTED: dict[str, Expect] = {
     "api:delivery-detail": API_DETAIL,
     "api_schema": Expect(get=PUBLIC, post=EVERYONE_WRONG_METHOD),
     "api_docs": Expect(get=PUBLIC, post=EVERYONE_WRONG_METHOD),
-    "api_redoc": Expect(get=PUBLIC, post=EVERYONE_WRONG_METHOD),
     # The profile page and its API token; a POST without an action is refused.
     "profile": Expect(get=SIGNED_IN, post=row(400, 400, 400, 400, 400, 400, 400, LOGIN)),
     # authentication and language

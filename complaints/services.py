@@ -53,6 +53,7 @@ def ticket_open(
     description: str = "",
     contact: Contact | None = None,
     opened_at: datetime | None = None,
+    external_id: str = "",
 ) -> Ticket:
     """Open a complaint or service request for a customer and return it.
 
@@ -60,7 +61,8 @@ def ticket_open(
     and the severity (none when no policy exists), so "past SLA" stays a plain comparison later.
     A quality complaint reaches production at the moment it opens. A ticket of the same customer and
     category opened within the last Ticket.RECURRENCE_DAYS days is linked as ``recurrence_of``
-    (the latest such one). The history records who opened it, and the routing.
+    (the latest such one). The history records who opened it, and the routing. ``external_id`` is
+    the ticket's key in another system (the API's upserts find it by that).
     """
     subject = " ".join((subject or "").split())
     if not subject:
@@ -98,6 +100,7 @@ def ticket_open(
         escalated_at=opened_at if routed_now else None,
         escalation_level=1 if routed_now else 0,
         recurrence_of=recurrence_of,
+        external_id=external_id,
     )
     TicketEvent.objects.create(
         ticket=ticket, at=opened_at, by=by, kind=TicketEvent.Kind.CREATED, to_status=Ticket.Status.NEW

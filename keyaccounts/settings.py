@@ -78,6 +78,10 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "django_filters",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "relationships",
     "complaints",
@@ -241,6 +245,41 @@ def env_percent_steps(name: str, default: str) -> list[int]:
 # fires — 1 the assignee (or department heads), 2 the department head, 3 the account owner and
 # backup owner, 4 the executives. 80 warns before the deadline; 100 is the deadline itself.
 ESCALATION_STEP_PERCENT = env_percent_steps("ESCALATION_STEP_PERCENT", "80,100,150,200")
+
+# The REST API (api/): token first, so an unauthenticated request is told 401 and how to sign in;
+# the session too, so a signed-in user reads the API in the browser under the UI's rules.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "KeyAccounts API",
+    "DESCRIPTION": "Customers, contacts, interactions, risk, alerts, tickets and orders, with the UI's "
+    "visibility rules. Authenticate with `Authorization: Token <key>` (your profile page issues the key).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the sidecar's files in our static files: no CDN. (No Redoc page: its
+    # template loads web fonts from outside.)
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RiskBandEnum": "accounts.models.RiskBand",
+        "AlertKindEnum": "accounts.models.AlertKind",
+        "InteractionKindEnum": "relationships.models.InteractionKind",
+        "TicketKindEnum": "complaints.models.Ticket.Kind",
+    },
+}
 
 # Production hardening, active whenever DEBUG is off.
 if not DEBUG:

@@ -53,6 +53,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import Resolver404, URLResolver, get_resolver, resolve, reverse
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from accounts import models as am
 from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN
@@ -151,6 +152,21 @@ def staff_else_index(status):
     return row(ADMIN_INDEX, ADMIN_INDEX, ADMIN_INDEX, ADMIN_INDEX, ADMIN_INDEX, ADMIN_INDEX, status, ADMIN_INDEX)
 
 
+# The API (token or session): signed in like the UI; not signed in, 401 (it asks for a token).
+# A POST of the sweep's form body is refused by a write endpoint with 415 (JSON only) once the
+# role may write there at all; read-only endpoints answer 405.
+API_SIGNED_IN = row(200, 200, 200, 200, 200, 200, 200, 401)
+API_READ = row(200, 200, 200, 404, 200, 200, 200, 401)
+API_NO_POST = row(405, 405, 405, 405, 405, 405, 405, 401)
+API_LIST = Expect(get=API_SIGNED_IN, post=API_NO_POST)
+API_DETAIL = Expect(get=API_READ, post=API_NO_POST)
+# Interactions: account managers and admins write (each to the customers they may change).
+API_INTERACTIONS = Expect(get=API_SIGNED_IN, post=row(415, 415, 415, 415, 403, 403, 415, 401))
+# Tickets: account managers, the service desk and admins open them; executives read only.
+API_TICKETS = Expect(get=API_SIGNED_IN, post=row(415, 415, 415, 415, 403, 415, 415, 401))
+# Orders and deliveries: the ERP's push, admins only.
+API_ERP = Expect(get=API_SIGNED_IN, post=row(403, 403, 403, 403, 403, 403, 415, 401))
+
 EDITOR = Expect(get=CUSTOMER_EDITOR, post=CUSTOMER_EDIT_REFUSED)
 READ_PAGE = Expect(get=CUSTOMER_READ, post=WRONG_METHOD)
 OWN_PAGE = Expect(get=SIGNED_IN, post=WRONG_METHOD)
@@ -226,6 +242,28 @@ EXPECTED: dict[str, Expect] = {
     # The swept job's file is gone: applying it fails cleanly, writing no business data.
     "import_apply": Expect(get=WRONG_METHOD, post=row(302, 404, 404, 404, 404, 404, 302, LOGIN)),
     "import_template": Expect(get=SIGNED_IN, post=WRONG_METHOD),
+    # the API (api/): lists, details, batch writes; its schema and docs are public
+    "api:customer-list": API_LIST,
+    "api:customer-detail": API_DETAIL,
+    "api:contact-list": API_LIST,
+    "api:contact-detail": API_DETAIL,
+    "api:interaction-list": API_INTERACTIONS,
+    "api:interaction-detail": API_DETAIL,
+    "api:risksnapshot-list": API_LIST,
+    "api:risksnapshot-detail": API_DETAIL,
+    "api:alert-list": API_LIST,
+    # Alerts as on the Today page: those addressed to the user (alice, bob); executives and admins all.
+    "api:alert-detail": Expect(get=row(200, 200, 404, 404, 200, 404, 200, 401), post=API_NO_POST),
+    "api:ticket-list": API_TICKETS,
+    "api:ticket-detail": API_DETAIL,
+    "api:order-list": API_ERP,
+    "api:order-detail": API_DETAIL,
+    "api:delivery-list": API_ERP,
+    "api:delivery-detail": API_DETAIL,
+    "api_schema": Expect(get=PUBLIC, post=EVERYONE_WRONG_METHOD),
+    "api_docs": Expect(get=PUBLIC, post=EVERYONE_WRONG_METHOD),
+    # The profile page and its API token; a POST without an action is refused.
+    "profile": Expect(get=SIGNED_IN, post=row(400, 400, 400, 400, 400, 400, 400, LOGIN)),
     # authentication and language
     "login": Expect(get=row(302, 302, 302, 302, 302, 302, 302, 200), post=row(302, 302, 302, 302, 302, 302, 302, 200)),
     "logout": Expect(get=EVERYONE_WRONG_METHOD, post=row(302, 302, 302, 302, 302, 302, 302, LOGIN)),
@@ -254,6 +292,14 @@ PK_OWNERS = {
     "alerts/": "alert",
     "notifications/": "notification",
     "import/": "import_job",
+    "api/v1/customers/": "customer",
+    "api/v1/contacts/": "contact",
+    "api/v1/interactions/": "interaction",
+    "api/v1/risk-snapshots/": "risk_snapshot",
+    "api/v1/alerts/": "alert",
+    "api/v1/tickets/": "ticket",
+    "api/v1/orders/": "order",
+    "api/v1/deliveries/": "delivery_line",
 }
 KWARG_SOURCES = {
     "contact_pk": "contact",
@@ -382,6 +428,8 @@ class World:
         )
         self.access_log = AccessLog.objects.create(**axes_fields, path_info="/login/")
         self.access_failure_log = AccessFailureLog.objects.create(**axes_fields, path_info="/login/")
+        Token.objects.create(user=alice)
+        self.token_proxy = TokenProxy.objects.get(user=alice)
 
         # One signed-in session per role, made once: a case only sets the cookie.
         self.sessions = {}
@@ -408,7 +456,8 @@ class World:
 
     def _value(self, route: Route, kwarg: str):
         if kwarg == "pk":
-            owner = next((obj for prefix, obj in PK_OWNERS.items() if route.path.startswith(prefix)), None)
+            path = route.path.replace("^", "")  # the API's router writes regex patterns
+            owner = next((obj for prefix, obj in PK_OWNERS.items() if path.startswith(prefix)), None)
             if owner is None:
                 pytest.fail(
                     f"{route.key} ({route.path}): no record for its pk; add its path to PK_OWNERS in {THIS_FILE}"
@@ -643,6 +692,8 @@ ADMIN_EXPECTED: dict[str, AdminExpect] = {
     "axes.AccessAttempt": LOGIN_LOG,
     "axes.AccessLog": LOGIN_LOG,
     "axes.AccessFailureLog": LOGIN_LOG,
+    # API tokens (rest_framework.authtoken): superusers manage everyone's; each user their own on /profile/.
+    "authtoken.TokenProxy": SUPERUSERS,
 }
 
 

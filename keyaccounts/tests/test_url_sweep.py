@@ -216,6 +216,8 @@ EXPECTED: dict[str, Expect] = {
     "notification_read_all": Expect(get=WRONG_METHOD, post=SIGNED_IN_REDIRECT),
     "notification_read": Expect(get=WRONG_METHOD, post=OWN_NOTIFICATION),
     "notification_open": Expect(get=WRONG_METHOD, post=OWN_NOTIFICATION),
+    # exchange: exports in the import's format (everyone their own book; nothing visible: headers only)
+    "export_records": OWN_PAGE,
     # authentication and language
     "login": Expect(get=row(302, 302, 302, 302, 302, 302, 302, 200), post=row(302, 302, 302, 302, 302, 302, 302, 200)),
     "logout": Expect(get=EVERYONE_WRONG_METHOD, post=row(302, 302, 302, 302, 302, 302, 302, LOGIN)),
@@ -244,6 +246,8 @@ PK_OWNERS = {
     "alerts/": "alert",
     "notifications/": "notification",
 }
+# URL arguments that name no record: a fixed value.
+KWARG_VALUES = {"kind": "contacts", "extension": "csv"}
 KWARG_SOURCES = {
     "contact_pk": "contact",
     "interaction_pk": "interaction",
@@ -402,6 +406,8 @@ class World:
             return getattr(self, owner).pk
         if kwarg in KWARG_SOURCES:
             return getattr(self, KWARG_SOURCES[kwarg]).pk
+        if kwarg in KWARG_VALUES:
+            return KWARG_VALUES[kwarg]
         if kwarg == "app_label":
             return "accounts"
         if kwarg == "content_type_id":

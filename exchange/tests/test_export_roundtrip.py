@@ -341,3 +341,16 @@ def test_formulas_export_as_text_and_read_back(world, admin, tmp_path, extension
         assert contact.name == before
     hidden.refresh_from_db()
     assert hidden.name == "=cmd|' /C calc'!A0"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_csv_streams_outside_a_transaction_too(tmp_path):
+    """As in production: the rows are read while the response streams, after the view returned
+    (on PostgreSQL through server-side cursors, two at once for the customers and their teams)."""
+    owner = f.account_manager("ann")
+    for number in range(3):
+        f.CustomerFactory(code=f"S{number}", owner=owner, team=[f.UserFactory(username=f"mate{number}")])
+    admin = f.UserFactory(username="boss", is_superuser=True)
+    _response, path = download(signed_in(admin), "customers", "csv", tmp_path)
+    rows = as_rows(path)[1:]
+    assert [(row[0], row[6]) for row in rows] == [("S0", "mate0"), ("S1", "mate1"), ("S2", "mate2")]

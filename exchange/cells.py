@@ -40,8 +40,18 @@ def _latest_date() -> date:
     return _latest[1]
 
 
+# An apostrophe (after any others) before a formula trigger: the mark an export puts before text a
+# spreadsheet would otherwise run as a formula (see `exchange.exporting.guard`).
+FORMULA_ESCAPE = re.compile(r"'+[=+\-@\t\r]")
+
+
 def text(raw) -> str:
-    """The cell as stripped text ('' when empty). Refuses NUL and other control characters."""
+    """The cell as stripped text ('' when empty). Refuses NUL and other control characters.
+
+    One leading apostrophe is dropped when a formula trigger (= + - @, tab, carriage return)
+    follows it, after any further apostrophes: an export writes "=SUM(A1)" as "'=SUM(A1)" so that a
+    spreadsheet shows it as text, and "'=x" as "''=x"; each reads back as it was.
+    """
     if raw is None:
         return ""
     if isinstance(raw, str):
@@ -58,7 +68,10 @@ def text(raw) -> str:
         if "\x00" in value:
             raise CellError(_("contains a NUL byte"))
         raise CellError(_("contains a control character"))
-    return value.strip()
+    value = value.strip()
+    if FORMULA_ESCAPE.match(value):
+        value = value[1:]
+    return value
 
 
 def bounded_text(raw, max_length: int) -> str:

@@ -6,12 +6,23 @@ statements, whatever the number of rows: find each row's record by its key, mark
 updated / unchanged, write the changes, and insert one history row per created or updated record
 (``django-simple-history``'s table, with the importing user and a reason naming the import).
 Everything runs in the caller's transaction: an import is applied whole or not at all.
+
+Local ids. Contacts, interactions, purchase criteria and tickets entered in the app have no
+external id (``external_id == ""``); an export names each of them ``KA-<pk>`` (`local_id`) so that
+the file has a key on every row. A target with ``local_ids`` reads such a key back: a row whose
+external id is not any record's external id but is ``KA-<pk>`` of a record that has none is that
+record. The row's external id is then staged as ``""`` — the record keeps having none — so an
+exported file imported again finds every record unchanged, and the export writes nothing. A
+``KA-<pk>`` that names no such record (the record was deleted) creates a new record that keeps
+``KA-<pk>`` as its external id, so importing the same file once more finds it by that id instead
+of creating it again.
 """
 
 from __future__ import annotations
 
 import io
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +32,8 @@ from django.utils import timezone
 from keyaccounts.bulk import copy_text
 
 CREATED, UPDATED, UNCHANGED = "+", "~", "="
+LOCAL_ID_PREFIX = "KA-"
+_LOCAL_ID = re.compile(r"KA-([1-9][0-9]{0,17})")
 BATCH = 5000
 _names = itertools.count(1)
 
@@ -39,6 +52,19 @@ class Target:
     # Fields written only when a record is created (e.g. a customer's status stays as it is).
     on_create: dict = field(default_factory=dict)
     on_update: dict = field(default_factory=dict)
+    # ``KA-<pk>`` in ``external_id`` names the record with that pk and no external id (module docstring).
+    local_ids: bool = False
+
+
+def local_id(pk: int) -> str:
+    """The key an export gives a record that has no external id."""
+    return f"{LOCAL_ID_PREFIX}{pk}"
+
+
+def local_pk(external_id) -> int | None:
+    """The pk in a ``KA-<pk>`` key, else None."""
+    found = _LOCAL_ID.fullmatch(external_id or "")
+    return int(found.group(1)) if found else None
 
 
 def q(name: str) -> str:
@@ -73,16 +99,20 @@ class Stage:
                 ("row_no", "integer"),
                 ("target_id", "bigint"),
                 ("action", "varchar(1)"),
+                *((("local_pk", "bigint"),) if target.local_ids else ()),
                 *target.extras,
             ):
                 cursor.execute(f"ALTER TABLE {self.name} ADD COLUMN {q(column)} {sql_type}")
         self.all_columns = [self.field_of[name].column for name in self.columns] + [
             "row_no",
+            *(("local_pk",) if target.local_ids else ()),
             *(n for n, _t in target.extras),
         ]
 
     # Filling -----------------------------------------------------------------------------
     def add(self, row_no: int, values: dict, extras: Sequence = ()) -> None:
+        if self.target.local_ids:
+            extras = (local_pk(values.get("external_id")), *extras)
         if self.copy:
             # COPY's text takes the Python values as they are (`copy_text`): no per-value adapting.
             self.pending.append((*(values.get(name) for name in self.columns), row_no, *extras))
@@ -142,6 +172,12 @@ class Stage:
         self.execute(
             f"UPDATE {{stage}} SET target_id = t.id FROM {{table}} AS t WHERE {self._key_match('t', '{stage}')}"
         )
+        if self.target.local_ids:
+            column = q(self.field_of["external_id"].column)
+            self.execute(
+                f"UPDATE {{stage}} SET target_id = t.id, {column} = '' FROM {{table}} AS t "
+                f"WHERE {{stage}}.target_id IS NULL AND {{stage}}.local_pk = t.id AND t.{column} = ''"
+            )
 
     def unmatched(self, limit: int = 200) -> tuple[int, list[int]]:
         rows = self.execute("SELECT row_no FROM {stage} WHERE target_id IS NULL ORDER BY row_no")

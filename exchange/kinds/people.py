@@ -51,7 +51,7 @@ class ContactsHandler(Handler):
 
     def targets(self):
         self.department, self.role = choice(Department), choice(BuyingRole)
-        return {"contacts": Target(Contact, key=("external_id",), fields=self.field_names(self.FIELDS))}
+        return {"contacts": Target(Contact, key=("external_id",), fields=self.field_names(self.FIELDS), local_ids=True)}
 
     def row(self, row: Row) -> None:
         customer = row("customer_code", self.ctx.customer, required=True)
@@ -96,6 +96,7 @@ class InteractionsHandler(Handler):
                 key=("external_id",),
                 fields=self.field_names(self.FIELDS),
                 on_create={"logged_by_id": self.ctx.user.pk},
+                local_ids=True,
             )
         }
 
@@ -132,7 +133,11 @@ class CriteriaHandler(Handler):
 
     def targets(self):
         self.seen: dict[tuple, int] = {}
-        return {"criteria": Target(PurchaseCriterion, key=("external_id",), fields=self.field_names(self.FIELDS))}
+        return {
+            "criteria": Target(
+                PurchaseCriterion, key=("external_id",), fields=self.field_names(self.FIELDS), local_ids=True
+            )
+        }
 
     def row(self, row: Row) -> None:
         customer = row("customer_code", self.ctx.customer, required=True)

@@ -1,5 +1,7 @@
 """Tickets from another service desk, with their history's timestamps; SLA targets are set from
-the policy of the customer's tier and the ticket's severity, as for a ticket opened here."""
+the policy of the customer's tier and the ticket's severity, as for a ticket opened here. A ticket
+already here whose customer, severity and opening time the file leaves as they are keeps its
+deadlines (they may have moved while the desk waited for the customer)."""
 
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ class TicketsHandler(Handler):
             )
         }
         fields = (*self.field_names(FIELDS), "response_due_at", "resolution_due_at")
-        return {"tickets": Target(Ticket, key=("external_id",), fields=fields)}
+        return {"tickets": Target(Ticket, key=("external_id",), fields=fields, local_ids=True)}
 
     def row(self, row: Row) -> None:
         customer = row("customer_code", self.ctx.customer, required=True)
@@ -93,3 +95,13 @@ class TicketsHandler(Handler):
             values["resolution_due_at"] = opened + timedelta(hours=policy[1])
         if row.ok:
             self.stages["tickets"].add(row.number, values)
+
+    def check(self) -> None:
+        super().check()
+        if self.ctx.failed:
+            return
+        self.stages["tickets"].execute(
+            "UPDATE {stage} SET response_due_at = t.response_due_at, resolution_due_at = t.resolution_due_at "
+            "FROM {table} AS t WHERE t.id = {stage}.target_id AND t.customer_id = {stage}.customer_id "
+            "AND t.severity = {stage}.severity AND t.opened_at = {stage}.opened_at"
+        )

@@ -24,8 +24,8 @@ def test_admin_sees_errors_by_row_then_imports_the_corrected_file(page, live_ser
     page.goto(f"{live_server.url}/import/")
     page.select_option("select[name=language]", "en")
     page.wait_for_selector("text=Upload a file")
-    page.click("button.accordion-button:has-text(\"Orders and delivery lines\")")
-    page.wait_for_selector("#fmt-orders code:has-text(\"order_number\")")
+    page.click('button.accordion-button:has-text("Orders and delivery lines")')
+    page.wait_for_selector('#fmt-orders code:has-text("order_number")')
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "import-en.png"), full_page=True)
 

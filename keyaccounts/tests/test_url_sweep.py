@@ -264,6 +264,8 @@ EXPECTED: dict[str, Expect] = {
     "api_docs": Expect(get=PUBLIC, post=EVERYONE_WRONG_METHOD),
     # The profile page and its API token; a POST without an action is refused.
     "profile": Expect(get=SIGNED_IN, post=row(400, 400, 400, 400, 400, 400, 400, LOGIN)),
+    # exchange: exports in the import's format (everyone their own book; nothing visible: headers only)
+    "export_records": OWN_PAGE,
     # authentication and language
     "login": Expect(get=row(302, 302, 302, 302, 302, 302, 302, 200), post=row(302, 302, 302, 302, 302, 302, 302, 200)),
     "logout": Expect(get=EVERYONE_WRONG_METHOD, post=row(302, 302, 302, 302, 302, 302, 302, LOGIN)),
@@ -301,6 +303,8 @@ PK_OWNERS = {
     "api/v1/orders/": "order",
     "api/v1/deliveries/": "delivery_line",
 }
+# URL arguments that name no record: a fixed value.
+KWARG_VALUES = {"kind": "contacts", "extension": "csv", "ext": "csv"}
 KWARG_SOURCES = {
     "contact_pk": "contact",
     "interaction_pk": "interaction",
@@ -465,10 +469,8 @@ class World:
             return getattr(self, owner).pk
         if kwarg in KWARG_SOURCES:
             return getattr(self, KWARG_SOURCES[kwarg]).pk
-        if kwarg == "kind":
-            return "contacts"
-        if kwarg == "ext":
-            return "csv"
+        if kwarg in KWARG_VALUES:
+            return KWARG_VALUES[kwarg]
         if kwarg == "app_label":
             return "accounts"
         if kwarg == "content_type_id":

@@ -482,6 +482,14 @@ def second_digest_for_the_same_week():
     return f.DigestSendFactory.build(user=first.user, week=first.week, as_of=first.as_of)
 
 
+@breaks("purchasecriterion_unique_external_id")
+def second_criterion_with_the_same_external_id():
+    f.PurchaseCriterionFactory(external_id="PC-1")
+    return f.PurchaseCriterionFactory.build(
+        customer=f.CustomerFactory(), competitor=None, competitor_meets=False, external_id="PC-1"
+    )
+
+
 # Tests ------------------------------------------------------------------------------------------
 
 

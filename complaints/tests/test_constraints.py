@@ -131,6 +131,12 @@ def ticket_in_an_unknown_status():
     return ticket
 
 
+@breaks("ticket_unique_external_id")
+def second_ticket_with_the_same_external_id():
+    f.TicketFactory(external_id="T-1")
+    return f.TicketFactory.build(customer=f.CustomerFactory(), external_id="T-1")
+
+
 # Ticket history ---------------------------------------------------------------------------------
 
 

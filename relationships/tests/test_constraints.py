@@ -80,8 +80,29 @@ def second_cadence_of_a_kind_from_the_same_day():
     return second
 
 
+@breaks("contact_unique_external_id")
+def second_contact_with_the_same_external_id():
+    f.ContactFactory(external_id="P-1")
+    return f.ContactFactory.build(customer=f.CustomerFactory(), external_id="P-1")
+
+
+@breaks("interaction_unique_external_id")
+def second_interaction_with_the_same_external_id():
+    f.InteractionFactory(external_id="V-1")
+    return f.InteractionFactory.build(customer=f.CustomerFactory(), external_id="V-1")
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("constraint_name", CASES)
 def test_constraint_refuses_a_row_that_breaks_it(constraint_name):
     build, field = CASES[constraint_name]
     assert_constraint_enforced(build(), constraint_name, field)
+
+
+@pytest.mark.django_db
+def test_records_entered_here_all_have_an_empty_external_id_and_do_not_clash():
+    customer = f.CustomerFactory()
+    f.ContactFactory(customer=customer, external_id="")
+    f.ContactFactory(customer=customer, external_id="")
+    f.InteractionFactory(customer=customer, external_id="")
+    f.InteractionFactory(customer=customer, external_id="")

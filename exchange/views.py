@@ -25,6 +25,27 @@ from .reading import size_refusal
 RECENT = 20
 
 
+def _count_labels() -> dict:
+    """What each line of the counts table is about, in the page's language."""
+    from accounts.models import Competitor, Customer, DeliveryLine, Order, PriceBenchmark, Product, PurchaseCriterion
+    from complaints.models import Ticket
+    from relationships.models import Contact, Interaction
+
+    models = {
+        "customers": Customer,
+        "contacts": Contact,
+        "interactions": Interaction,
+        "orders": Order,
+        "delivery_lines": DeliveryLine,
+        "price_benchmarks": PriceBenchmark,
+        "criteria": PurchaseCriterion,
+        "tickets": Ticket,
+        "products": Product,
+        "competitors": Competitor,
+    }
+    return {label: model._meta.verbose_name_plural for label, model in models.items()}
+
+
 def _importable(user) -> list:
     return [fmt for fmt in FORMATS.values() if may_import(user, fmt)]
 
@@ -82,7 +103,8 @@ def import_index(request):
 
 def _job_context(job: ImportJob) -> dict:
     outcome = job.result or job.preview or {}
-    counts = outcome.get("counts") or {}
+    labels = _count_labels()
+    counts = {labels.get(label, label): c for label, c in (outcome.get("counts") or {}).items()}
     return {
         "job": job,
         "outcome": outcome,

@@ -34,13 +34,6 @@ class UploadRefused(Exception):
         self.message = message
 
 
-def size_refusal_limit() -> int:
-    """Above this many bytes a request is refused before its file is looked at."""
-    from .reading import max_bytes
-
-    return max_bytes()
-
-
 def import_dir() -> Path:
     path = Path(settings.IMPORT_DIR)
     path.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from . import jobs, tasks
 from .engine import may_import
 from .formats import FORMATS
 from .models import ImportJob
-from .reading import size_refusal
+from .reading import max_bytes, size_refusal
 
 RECENT = 20
 
@@ -72,7 +72,7 @@ def import_index(request):
     if request.method == "POST":
         # Too large a request is refused before its body is read at all.
         length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > jobs.size_refusal_limit() + 64 * 1024:
+        if length > max_bytes() + 64 * 1024:
             error = size_refusal(length)
         else:
             chosen = request.POST.get("kind") or ""

@@ -1,89 +1,129 @@
 """Checking the risk score against what really happened (docs/risk-method.md, "Backtest").
 
-The scorer is replayed monthly over a period using only records dated on or before each date.
-Label: the customer churned within the horizon for a controllable reason, or its revenue in the
-next 6 months fell below 20% of the 6 months before. Customers lost to an uncontrollable reason
-within the horizon are left out: the score is not meant to predict them.
+The scorer is replayed at past month ends using only records dated on or before each date, and
+each customer's sample is labelled with what happened in the horizon after it (``labels_as_of``).
+This module holds the samples and the measures; ``evaluation`` runs a whole backtest out of time
+and builds its report.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 from dateutil.relativedelta import relativedelta
-from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models import Count, DecimalField, Max, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext as _
 
-from accounts.models import ChurnReason, Customer, Order, RiskBand
+from accounts.models import ChurnReason, Customer, Order
 
-from .parameters import RiskError
-
-HALF_YEAR = timedelta(days=182)
 REVENUE_COLLAPSE_SHARE = Decimal("0.2")
-FLAGGED_BANDS = {RiskBand.AMBER, RiskBand.RED}
+COLLAPSE_MIN_ORDERS = 3
+# The label's components, in the order they take precedence.
+RECORDED_CHURN, LAPSE, COLLAPSE = "recorded_churn", "lapse", "collapse"
+COMPONENTS = (RECORDED_CHURN, LAPSE, COLLAPSE)
 
 
-@dataclass
+@dataclass(slots=True)
 class Sample:
-    """One customer scored at one replay date, with what happened afterwards."""
+    """One customer scored at one replay date, what was known of its orders then, and what happened."""
 
     as_of: date
     customer_id: int
     score: float
     band: str
     factor_risks: dict[str, float | None]
-    contributions: dict[str, float]
     label: int
+    component: str
     revenue_12m: float
-    churned_on: date | None = None
+    churned_on: date | None
+    # Recency, frequency, monetary value and tenure as of the date, for the baselines: days since
+    # the last order (since becoming a customer if none), orders and revenue over the last 365
+    # days, days since the first order (or since becoming a customer).
+    recency_days: int
+    orders_12m: int
+    revenue_12m_orders: float
+    tenure_days: int
 
 
-@dataclass
-class BacktestReport:
-    start: date
-    end: date
-    horizon_days: int
-    dates: list[date]
-    samples: int
-    positives: int
-    auc: float | None
-    top_k: int
-    top_k_precision: float | None
-    base_rate: float | None
-    lift: float | None
-    churned_revenue_flagged_90d: float | None
-    weekly_band_change_rate: float | None
-    factor_means: dict[str, tuple[float, float]]
-    baseline_auc: float | None
-    baseline_top_k_precision: float | None
-    notes: list[str] = field(default_factory=list)
-
-
-def roc_auc(scores: list[float], labels: list[int]) -> float | None:
+def roc_auc(scores, labels) -> float | None:
     """Area under the ROC curve by ranks (Mann-Whitney U), ties sharing the average rank."""
-    positives = sum(labels)
+    scores, labels = np.asarray(scores, dtype=float), np.asarray(labels, dtype=bool)
+    positives = int(labels.sum())
     negatives = len(labels) - positives
     if positives == 0 or negatives == 0:
         return None
-    order = sorted(range(len(scores)), key=lambda i: scores[i])
-    ranks = [0.0] * len(scores)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and scores[order[j + 1]] == scores[order[i]]:
-            j += 1
-        average = (i + j) / 2 + 1
-        for k in range(i, j + 1):
-            ranks[order[k]] = average
-        i = j + 1
-    rank_sum = sum(r for r, y in zip(ranks, labels, strict=True) if y)
-    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+    return float((_average_ranks(scores)[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks, tied values sharing the mean of their ranks."""
+    unique, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    return ((ends - counts + 1 + ends) / 2)[inverse]
+
+
+def bootstrap_auc(scores, labels, clusters, *, rounds: int = 200, seed: int = 0) -> tuple[float, float] | None:
+    """A 95% interval of the AUC by resampling whole customers (their samples are not independent)."""
+    scores, labels, clusters = np.asarray(scores, float), np.asarray(labels, bool), np.asarray(clusters)
+    if len(scores) == 0:
+        return None
+    ids, members = np.unique(clusters, return_inverse=True)
+    order = np.argsort(members, kind="stable")
+    starts = np.searchsorted(members[order], np.arange(len(ids)))
+    sizes = np.diff(np.append(starts, len(order)))
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(rounds):
+        picked = rng.integers(0, len(ids), len(ids))
+        index = np.concatenate([order[starts[c] : starts[c] + sizes[c]] for c in picked])
+        auc = roc_auc(scores[index], labels[index])
+        if auc is not None:
+            values.append(auc)
+    if not values:
+        return None
+    low, high = np.percentile(values, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def roc_points(scores, labels, *, points: int = 101) -> list[list[float]]:
+    """At most ``points`` [false-positive rate, true-positive rate] pairs, from (0, 0) to (1, 1)."""
+    scores, labels = np.asarray(scores, float), np.asarray(labels, bool)
+    positives, negatives = int(labels.sum()), int((~labels).sum())
+    if positives == 0 or negatives == 0:
+        return []
+    order = np.argsort(-scores, kind="stable")
+    ranked_scores, ranked = scores[order], labels[order]
+    # Cut only between different scores: tied samples move the curve together.
+    cuts = np.flatnonzero(np.diff(ranked_scores)) + 1
+    cuts = np.append(cuts, len(ranked))
+    if len(cuts) > points - 1:
+        cuts = cuts[np.linspace(0, len(cuts) - 1, points - 1).round().astype(int)]
+    tp = np.cumsum(ranked)[cuts - 1]
+    fp = cuts - tp
+    curve = [[0.0, 0.0]] + [[round(f / negatives, 4), round(t / positives, 4)] for f, t in zip(fp, tp, strict=True)]
+    return curve
+
+
+def lift_curve(groups: list[tuple[list[float], list[int]]], *, steps: int = 20) -> list[list[float]]:
+    """[share of accounts contacted, lift] for the top 5%, 10%, … of each date's ranking, pooled."""
+    total = sum(len(labels) for _scores, labels in groups)
+    lost = sum(sum(labels) for _scores, labels in groups)
+    if not total or not lost:
+        return []
+    base = lost / total
+    curve = []
+    for step in range(1, steps + 1):
+        share = step / steps
+        picks = [(scores, labels, math.ceil(share * len(labels))) for scores, labels in groups]
+        precision = precision_at_k(picks)
+        if precision is not None:
+            curve.append([round(share, 3), round(precision / base, 3)])
+    return curve
 
 
 def precision_at_k(groups: Iterable[tuple[list[float], list[int], int]]) -> float | None:
@@ -112,66 +152,116 @@ def month_ends(start: date, end: date) -> list[date]:
     return days
 
 
-def _revenue_by_customer(first: date, last: date) -> dict[int, Decimal]:
+def _orders_by_customer(first: date, last: date) -> dict[int, tuple[int, Decimal]]:
+    """Per customer: orders and revenue dated from ``first`` to ``last``, both included."""
     rows = (
         Order.objects.filter(ordered_on__gte=first, ordered_on__lte=last)
+        .order_by()
         .values("customer_id")
-        .annotate(total=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=DecimalField()))
-        .values_list("customer_id", "total")
-    )
-    return dict(rows)
-
-
-def labels_as_of(*, as_of: date, horizon_days: int, churn: dict[int, tuple[date, str]]) -> dict[int, int | None]:
-    """1 = lost (controllable churn or revenue collapse), 0 = retained, None = left out."""
-    horizon_end = as_of + timedelta(days=horizon_days)
-    before = _revenue_by_customer(as_of - HALF_YEAR + timedelta(days=1), as_of)
-    after = _revenue_by_customer(as_of + timedelta(days=1), as_of + HALF_YEAR)
-    labels: dict[int, int | None] = {}
-    for customer_id, revenue_before in before.items():
-        labels[customer_id] = int(
-            revenue_before > 0 and after.get(customer_id, Decimal(0)) < REVENUE_COLLAPSE_SHARE * revenue_before
+        .annotate(
+            orders=Count("pk"),
+            total=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=DecimalField()),
         )
+        .values_list("customer_id", "orders", "total")
+    )
+    return {customer_id: (orders, total) for customer_id, orders, total in rows}
+
+
+def labels_as_of(
+    *, as_of: date, horizon_days: int, churn: dict[int, tuple[date, str]]
+) -> dict[int, tuple[int, str] | None]:
+    """What happened to each customer in the horizon after ``as_of`` (docs/risk-method.md, "Label").
+
+    Returns customer → (1, component) for a loss, (0, "") for retained, None for left out;
+    a customer missing from the result is left out as well (it had no orders in the look-back and
+    no recorded churn). The look-back is as long as the horizon and ends on ``as_of``.
+
+    1. A churn recorded within the horizon: lost ("recorded_churn") if its reason is controllable,
+       left out if not. An uncontrollable churn up to twice the horizon ahead also leaves the
+       customer out: its fading orders before it are not what the score is meant to predict.
+    2. A customer with orders in the look-back and none in the horizon: lost ("lapse").
+    3. One regular enough to judge (``COLLAPSE_MIN_ORDERS`` orders in the look-back) whose revenue
+       in the horizon is below ``REVENUE_COLLAPSE_SHARE`` of the look-back's: lost ("collapse").
+    4. Any other customer with orders in the look-back: retained.
+    """
+    horizon = timedelta(days=horizon_days)
+    before = _orders_by_customer(as_of - horizon + timedelta(days=1), as_of)
+    after = _orders_by_customer(as_of + timedelta(days=1), as_of + horizon)
+    labels: dict[int, tuple[int, str] | None] = {}
+    for customer_id, (orders, revenue) in before.items():
+        later_orders, later_revenue = after.get(customer_id, (0, Decimal(0)))
+        if later_orders == 0:
+            labels[customer_id] = (1, LAPSE)
+        elif orders >= COLLAPSE_MIN_ORDERS and revenue > 0 and later_revenue < REVENUE_COLLAPSE_SHARE * revenue:
+            labels[customer_id] = (1, COLLAPSE)
+        else:
+            labels[customer_id] = (0, "")
+    uncontrollable = ChurnReason.uncontrollable()
     for customer_id, (churned_on, reason) in churn.items():
-        if as_of < churned_on <= horizon_end:
-            labels[customer_id] = None if reason in ChurnReason.uncontrollable() else 1
+        if churned_on <= as_of:
+            continue
+        if reason in uncontrollable:
+            if churned_on <= as_of + 2 * horizon:
+                labels[customer_id] = None
+        elif churned_on <= as_of + horizon:
+            labels[customer_id] = (1, RECORDED_CHURN)
     return labels
 
 
-def run_backtest(
-    *,
-    start: date,
-    end: date,
-    horizon_days: int,
-    score_as_of: Callable[[date], Iterable[tuple[int, float | None, str, dict, float]]],
-    data_end: date,
-    progress: Callable[[int, int], None] | None = None,
-) -> tuple[BacktestReport, list[Sample]]:
-    """Replay `score_as_of` at each month end and measure it against what happened.
-
-    `score_as_of(day)` yields (customer_id, score, band, factors, revenue_12m) for the customers
-    active on that day, computed from records dated on or before it, writing nothing.
-    """
-    notes = []
-    dates = month_ends(start, end)
-    if not dates:
-        raise RiskError(_("The backtest period holds no month end; widen --start/--end."), code="no_month_end")
-    if dates[-1] + timedelta(days=max(horizon_days, HALF_YEAR.days)) > data_end:
-        notes.append(f"The last replay dates' outcome window runs past {data_end}: their labels are incomplete.")
-    churn = {
+def customers_with_churn() -> dict[int, tuple[date, str]]:
+    """Every recorded churn: customer → (date, reason)."""
+    return {
         pk: (day, reason)
         for pk, day, reason in Customer.objects.filter(~Q(churned_on=None)).values_list(
             "pk", "churned_on", "churn_reason"
         )
     }
+
+
+def order_features(as_of: date) -> dict[int, tuple[date, date, int, float]]:
+    """Per customer with orders on or before the date: first and last order day, orders and
+    revenue over the 365 days ending on it."""
+    year_from = as_of - timedelta(days=365)
+    rows = (
+        Order.objects.filter(ordered_on__lte=as_of)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            first=Min("ordered_on"),
+            last=Max("ordered_on"),
+            orders=Count("pk", filter=Q(ordered_on__gt=year_from)),
+            revenue=Sum("amount", filter=Q(ordered_on__gt=year_from)),
+        )
+        .values_list("customer_id", "first", "last", "orders", "revenue")
+    )
+    return {pk: (first, last, orders, float(revenue or 0)) for pk, first, last, orders, revenue in rows}
+
+
+def collect_samples(
+    *,
+    dates: list[date],
+    horizon_days: int,
+    score_as_of: Callable[[date], Iterable[tuple[int, float | None, str, dict, float]]],
+    progress: Callable[[], None] | None = None,
+) -> list[Sample]:
+    """Replay ``score_as_of`` at each date and label every customer it scores.
+
+    ``score_as_of(day)`` yields (customer_id, score, computed band, factors, revenue_12m) for the
+    customers active on that day, computed from records dated on or before it, writing nothing.
+    Customers with no score, and those the label leaves out, give no sample.
+    """
+    churn = customers_with_churn()
+    since = dict(Customer.objects.values_list("pk", "customer_since"))
     samples: list[Sample] = []
-    for step, day in enumerate(dates, start=1):
+    for day in dates:
         labels = labels_as_of(as_of=day, horizon_days=horizon_days, churn=churn)
+        features = order_features(day)
         for customer_id, score, band, factors, revenue_12m in score_as_of(day):
-            label = labels.get(customer_id, 0)
+            label = labels.get(customer_id)
             if label is None or score is None:
                 continue
-            weights = sum(f["weight"] for f in factors.values() if f.get("risk") is not None) or 1
+            first, last, orders, revenue = features.get(customer_id, (None, None, 0, 0.0))
+            joined = since.get(customer_id) or day
             samples.append(
                 Sample(
                     as_of=day,
@@ -179,82 +269,19 @@ def run_backtest(
                     score=score,
                     band=band,
                     factor_risks={name: f.get("risk") for name, f in factors.items()},
-                    contributions={
-                        name: (f["weight"] * f["risk"] / weights) if f.get("risk") is not None else 0.0
-                        for name, f in factors.items()
-                    },
-                    label=label,
+                    label=label[0],
+                    component=label[1],
                     revenue_12m=float(revenue_12m or 0),
                     churned_on=churn.get(customer_id, (None, ""))[0],
+                    recency_days=(day - (last or joined)).days,
+                    orders_12m=orders,
+                    revenue_12m_orders=revenue,
+                    tenure_days=(day - (first or joined)).days,
                 )
             )
         if progress:
-            progress(step, len(dates))
-    return summarise(samples, start=start, end=end, horizon_days=horizon_days, dates=dates, notes=notes), samples
-
-
-def summarise(
-    samples: list[Sample], *, start: date, end: date, horizon_days: int, dates: list[date], notes: list[str]
-) -> BacktestReport:
-    scores = [s.score for s in samples]
-    labels = [s.label for s in samples]
-    positives = sum(labels)
-    base_rate = positives / len(samples) if samples else None
-
-    # Top k per replay date, k = the size of that date's red band, pooled over the dates.
-    by_date: dict[date, list[Sample]] = defaultdict(list)
-    for s in samples:
-        by_date[s.as_of].append(s)
-    top_k = []
-    for day_samples in by_date.values():
-        k = sum(1 for s in day_samples if s.band == RiskBand.RED)
-        top_k.append((day_samples, [s.label for s in day_samples], k))
-    picked = sum(k for _day_samples, _labels, k in top_k)
-    top_k_precision = precision_at_k(([s.score for s in day], labels, k) for day, labels, k in top_k)
-    baseline_precision = precision_at_k(
-        ([s.factor_risks.get("purchase_trend") or 0 for s in day], labels, k) for day, labels, k in top_k
-    )
-
-    # Share of churned revenue flagged amber/red at the last replay 90+ days before the churn.
-    churned_revenue = flagged_revenue = 0.0
-    latest_early: dict[int, Sample] = {}
-    for s in samples:
-        if s.churned_on is None or s.label != 1 or (s.churned_on - s.as_of).days < 90:
-            continue
-        current = latest_early.get(s.customer_id)
-        if current is None or s.as_of > current.as_of:
-            latest_early[s.customer_id] = s
-    for s in latest_early.values():
-        churned_revenue += s.revenue_12m
-        if s.band in FLAGGED_BANDS:
-            flagged_revenue += s.revenue_12m
-
-    factor_names = sorted({name for s in samples for name in s.contributions})
-    factor_means = {}
-    for name in factor_names:
-        churned = [s.contributions[name] for s in samples if s.label == 1 and name in s.contributions]
-        retained = [s.contributions[name] for s in samples if s.label == 0 and name in s.contributions]
-        factor_means[name] = (_mean(churned), _mean(retained))
-
-    return BacktestReport(
-        start=start,
-        end=end,
-        horizon_days=horizon_days,
-        dates=dates,
-        samples=len(samples),
-        positives=positives,
-        auc=roc_auc(scores, labels),
-        top_k=picked,
-        top_k_precision=top_k_precision,
-        base_rate=base_rate,
-        lift=(top_k_precision / base_rate) if top_k_precision is not None and base_rate else None,
-        churned_revenue_flagged_90d=(flagged_revenue / churned_revenue) if churned_revenue else None,
-        weekly_band_change_rate=None,
-        factor_means=factor_means,
-        baseline_auc=roc_auc([s.factor_risks.get("purchase_trend") or 0.0 for s in samples], labels),
-        baseline_top_k_precision=baseline_precision,
-        notes=notes,
-    )
+            progress()
+    return samples
 
 
 def band_change_rate(bands_by_week: list[dict[int, str]]) -> float | None:
@@ -264,8 +291,4 @@ def band_change_rate(bands_by_week: list[dict[int, str]]) -> float | None:
         common = before.keys() & after.keys()
         if common:
             rates.append(sum(1 for c in common if before[c] != after[c]) / len(common))
-    return _mean(rates) if rates else None
-
-
-def _mean(values: list[float]) -> float:
-    return math.fsum(values) / len(values) if values else 0.0
+    return math.fsum(rates) / len(rates) if rates else None

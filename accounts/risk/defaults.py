@@ -33,10 +33,12 @@ reasons
     lists as evidence.
 purchase_trend
     ``revenue_ratio_grid``: revenue in the window ÷ the same window a year earlier, read only when
-    that earlier window held at least ``min_orders_year_ago`` orders.
-    ``order_recency_grid``: days since the last order ÷ the customer's median gap between orders,
-    taken over its last ``order_gap_sample`` gaps; with fewer than ``min_order_gaps`` gaps the gap
-    is assumed to be ``default_order_gap_days``.
+    that earlier window held at least ``min_orders_year_ago`` orders and lies wholly after the
+    customer's first order (a window before the customer's data begins is no data, not zero).
+    ``order_lapse_grid``: the probability (0-1) that the customer places no order in the next
+    ``lapse_horizon_days``, from the purchase model (``accounts/risk/purchase_model.py``) fitted on
+    the book's order histories as of the date; ``purchase_model`` holds the model's parameters
+    (r, alpha in days, a, b) used when the book has too few histories to fit them.
 relationship
     ``key_departments`` and ``department_coverage_grid`` (departments with an active contact);
     ``contact_count_grid`` (active contacts; one is a single thread); ``key_person_lookback_days``
@@ -120,13 +122,12 @@ DEFAULT_PARAMETERS: dict = {
     },
     "purchase_trend": {
         "window_days": 90,
-        "signal_weights": {"revenue_trend": 60, "order_recency": 40},
+        "signal_weights": {"revenue_trend": 30, "order_lapse": 70},
         "revenue_ratio_grid": [[0.25, 100], [0.5, 75], [0.75, 45], [0.9, 20], [1.0, 0]],
         "min_orders_year_ago": 2,
-        "order_recency_grid": [[1, 0], [1.5, 30], [2, 60], [3, 90], [4, 100]],
-        "order_gap_sample": 24,
-        "min_order_gaps": 2,
-        "default_order_gap_days": 90,
+        "lapse_horizon_days": 180,
+        "order_lapse_grid": [[0, 0], [1, 100]],
+        "purchase_model": {"r": 1.0, "alpha": 60.0, "a": 1.0, "b": 20.0},
     },
     "relationship": {
         "signal_weights": {

@@ -114,14 +114,18 @@ def risk_score(
     model_version: RiskModelVersion | None = None,
     customer_ids: Iterable[int] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    previous: dict[int, tuple[float | None, str]] | None = None,
 ) -> list[RiskSnapshot]:
     """Score every customer active on ``as_of`` (or the given subset), writing nothing.
 
     Returns unsaved snapshots. Backtests replay past dates with this; ``risk_recompute`` stores
-    its result. Raises RiskError (a ValidationError) for a date after today (in
-    ``settings.TIME_ZONE``) and RiskModelError for an unusable model version.
+    its result. ``previous`` replaces the stored snapshots as the night before (customer → score
+    and computed band) for hysteresis, so that a replay of consecutive nights settles bands
+    exactly as the nightly job would; the 7- and 30-day changes are then left empty. Raises
+    RiskError (a ValidationError) for a date after today (in ``settings.TIME_ZONE``) and
+    RiskModelError for an unusable model version.
     """
-    items, run = _prepare(as_of=as_of, model_version=model_version, customer_ids=customer_ids)
+    items, run = _prepare(as_of=as_of, model_version=model_version, customer_ids=customer_ids, previous=previous)
     return _snapshots(items, run, progress)
 
 
@@ -167,7 +171,7 @@ def risk_recompute(
 
 
 def _prepare(
-    *, as_of: date, model_version: RiskModelVersion | None, customer_ids
+    *, as_of: date, model_version: RiskModelVersion | None, customer_ids, previous=None
 ) -> tuple[list[CustomerData], ScoringRun]:
     """Everything scoring needs, loaded with a fixed number of queries: signals, history, overrides."""
     today = business_today()
@@ -186,10 +190,11 @@ def _prepare(
     max_gap_days = parameters.bands.hysteresis_max_gap_days
     loaded = {}
     # Read with the signals, in the same snapshot (and alongside them for a large book).
-    also = [
-        lambda: loaded.update(history=_load_history(ids, as_of, max_gap_days)),
-        lambda: loaded.update(overrides=_load_overrides(ids, as_of)),
-    ]
+    also = [lambda: loaded.update(overrides=_load_overrides(ids, as_of))]
+    if previous is None:
+        also.append(lambda: loaded.update(history=_load_history(ids, as_of, max_gap_days)))
+    else:
+        loaded["history"] = History(previous=previous, score_7d={}, score_30d={})
     data = collect(
         scope=scope,
         as_of=as_of,

@@ -22,7 +22,7 @@ from keyaccounts.clock import day_end
 from relationships.models import EXECUTIVE_LEVEL_KINDS, BuyingRole, Cadence, Contact, Interaction
 
 from . import plumbing
-from .order_loaders import as_float, load_deliveries, load_order_gaps, load_orders
+from .order_loaders import as_float, load_deliveries, load_orders, load_purchase_histories
 from .parameters import PriceParameters, QualityParameters, RelationshipParameters, RiskParameters
 from .signals import CustomerData
 
@@ -48,7 +48,7 @@ def collect(
         # lines, the longest query, can start before the customers are in (``customers_read``).
         return [
             partial(load_deliveries, data, ids, as_of, parameters.supply, customers_read=customers_read),
-            partial(load_order_gaps, data, ids, as_of, parameters.purchase_trend),
+            partial(load_purchase_histories, data, ids, as_of, parameters.purchase_trend),
             partial(load_orders, data, ids, as_of, parameters.purchase_trend),
             partial(load_contacts, data, ids, as_of, parameters.relationship),
             partial(load_criteria, data, ids, as_of),

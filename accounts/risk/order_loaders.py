@@ -11,11 +11,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, FloatField, Max, Q, Sum
+from django.db.models import Count, F, FloatField, Max, Min, Q, Sum
 from django.db.models.functions import Cast
 
 from accounts.models import Customer, DeliveryLine, Order
 
+from . import purchase_model
 from .parameters import PurchaseTrendParameters, SupplyParameters
 from .signals import CustomerData
 
@@ -57,66 +58,46 @@ def as_float(aggregate):
     return Cast(aggregate, FloatField()) if connection.vendor == "postgresql" else aggregate
 
 
-def load_order_gaps(data: dict[int, CustomerData], ids, as_of: date, p: PurchaseTrendParameters) -> None:
-    """Median days between the customer's last ``order_gap_sample`` + 1 distinct order days.
+def load_purchase_histories(data: dict[int, CustomerData], ids, as_of: date, p: PurchaseTrendParameters) -> None:
+    """Each customer's chance of ordering in the next ``lapse_horizon_days``, from the purchase model.
 
-    PostgreSQL reads, per customer, only those last days, newest first, off the index on
-    (customer_id, ordered_on) (a LATERAL subquery), and takes the median of their gaps with
-    ``percentile_cont`` (the mean of the two middle gaps for an even count). Elsewhere one pass
-    over the distinct order days in (customer, day) order gives each day's gap (LAG) and how many
-    days came after it, and the middle is found with ROW_NUMBER and COUNT. Only customers with at
-    least one gap come back.
+    One aggregate over the orders of the whole book on or before the date — every customer that
+    ever ordered, not only those in scope, since the customers who stopped are what teaches the
+    model how buying ends — gives each customer's first and last order day and its number of
+    distinct order days. The model is fitted on all of them (``purchase_model.fit``) and read for
+    the customers in scope; ``ids`` is not needed for that.
     """
-    scope_sql, scope_params = ids.query.sql_with_params()
-    order_table = connection.ops.quote_name(Order._meta.db_table)
-    sample = int(p.order_gap_sample)
-    if connection.vendor == "postgresql":
-        sql = f"""
-            SELECT scope.id, gaps.median_gap, gaps.gap_count
-            FROM ({scope_sql}) AS scope (id)
-            CROSS JOIN LATERAL (
-                SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap, COUNT(*) AS gap_count
-                FROM (
-                    SELECT day - LEAD(day) OVER (ORDER BY day DESC) AS gap
-                    FROM (
-                        SELECT DISTINCT ordered_on AS day FROM {order_table}
-                        WHERE customer_id = scope.id AND ordered_on <= %s
-                        ORDER BY day DESC LIMIT %s
-                    ) AS last_days
-                ) AS day_gaps
-                WHERE gap IS NOT NULL
-            ) AS gaps
-            WHERE gaps.gap_count > 0
-        """
-        params = [*scope_params, as_of, sample + 1]
-    else:
-        sql = f"""
-            WITH days AS (
-                SELECT customer_id,
-                       CAST(julianday(ordered_on) - julianday(LAG(ordered_on) OVER w) AS INTEGER) AS gap,
-                       COUNT(*) OVER (PARTITION BY customer_id) - ROW_NUMBER() OVER w AS later_days
-                FROM (
-                    SELECT DISTINCT customer_id, ordered_on FROM {order_table}
-                    WHERE ordered_on <= %s AND customer_id IN ({scope_sql})
-                ) AS distinct_days
-                WINDOW w AS (PARTITION BY customer_id ORDER BY ordered_on)
-            ),
-            gaps AS (SELECT customer_id, gap FROM days WHERE gap IS NOT NULL AND later_days < %s),
-            ranked AS (
-                SELECT customer_id, gap,
-                       ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY gap) AS position,
-                       COUNT(*) OVER (PARTITION BY customer_id) AS gap_count
-                FROM gaps
-            )
-            SELECT customer_id, AVG(gap), MAX(gap_count) FROM ranked
-            WHERE position IN ((gap_count + 1) / 2, (gap_count + 2) / 2)
-            GROUP BY customer_id
-        """
-        params = [connection.ops.adapt_datefield_value(as_of), *scope_params, sample]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for customer_id, median_gap, gap_count in cursor.fetchall():
-            data[customer_id].order_gap = {"median_days": float(median_gap), "gaps": int(gap_count)}
+    rows = (
+        Order.objects.filter(ordered_on__lte=as_of)
+        .order_by()
+        .values("customer_id")
+        .annotate(first=Min("ordered_on"), last=Max("ordered_on"), days=Count("ordered_on", distinct=True))
+        .values_list("customer_id", "first", "last", "days")
+    )
+    customer_ids, firsts, histories = [], [], []
+    for customer_id, first, last, days in rows:
+        customer_ids.append(customer_id)
+        firsts.append(first)
+        histories.append((days, (last - first).days, (as_of - first).days))
+    if not histories:
+        return
+    x, tx, t = purchase_model.histories(histories)
+    defaults = purchase_model.PurchaseModel(**p.purchase_model)
+    model = purchase_model.fit(x, tx, t, default=defaults)
+    horizon = p.lapse_horizon_days
+    chance = purchase_model.chance_of_order(model, x, tx, t, horizon)
+    gap = purchase_model.expected_gap_days(model, x, t)
+    for i, customer_id in enumerate(customer_ids):
+        customer = data.get(customer_id)
+        if customer is not None:
+            customer.purchase = {
+                "first_order_on": firsts[i],
+                "order_days": int(x[i]) + 1,
+                "chance_of_order": float(chance[i]),
+                "expected_gap_days": float(gap[i]),
+                "horizon_days": horizon,
+                "model": model,
+            }
 
 
 def load_deliveries(

@@ -83,6 +83,10 @@ def validate_model(*, weights: dict, parameters: dict | None) -> dict:
             raise RiskModelError(
                 _("The signal weights of %(factor)s must add up to more than zero.") % {"factor": factor}
             )
+    if not all(value > 0 for value in merged["purchase_trend"]["purchase_model"].values()):
+        raise RiskModelError(_("The purchase model's parameters r, alpha, a and b must all be above 0."))
+    if not merged["purchase_trend"]["lapse_horizon_days"] >= 1:
+        raise RiskModelError(_("The purchase model's horizon must be at least one day."))
     tiering = merged["tiering"]
     if not 0 < tiering["key_share"] <= 1:
         raise RiskModelError(_("The key-account share must be above 0 and at most 1."))
@@ -209,10 +213,9 @@ class PurchaseTrendParameters:
     signal_weights: Mapping[str, float]
     revenue_ratio_grid: Grid
     min_orders_year_ago: int
-    order_recency_grid: Grid
-    order_gap_sample: int
-    min_order_gaps: int
-    default_order_gap_days: float
+    lapse_horizon_days: int
+    order_lapse_grid: Grid
+    purchase_model: Mapping[str, float]
 
 
 @dataclass(frozen=True, slots=True)

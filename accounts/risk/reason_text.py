@@ -62,6 +62,18 @@ def _revenue_down(params: dict) -> str:
 
 
 def _order_overdue(params: dict) -> str:
+    if "chance_pct" in params:
+        return gettext(
+            "No order for %(days)s days (last order %(date)s); at its usual rhythm of an order every "
+            "%(gap)s days, the chance of an order in the next %(horizon)s days is %(chance)s%%"
+        ) % {
+            "days": params["days_since_last_order"],
+            "date": _date(params["last_order_on"]),
+            "gap": _number(params["usual_gap_days"]),
+            "horizon": params["horizon_days"],
+            "chance": params["chance_pct"],
+        }
+    # Snapshots of earlier model versions (order recency against the median gap).
     if params.get("assumed_gap"):
         return gettext("No order for %(days)s days (last order %(date)s)") % {
             "days": params["days_since_last_order"],

@@ -34,8 +34,9 @@ class CustomerData:
     # Orders up to the date: revenue and counts in the recent window, the same window a year
     # earlier and the trailing 12 months; the last order's date.
     orders: dict | None = None
-    # Median days between the last distinct order days, and how many gaps it is taken over.
-    order_gap: dict | None = None
+    # The purchase model's reading of the order history: first order day, distinct order days, the
+    # chance of an order in the model's horizon, the expected days between orders.
+    purchase: dict | None = None
     # Lines promised in the look-back: lines and hits, recent and in the customer's peak months.
     deliveries: dict | None = None
     # Active contacts: counts, average trust, decision makers and champions, departments covered.

@@ -1,6 +1,7 @@
-"""Purchase trend: revenue against a year earlier, and how overdue the next order is."""
+"""Purchase trend: revenue against a year earlier, and the chance the customer orders again soon
+(the purchase model, ``accounts/risk/purchase_model.py``)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from ..parameters import PurchaseTrendParameters
 from ..reasons import make_reason
@@ -14,7 +15,12 @@ def score(d: CustomerData, as_of: date, p: PurchaseTrendParameters, min_signal_r
         return MISSING
     mix = SignalMix(p.signal_weights, min_signal_risk)
     recent, year_ago = float(orders["revenue_recent"]), float(orders["revenue_year_ago"])
-    if year_ago > 0 and orders["orders_year_ago"] >= p.min_orders_year_ago:
+    purchase = d.purchase
+    # The year-earlier window counts only when it lies wholly after the customer's first order:
+    # a window before its data begins is no data, not zero revenue.
+    year_ago_from = as_of - timedelta(days=365 + p.window_days)
+    covered = purchase is not None and purchase["first_order_on"] <= year_ago_from
+    if covered and year_ago > 0 and orders["orders_year_ago"] >= p.min_orders_year_ago:
         ratio = recent / year_ago
         mix.add(
             "revenue_trend",
@@ -31,22 +37,22 @@ def score(d: CustomerData, as_of: date, p: PurchaseTrendParameters, min_signal_r
     else:
         mix.add("revenue_trend", None, None)
 
+    if purchase is None:
+        mix.add("order_lapse", None, None)
+        return mix.result()
     last_order_on = orders["last_order_on"]
-    days_since = (as_of - last_order_on).days
-    gap = d.order_gap
-    assumed = not gap or gap["gaps"] < p.min_order_gaps
-    usual_gap = max(float(p.default_order_gap_days if assumed else gap["median_days"]), 1.0)
-    recency = days_since / usual_gap
+    lapse = 1.0 - purchase["chance_of_order"]
     mix.add(
-        "order_recency",
-        round(recency, 2),
-        p.order_recency_grid.risk(recency),
+        "order_lapse",
+        round(lapse, 3),
+        p.order_lapse_grid.risk(lapse),
         lambda: make_reason(
             "order_overdue",
-            days_since_last_order=days_since,
-            usual_gap_days=round(usual_gap),
+            days_since_last_order=(as_of - last_order_on).days,
+            usual_gap_days=round(purchase["expected_gap_days"]),
             last_order_on=iso(last_order_on),
-            assumed_gap=assumed,
+            chance_pct=round(purchase["chance_of_order"] * 100),
+            horizon_days=purchase["horizon_days"],
         ),
     )
     return mix.result()

@@ -37,6 +37,9 @@ class Sample:
     score: float
     band: str
     factor_risks: dict[str, float | None]
+    # Every signal's risk by (factor, signal), None where it had no data; the trip-wires that fired.
+    signal_risks: dict[tuple[str, str], float | None]
+    tripwires: list[str]
     label: int
     component: str
     revenue_12m: float
@@ -241,13 +244,14 @@ def collect_samples(
     *,
     dates: list[date],
     horizon_days: int,
-    score_as_of: Callable[[date], Iterable[tuple[int, float | None, str, dict, float]]],
+    score_as_of: Callable[[date], Iterable],
     progress: Callable[[], None] | None = None,
 ) -> list[Sample]:
     """Replay ``score_as_of`` at each date and label every customer it scores.
 
-    ``score_as_of(day)`` yields (customer_id, score, computed band, factors, revenue_12m) for the
-    customers active on that day, computed from records dated on or before it, writing nothing.
+    ``score_as_of(day)`` yields unsaved snapshots (``RiskSnapshot``: customer_id, score,
+    computed_band, factors, tripwires, revenue_12m) of the customers active on that day, computed
+    from records dated on or before it, writing nothing.
     Customers with no score, and those the label leaves out, give no sample.
     """
     churn = customers_with_churn()
@@ -256,7 +260,8 @@ def collect_samples(
     for day in dates:
         labels = labels_as_of(as_of=day, horizon_days=horizon_days, churn=churn)
         features = order_features(day)
-        for customer_id, score, band, factors, revenue_12m in score_as_of(day):
+        for snapshot in score_as_of(day):
+            customer_id, score, factors = snapshot.customer_id, snapshot.score, snapshot.factors
             label = labels.get(customer_id)
             if label is None or score is None:
                 continue
@@ -267,11 +272,15 @@ def collect_samples(
                     as_of=day,
                     customer_id=customer_id,
                     score=score,
-                    band=band,
+                    band=snapshot.computed_band,
                     factor_risks={name: f.get("risk") for name, f in factors.items()},
+                    signal_risks={
+                        (name, signal): pair[1] for name, f in factors.items() for signal, pair in f["signals"].items()
+                    },
+                    tripwires=list(snapshot.tripwires),
                     label=label[0],
                     component=label[1],
-                    revenue_12m=float(revenue_12m or 0),
+                    revenue_12m=float(snapshot.revenue_12m or 0),
                     churned_on=churn.get(customer_id, (None, ""))[0],
                     recency_days=(day - (last or joined)).days,
                     orders_12m=orders,

@@ -41,8 +41,14 @@ class Tripwire:
     """A trip-wire that fired: its code, the least severe band it forces, and its reason."""
 
     code: str
-    band: str
+    # The least severe band it forces; None when the model version has it force nothing.
+    band: str | None
     reason: dict
+
+
+def _forced(p, code: str) -> str | None:
+    """The band a trip-wire forces in this model version (``tripwires.bands``)."""
+    return {"red": RiskBand.RED, "amber": RiskBand.AMBER}.get(p.bands[code])
 
 
 def band_for_score(score: float, *, amber: float, red: float) -> str:
@@ -114,8 +120,9 @@ def computed_band(
             red=bands.red,
             margin=bands.hysteresis_margin,
         )
-    if fired:
-        computed = _worst([t.band for t in fired] + ([computed] if computed != RiskBand.GREY else []))
+    forced = [t.band for t in fired if t.band is not None]
+    if forced:
+        computed = _worst(forced + ([computed] if computed != RiskBand.GREY else []))
     return computed
 
 
@@ -143,7 +150,7 @@ def tripwires(d: CustomerData, as_of: date, parameters: RiskParameters) -> list[
         fired.append(
             Tripwire(
                 "criterion_alarm",
-                RiskBand.RED,
+                _forced(p, "criterion_alarm"),
                 make_reason(
                     "tripwire_criterion_alarm",
                     criterion=top["criterion"],
@@ -161,7 +168,7 @@ def tripwires(d: CustomerData, as_of: date, parameters: RiskParameters) -> list[
             fired.append(
                 Tripwire(
                     "revenue_collapse",
-                    RiskBand.RED,
+                    _forced(p, "revenue_collapse"),
                     make_reason(
                         "tripwire_revenue_collapse",
                         window_days=parameters.purchase_trend.window_days,
@@ -182,7 +189,7 @@ def tripwires(d: CustomerData, as_of: date, parameters: RiskParameters) -> list[
                 fired.append(
                     Tripwire(
                         "decision_maker_gone",
-                        RiskBand.AMBER,
+                        _forced(p, "decision_maker_gone"),
                         make_reason(
                             "tripwire_decision_maker_gone", name=last["name"], left_on=iso(last["left_on"]), days=days
                         ),
@@ -200,7 +207,7 @@ def tripwires(d: CustomerData, as_of: date, parameters: RiskParameters) -> list[
             fired.append(
                 Tripwire(
                     "critical_complaint_past_sla",
-                    RiskBand.AMBER,
+                    _forced(p, "critical_complaint_past_sla"),
                     make_reason(
                         "tripwire_critical_complaint_past_sla",
                         count=len(critical),
@@ -210,5 +217,5 @@ def tripwires(d: CustomerData, as_of: date, parameters: RiskParameters) -> list[
                 )
             )
     if fired:
-        fired.sort(key=lambda t: -BAND_ORDER.index(t.band))
+        fired.sort(key=lambda t: -1 if t.band is None else -BAND_ORDER.index(t.band))
     return fired

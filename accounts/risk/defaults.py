@@ -26,7 +26,10 @@ tripwires
     revenue over ``purchase_trend.window_days`` down by more than this share on a year earlier
     makes the account red, provided the year-earlier window held at least
     ``revenue_min_orders_year_ago`` orders (with one or two lumpy orders a 50% swing is noise:
-    on the demo data the wire otherwise fired for one customer in seven).
+    on the demo data the wire otherwise fired for one customer in seven). ``bands``: the band each
+    trip-wire forces at least — "red", "amber" or "none" (the trip-wire is shown and explained
+    but forces nothing); ``fit_risk_weights`` proposes them from how often the accounts each one
+    fired on were really lost.
 reasons
     ``min_factor_risk``: a factor explains itself only at or above this risk;
     ``min_signal_risk``: likewise for each of its signals; ``max_items``: how many names a reason
@@ -35,10 +38,15 @@ purchase_trend
     ``revenue_ratio_grid``: revenue in the window ÷ the same window a year earlier, read only when
     that earlier window held at least ``min_orders_year_ago`` orders and lies wholly after the
     customer's first order (a window before the customer's data begins is no data, not zero).
-    ``order_lapse_grid``: the probability (0-1) that the customer places no order in the next
+    ``account_size_grid``: the customer's revenue over the last 365 days ÷ the book's typical
+    (median) yearly revenue among the customers who ordered in that time; small accounts leave
+    more often. ``order_lapse_grid``: the probability (0-1) that the customer places no order in the next
     ``lapse_horizon_days``, from the purchase model (``accounts/risk/purchase_model.py``) fitted on
-    the book's order histories as of the date; ``purchase_model`` holds the model's parameters
-    (r, alpha in days, a, b) used when the book has too few histories to fit them.
+    the book's order histories as of the date. ``purchase_model``: ``recent_gaps`` (the gaps
+    between order days a customer's mean gap is taken over), ``prior_gaps`` (how many gaps' worth
+    the book's typical gap weighs in it), and the values used when the book has too few histories
+    to fit them: ``default_gap_days`` (typical gap), ``regularity`` (gamma shape of the gaps) and
+    ``dropout`` (chance of stopping after an order).
 relationship
     ``key_departments`` and ``department_coverage_grid`` (departments with an active contact);
     ``contact_count_grid`` (active contacts; one is a single thread); ``key_person_lookback_days``
@@ -114,6 +122,12 @@ DEFAULT_PARAMETERS: dict = {
         "decision_maker_grace_days": 30,
         "revenue_drop_share": 0.5,
         "revenue_min_orders_year_ago": 3,
+        "bands": {
+            "criterion_alarm": "red",
+            "revenue_collapse": "red",
+            "decision_maker_gone": "amber",
+            "critical_complaint_past_sla": "amber",
+        },
     },
     "reasons": {
         "min_factor_risk": 10,
@@ -122,12 +136,19 @@ DEFAULT_PARAMETERS: dict = {
     },
     "purchase_trend": {
         "window_days": 90,
-        "signal_weights": {"revenue_trend": 30, "order_lapse": 70},
+        "signal_weights": {"revenue_trend": 20, "order_lapse": 60, "account_size": 20},
         "revenue_ratio_grid": [[0.25, 100], [0.5, 75], [0.75, 45], [0.9, 20], [1.0, 0]],
         "min_orders_year_ago": 2,
         "lapse_horizon_days": 180,
-        "order_lapse_grid": [[0, 0], [1, 100]],
-        "purchase_model": {"r": 1.0, "alpha": 60.0, "a": 1.0, "b": 20.0},
+        "order_lapse_grid": [[0, 0], [0.05, 30], [0.2, 60], [0.5, 85], [1, 100]],
+        "account_size_grid": [[0, 100], [0.25, 70], [0.5, 50], [1, 30], [2, 15], [4, 0]],
+        "purchase_model": {
+            "recent_gaps": 12,
+            "prior_gaps": 1,
+            "default_gap_days": 90,
+            "regularity": 1.0,
+            "dropout": 0.05,
+        },
     },
     "relationship": {
         "signal_weights": {

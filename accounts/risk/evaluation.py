@@ -182,12 +182,8 @@ def evaluate(
         def score_as_of(day, previous=None):
             return risk_score(as_of=day, model_version=version, previous=previous)
 
-    def rows(day):
-        for s in score_as_of(day):
-            yield s.customer_id, s.score, s.computed_band, s.factors, s.revenue_12m
-
-    fit_samples = collect_samples(dates=split.fit, horizon_days=horizon_days, score_as_of=rows, progress=step)
-    samples = collect_samples(dates=split.test, horizon_days=horizon_days, score_as_of=rows, progress=step)
+    fit_samples = collect_samples(dates=split.fit, horizon_days=horizon_days, score_as_of=score_as_of, progress=step)
+    samples = collect_samples(dates=split.test, horizon_days=horizon_days, score_as_of=score_as_of, progress=step)
     if progress and total == 0:
         progress(0, 0)
     report = summarise(

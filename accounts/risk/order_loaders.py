@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 from django.db import connection
 from django.db.models import Count, F, FloatField, Max, Min, Q, Sum
 from django.db.models.functions import Cast
@@ -59,45 +60,113 @@ def as_float(aggregate):
 
 
 def load_purchase_histories(data: dict[int, CustomerData], ids, as_of: date, p: PurchaseTrendParameters) -> None:
-    """Each customer's chance of ordering in the next ``lapse_horizon_days``, from the purchase model.
+    """Each customer's chance of no order in the next ``lapse_horizon_days``, from the purchase model.
 
-    One aggregate over the orders of the whole book on or before the date — every customer that
-    ever ordered, not only those in scope, since the customers who stopped are what teaches the
-    model how buying ends — gives each customer's first and last order day and its number of
-    distinct order days. The model is fitted on all of them (``purchase_model.fit``) and read for
-    the customers in scope; ``ids`` is not needed for that.
+    The model is fitted on the order histories of the whole book on or before the date — every
+    customer that ever ordered, not only those in scope, since the customers who stopped are what
+    teaches it how buying ends — and read for the customers in scope (``ids`` is not needed).
+    Two queries: the first and last order day, the number of distinct order days and the revenue
+    of the last 365 days per customer, and the count, sum and sum of squares of its last
+    ``recent_gaps`` gaps between order days. The book's typical yearly revenue (the median over
+    the customers who ordered in the last 365 days) is kept beside each customer's for the size
+    signal.
     """
-    rows = (
+    settings = p.purchase_model
+    recent = int(settings["recent_gaps"])
+    days = (
         Order.objects.filter(ordered_on__lte=as_of)
         .order_by()
         .values("customer_id")
-        .annotate(first=Min("ordered_on"), last=Max("ordered_on"), days=Count("ordered_on", distinct=True))
-        .values_list("customer_id", "first", "last", "days")
+        .annotate(
+            first=Min("ordered_on"),
+            last=Max("ordered_on"),
+            days=Count("ordered_on", distinct=True),
+            revenue=as_float(Sum("amount", filter=Q(ordered_on__gt=as_of - timedelta(days=365)))),
+        )
+        .values_list("customer_id", "first", "last", "days", "revenue")
     )
-    customer_ids, firsts, histories = [], [], []
-    for customer_id, first, last, days in rows:
+    gaps = _recent_gaps(as_of, recent)
+    customer_ids, firsts, revenues, rows = [], [], [], []
+    for customer_id, first, last, order_days, revenue in days:
         customer_ids.append(customer_id)
         firsts.append(first)
-        histories.append((days, (last - first).days, (as_of - first).days))
-    if not histories:
+        revenues.append(float(revenue or 0))
+        rows.append((order_days, (as_of - last).days, *gaps.get(customer_id, (0, 0, 0))))
+    if not rows:
         return
-    x, tx, t = purchase_model.histories(histories)
-    defaults = purchase_model.PurchaseModel(**p.purchase_model)
-    model = purchase_model.fit(x, tx, t, default=defaults)
+    # The typical account's revenue: the median over the customers who ordered in the last year.
+    buying = [r for r in revenues if r > 0]
+    typical_revenue = float(np.median(buying)) if buying else 0.0
+    histories = purchase_model.Histories.of(rows)
+    model = purchase_model.fit(
+        histories,
+        default_gap_days=settings["default_gap_days"],
+        prior_gaps=settings["prior_gaps"],
+        regularity=settings["regularity"],
+        dropout=settings["dropout"],
+    )
     horizon = p.lapse_horizon_days
-    chance = purchase_model.chance_of_order(model, x, tx, t, horizon)
-    gap = purchase_model.expected_gap_days(model, x, t)
+    no_order = purchase_model.chance_of_no_order(model, histories, horizon)
+    gap = purchase_model.mean_gap(histories, model.typical_gap_days, model.prior_gaps)
     for i, customer_id in enumerate(customer_ids):
         customer = data.get(customer_id)
         if customer is not None:
             customer.purchase = {
                 "first_order_on": firsts[i],
-                "order_days": int(x[i]) + 1,
-                "chance_of_order": float(chance[i]),
-                "expected_gap_days": float(gap[i]),
+                "order_days": int(histories.order_days[i]),
+                "no_order_chance": float(no_order[i]),
+                "usual_gap_days": float(gap[i]),
                 "horizon_days": horizon,
-                "model": model,
+                "revenue_12m": revenues[i],
+                "typical_revenue_12m": typical_revenue,
             }
+
+
+def _recent_gaps(as_of: date, recent: int) -> dict[int, tuple[int, float, float]]:
+    """Per customer with two order days or more by the date: how many of its last ``recent`` gaps
+    between distinct order days there are, their sum and the sum of their squares (days).
+
+    PostgreSQL reads only each customer's last days off the index on (customer_id, ordered_on)
+    (a LATERAL subquery); elsewhere one pass over the distinct order days numbers them from the
+    newest (ROW_NUMBER) and takes each one's gap to the one before (LAG).
+    """
+    order_table = connection.ops.quote_name(Order._meta.db_table)
+    customer_table = connection.ops.quote_name(Customer._meta.db_table)
+    if connection.vendor == "postgresql":
+        sql = f"""
+            SELECT customer.id, gaps.n, gaps.total, gaps.squares
+            FROM {customer_table} AS customer
+            CROSS JOIN LATERAL (
+                SELECT COUNT(gap) AS n, SUM(gap) AS total, SUM(gap * gap) AS squares
+                FROM (
+                    SELECT day - LEAD(day) OVER (ORDER BY day DESC) AS gap
+                    FROM (
+                        SELECT DISTINCT ordered_on AS day FROM {order_table}
+                        WHERE customer_id = customer.id AND ordered_on <= %s
+                        ORDER BY day DESC LIMIT %s
+                    ) AS last_days
+                ) AS day_gaps
+            ) AS gaps
+            WHERE gaps.n > 0
+        """
+        params = [as_of, recent + 1]
+    else:
+        sql = f"""
+            WITH numbered AS (
+                SELECT customer_id,
+                       julianday(ordered_on) - julianday(LAG(ordered_on) OVER (
+                           PARTITION BY customer_id ORDER BY ordered_on)) AS gap,
+                       ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY ordered_on DESC) AS back
+                FROM (SELECT DISTINCT customer_id, ordered_on FROM {order_table} WHERE ordered_on <= %s)
+            )
+            SELECT customer_id, COUNT(gap), SUM(gap), SUM(gap * gap) FROM numbered
+            WHERE back <= %s AND gap IS NOT NULL
+            GROUP BY customer_id
+        """
+        params = [connection.ops.adapt_datefield_value(as_of), recent]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk: (int(n), float(total), float(squares)) for pk, n, total, squares in cursor.fetchall()}
 
 
 def load_deliveries(

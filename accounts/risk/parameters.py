@@ -25,6 +25,9 @@ from relationships.models import Department
 
 from .defaults import DEFAULT_PARAMETERS, FACTORS
 
+# What a trip-wire may force (``tripwires.bands``): at least red, at least amber, or nothing.
+TRIPWIRE_BANDS = ("red", "amber", "none")
+
 
 class RiskError(ValidationError):
     """A risk service refusing what it was asked; ``str()`` is the message itself, as the admin
@@ -83,8 +86,19 @@ def validate_model(*, weights: dict, parameters: dict | None) -> dict:
             raise RiskModelError(
                 _("The signal weights of %(factor)s must add up to more than zero.") % {"factor": factor}
             )
-    if not all(value > 0 for value in merged["purchase_trend"]["purchase_model"].values()):
-        raise RiskModelError(_("The purchase model's parameters r, alpha, a and b must all be above 0."))
+    model = merged["purchase_trend"]["purchase_model"]
+    if not (
+        model["recent_gaps"] >= 1
+        and model["default_gap_days"] >= 1
+        and model["regularity"] > 0
+        and 0 < model["dropout"] < 1
+    ):
+        raise RiskModelError(
+            _(
+                "The purchase model needs at least one recent gap, a default gap of a day or more, a regularity "
+                "above 0 and a drop-out chance between 0 and 1."
+            )
+        )
     if not merged["purchase_trend"]["lapse_horizon_days"] >= 1:
         raise RiskModelError(_("The purchase model's horizon must be at least one day."))
     tiering = merged["tiering"]
@@ -115,6 +129,12 @@ def _merge_parameters(defaults: dict, given, path: str) -> dict:
             merged[key] = _merge_parameters(default, value, where)
         elif key.endswith("_grid"):
             merged[key] = _check_grid(value, where)
+        elif isinstance(default, str):
+            if value not in TRIPWIRE_BANDS:
+                raise RiskModelError(
+                    _("%(path)s must be one of: %(choices)s.") % {"path": where, "choices": ", ".join(TRIPWIRE_BANDS)}
+                )
+            merged[key] = value
         elif isinstance(default, list):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise RiskModelError(_("%(path)s must be a list of names.") % {"path": where})
@@ -198,6 +218,7 @@ class TripwireParameters:
     decision_maker_grace_days: int
     revenue_drop_share: float
     revenue_min_orders_year_ago: int
+    bands: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +236,7 @@ class PurchaseTrendParameters:
     min_orders_year_ago: int
     lapse_horizon_days: int
     order_lapse_grid: Grid
+    account_size_grid: Grid
     purchase_model: Mapping[str, float]
 
 

@@ -1,24 +1,30 @@
-"""The purchase model: how likely a customer is to order again soon, from its own rhythm
-(docs/risk-method.md, "Purchase trend").
+"""The purchase model: how likely a customer is to order in the coming months, from its own
+rhythm and how long it has been silent (docs/risk-method.md, "Purchase trend").
 
-A modified BG/NBD model (Batislam, Denizel & Filiztekin 2007, after Fader, Hardie & Lee 2005):
+A renewal model of the gaps between order days, with drop-out:
 
-- while a customer is still buying, it orders at its own rate λ (a Poisson process); the rates
-  across the book follow a gamma distribution (shape ``r``, rate ``alpha`` in days);
-- right after its first order and after each further order day, a customer may stop buying for
-  good with its own probability p; the p across the book follow a beta distribution (``a``, ``b``).
+- while a customer buys, the gaps between its order days follow a gamma distribution with the
+  customer's own mean gap μ and a shape k shared by the book (its *regularity*: k = 1 is the
+  memoryless rhythm of a Poisson process, a large k a metronome);
+- μ is the mean of the customer's last ``recent_gaps`` gaps, shrunk towards the book's typical
+  gap μ₀ by ``prior_gaps`` gaps' worth (a customer with one order is judged by μ₀);
+- after each order day a customer stops buying for good with a probability p shared by the book.
 
-From a customer's own history as of a date D — its repeat order days x, the days tx from its first
-to its last order day, and the days T from its first order day to D — the model gives the
-probability that it orders at least once in the next ``horizon`` days. A frequent buyer is judged
-against its own high rate, but the more orders it has placed the more it has shown it does not
-simply stop, so a long silence is not read the same way for a customer with three orders and one
-with three hundred. No cap, no fixed "usual gap".
+With s days since the last order and S(t) the probability that a gap lasts longer than t, the
+chance of no order in the next H days is
 
-The four parameters are fitted by maximum likelihood on the order histories of the whole book as
-of D (every customer with an order on or before D): what is learned reads no record after D and no
-churn label, so it is as-of by construction and adapts to each company's rhythm. With too few
-histories to fit, the model version's ``purchase_trend.purchase_model`` parameters are used.
+    P(no order in H) = (p + (1 − p)·S(s + H)) / (p + (1 − p)·S(s))
+
+— a monthly buyer silent for three months is very likely gone, an occasional buyer silent as long
+is not; a frequent, regular buyer who has never stopped in a hundred orders has a small p working
+for it; and a customer who ordered yesterday on a six-monthly rhythm will, rightly, place no order
+for a while. There is no cap and no fixed "usual gap".
+
+k, p and μ₀ are fitted on the order histories of the whole book as of the date (every customer
+with an order on or before it): k from the spread of the customers' recent gaps, μ₀ as the
+median of their mean gaps, p by maximum likelihood. Nothing after the date and no churn label is
+read, so the model is as-of by construction and adapts to each company's rhythm. With too few
+histories the model version's ``purchase_trend.purchase_model`` values are used.
 """
 
 from __future__ import annotations
@@ -26,88 +32,84 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.special import gammaln
+from scipy.optimize import minimize_scalar
+from scipy.special import gammaincc
 
-# Below this many customers with a repeat order the fit is not trusted: the defaults are used.
-MIN_REPEAT_CUSTOMERS = 30
-# Parameters are fitted on their logarithms within these bounds (e^-7 to e^9), which keeps every
-# term finite whatever the data.
-LOG_BOUNDS = (-7.0, 9.0)
+# Fewer customers than this with three or more recent gaps: regularity and drop-out are not fitted.
+MIN_HISTORIES = 30
+REGULARITY_BOUNDS = (0.3, 25.0)
+DROPOUT_BOUNDS = (1e-5, 0.999)
 
 
 @dataclass(frozen=True, slots=True)
 class PurchaseModel:
-    r: float
-    alpha: float
-    a: float
-    b: float
-    # Customers the parameters were fitted on (0: the version's defaults were used).
+    """The book's parameters: regularity k, drop-out p, typical gap μ₀ (days), shrinkage."""
+
+    regularity: float
+    dropout: float
+    typical_gap_days: float
+    prior_gaps: float
+    # Customers the regularity and drop-out were fitted on (0: the version's values were used).
     fitted_on: int = 0
 
-    def as_dict(self) -> dict:
-        return {
-            "r": round(self.r, 6),
-            "alpha": round(self.alpha, 6),
-            "a": round(self.a, 6),
-            "b": round(self.b, 6),
-            "fitted_on": self.fitted_on,
-        }
+
+@dataclass(frozen=True, slots=True)
+class Histories:
+    """The book's order histories as of a date, one entry per customer with an order."""
+
+    order_days: np.ndarray  # distinct order days
+    silent_days: np.ndarray  # days since the last order day
+    gaps: np.ndarray  # recent gaps counted (at most recent_gaps)
+    gap_sum: np.ndarray  # their sum, days
+    gap_squares: np.ndarray  # the sum of their squares
+
+    @classmethod
+    def of(cls, rows) -> Histories:
+        """From rows of (order days, silent days, recent gaps, their sum, their sum of squares)."""
+        data = np.asarray(list(rows), dtype=float).reshape(-1, 5)
+        return cls(*(data[:, i] for i in range(5)))
 
 
-def histories(rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(x, tx, T) arrays from rows of (order days, days first→last order, days first order→D)."""
-    data = np.asarray(list(rows), dtype=float).reshape(-1, 3)
-    return data[:, 0] - 1.0, data[:, 1], data[:, 2]
+def fit(
+    h: Histories, *, default_gap_days: float, prior_gaps: float, regularity: float, dropout: float
+) -> PurchaseModel:
+    """The book's model as of the date; the given values stand in for what cannot be fitted."""
+    with_gaps = h.gaps > 0
+    typical = float(np.median(h.gap_sum[with_gaps] / h.gaps[with_gaps])) if with_gaps.any() else default_gap_days
+    typical = max(typical, 1.0)
+    spread = h.gaps >= 3
+    if int(spread.sum()) < MIN_HISTORIES:
+        return PurchaseModel(regularity, dropout, typical, prior_gaps)
+    n, total, squares = h.gaps[spread], h.gap_sum[spread], h.gap_squares[spread]
+    mean = total / n
+    variance = np.maximum(squares - n * mean**2, 0.0) / (n - 1)
+    cv2 = float(np.mean(variance / np.maximum(mean, 1.0) ** 2))
+    k = float(np.clip(1.0 / cv2, *REGULARITY_BOUNDS)) if cv2 > 0 else REGULARITY_BOUNDS[1]
+    survival = _survival(k, mean_gap(h, typical, prior_gaps), h.silent_days)
+    continued = h.order_days - 1
+
+    def negative_log_likelihood(p: float) -> float:
+        return -float(np.sum(continued * np.log1p(-p) + np.log(p + (1 - p) * survival)))
+
+    result = minimize_scalar(negative_log_likelihood, bounds=DROPOUT_BOUNDS, method="bounded")
+    p = float(result.x) if np.isfinite(result.fun) else dropout
+    return PurchaseModel(k, p, typical, prior_gaps, fitted_on=len(h.order_days))
 
 
-def _negative_log_likelihood(log_params: np.ndarray, x: np.ndarray, tx: np.ndarray, t: np.ndarray) -> float:
-    r, alpha, a, b = np.exp(log_params)
-    rx = r + x
-    common = (
-        gammaln(rx)
-        - gammaln(r)
-        + r * np.log(alpha)
-        + gammaln(a + b)
-        + gammaln(b + x + 1)
-        - gammaln(b)
-        - gammaln(a + b + x + 1)
-    )
-    alive = -rx * np.log(alpha + t)
-    dropped = np.log(a) - np.log(b + x) - rx * np.log(alpha + tx)
-    return -float(np.mean(common + np.logaddexp(alive, dropped)))
+def mean_gap(h: Histories, typical_gap_days: float, prior_gaps: float) -> np.ndarray:
+    """Each customer's mean gap: its recent gaps, shrunk towards the book's typical gap."""
+    return (h.gap_sum + prior_gaps * typical_gap_days) / (h.gaps + prior_gaps)
 
 
-def fit(x: np.ndarray, tx: np.ndarray, t: np.ndarray, *, default: PurchaseModel) -> PurchaseModel:
-    """The maximum-likelihood parameters for these histories, or ``default`` when there are too few."""
-    if int(np.count_nonzero(x > 0)) < MIN_REPEAT_CUSTOMERS:
-        return default
-    start = np.log([default.r, default.alpha, default.a, default.b])
-    result = minimize(
-        _negative_log_likelihood,
-        np.clip(start, *LOG_BOUNDS),
-        args=(x, tx, t),
-        method="L-BFGS-B",
-        bounds=[LOG_BOUNDS] * 4,
-    )
-    if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
-        return default
-    r, alpha, a, b = (float(v) for v in np.exp(result.x))
-    return PurchaseModel(r=r, alpha=alpha, a=a, b=b, fitted_on=len(x))
+def _survival(k: float, mu: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """P(a gap lasts longer than t) for gamma gaps of shape k and mean mu."""
+    return gammaincc(k, np.maximum(t, 0.0) * k / np.maximum(mu, 1.0))
 
 
-def chance_of_order(model: PurchaseModel, x, tx, t, horizon_days: float) -> np.ndarray:
-    """P(at least one order in the next ``horizon_days``), element-wise over the histories."""
-    x, tx, t = (np.asarray(v, dtype=float) for v in (x, tx, t))
-    rx = model.r + x
-    # P(alive) = 1 / (1 + a/(b+x) * ((alpha+T)/(alpha+tx))^(r+x)), computed in logs.
-    log_odds_dropped = np.log(model.a) - np.log(model.b + x) + rx * (np.log(model.alpha + t) - np.log(model.alpha + tx))
-    alive = 1.0 / (1.0 + np.exp(np.minimum(log_odds_dropped, 700.0)))
-    # Still buying: the rate's posterior is gamma(r+x, alpha+T); P(no order in the horizon).
-    silent = np.exp(rx * (np.log(model.alpha + t) - np.log(model.alpha + t + horizon_days)))
-    return alive * (1.0 - silent)
-
-
-def expected_gap_days(model: PurchaseModel, x, t) -> np.ndarray:
-    """The customer's expected days between orders while it buys: (alpha + T) / (r + x)."""
-    return (model.alpha + np.asarray(t, dtype=float)) / (model.r + np.asarray(x, dtype=float))
+def chance_of_no_order(model: PurchaseModel, h: Histories, horizon_days: float) -> np.ndarray:
+    """P(no order in the next ``horizon_days``) for each customer."""
+    mu = mean_gap(h, model.typical_gap_days, model.prior_gaps)
+    p = model.dropout
+    now = p + (1 - p) * _survival(model.regularity, mu, h.silent_days)
+    later = p + (1 - p) * _survival(model.regularity, mu, h.silent_days + horizon_days)
+    return np.clip(later / np.maximum(now, 1e-12), 0.0, 1.0)

@@ -88,6 +88,13 @@ def _order_overdue(params: dict) -> str:
     }
 
 
+def _small_account(params: dict) -> str:
+    return gettext(
+        "Revenue over the last 12 months is %(revenue)s against %(typical)s for a typical account; "
+        "small accounts leave more often"
+    ) % {"revenue": _number(params["revenue_12m"]), "typical": _number(params["typical_revenue_12m"])}
+
+
 def _departments_uncovered(params: dict) -> str:
     return gettext("Active contacts cover only %(covered)s of %(expected)s key departments; none in %(missing)s") % {
         "covered": params["covered"],
@@ -312,6 +319,7 @@ def _tripwire_revenue_collapse(params: dict) -> str:
 SENTENCES: dict[str, Callable[[dict], str]] = {
     "revenue_down": _revenue_down,
     "order_overdue": _order_overdue,
+    "small_account": _small_account,
     "departments_uncovered": _departments_uncovered,
     "no_active_contact": lambda params: gettext("No active contact at the customer"),
     "single_contact": lambda params: (

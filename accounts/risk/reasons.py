@@ -56,6 +56,7 @@ TRIPWIRE_LABELS = {
 ACTIONS = {
     "review_volume": gettext_lazy("Meet the buyer to find out where the volume went"),
     "ask_about_orders": gettext_lazy("Call the buyer about upcoming orders"),
+    "grow_share_of_wallet": gettext_lazy("Find out what else the customer buys, and from whom"),
     "meet_missing_departments": gettext_lazy("Get introduced to the departments not yet covered"),
     "add_contacts": gettext_lazy("Build contacts beyond the current one"),
     "meet_successor": gettext_lazy("Identify and meet the successor"),
@@ -95,6 +96,7 @@ class ReasonSpec:
 REASONS: dict[str, ReasonSpec] = {
     "revenue_down": ReasonSpec("purchase_trend", 8, "review_volume"),
     "order_overdue": ReasonSpec("purchase_trend", 7, "ask_about_orders"),
+    "small_account": ReasonSpec("purchase_trend", 8, "grow_share_of_wallet"),
     "departments_uncovered": ReasonSpec("relationship", 2, "meet_missing_departments"),
     "no_active_contact": ReasonSpec("relationship", 2, "add_contacts"),
     "single_contact": ReasonSpec("relationship", 2, "add_contacts"),

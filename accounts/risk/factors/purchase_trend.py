@@ -39,9 +39,10 @@ def score(d: CustomerData, as_of: date, p: PurchaseTrendParameters, min_signal_r
 
     if purchase is None:
         mix.add("order_lapse", None, None)
+        mix.add("account_size", None, None)
         return mix.result()
     last_order_on = orders["last_order_on"]
-    lapse = 1.0 - purchase["chance_of_order"]
+    lapse = purchase["no_order_chance"]
     mix.add(
         "order_lapse",
         round(lapse, 3),
@@ -49,10 +50,23 @@ def score(d: CustomerData, as_of: date, p: PurchaseTrendParameters, min_signal_r
         lambda: make_reason(
             "order_overdue",
             days_since_last_order=(as_of - last_order_on).days,
-            usual_gap_days=round(purchase["expected_gap_days"]),
+            usual_gap_days=round(purchase["usual_gap_days"]),
             last_order_on=iso(last_order_on),
-            chance_pct=round(purchase["chance_of_order"] * 100),
+            chance_pct=round((1 - lapse) * 100),
             horizon_days=purchase["horizon_days"],
         ),
     )
+    typical = purchase["typical_revenue_12m"]
+    if typical > 0:
+        size = purchase["revenue_12m"] / typical
+        mix.add(
+            "account_size",
+            round(size, 3),
+            p.account_size_grid.risk(size),
+            lambda: make_reason(
+                "small_account", revenue_12m=round(purchase["revenue_12m"]), typical_revenue_12m=round(typical)
+            ),
+        )
+    else:
+        mix.add("account_size", None, None)
     return mix.result()

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from functools import partial
 
 import orjson
-from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, TextField, Window
+from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, TextField, Window
 from django.db.models.functions import Cast, RowNumber
 
 from accounts.models import AccountPlan, Customer, Incentive, PriceBenchmark, ProductNeed, PurchaseCriterion
@@ -62,6 +62,7 @@ def collect(
             partial(load_plans, data, ids, as_of),
             partial(load_departed_key_people, data, ids, as_of),
             partial(load_incentives, data, ids, as_of),
+            partial(load_records_kept, data, ids, as_of),
         ]
 
     return plumbing.read_in_one_snapshot(load_customers=partial(load_customers, scope), jobs=jobs, expected=expected)
@@ -297,3 +298,24 @@ def load_incentives(data: dict[int, CustomerData], ids, as_of: date) -> None:
     )
     for row in rows:
         data[row["customer_id"]].active_incentives = row["running"]
+
+
+def load_records_kept(data: dict[int, CustomerData], ids, as_of: date) -> None:
+    """Which customers had any ticket by the end of the date, and which any product need or
+    incentive by the date: what decides whether the quality and strategy factors have data."""
+    until = day_end(as_of)
+    rows = (
+        Customer.objects.filter(pk__in=ids)
+        .annotate(
+            had_tickets=Exists(Ticket.objects.filter(customer_id=OuterRef("pk"), opened_at__lt=until)),
+            had_strategy=Exists(ProductNeed.objects.filter(customer_id=OuterRef("pk"), identified_on__lte=as_of))
+            | Exists(Incentive.objects.filter(customer_id=OuterRef("pk"), starts_on__lte=as_of)),
+        )
+        .filter(Q(had_tickets=True) | Q(had_strategy=True))
+        .order_by()
+        .values_list("pk", "had_tickets", "had_strategy")
+    )
+    for pk, tickets, strategy in rows:
+        customer = data[pk]
+        customer.has_tickets = tickets
+        customer.has_strategy_records = strategy

@@ -53,6 +53,9 @@ class CustomerData:
     tickets: list[dict] = field(default_factory=list)
     # Each product's latest price benchmark, not older than the price factor allows.
     benchmarks: list[dict] = field(default_factory=list)
+    # Whether the customer had any ticket by the date, and any product need or incentive.
+    has_tickets: bool = False
+    has_strategy_records: bool = False
     plan_reviewed_on: date | None = None
     open_needs: list[dict] = field(default_factory=list)
     active_incentives: int = 0

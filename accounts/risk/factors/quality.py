@@ -34,13 +34,12 @@ def sla_misses(ticket: dict, day_end) -> tuple[bool, bool]:
 
 
 def score(d: CustomerData, as_of: date, p: QualityParameters, min_signal_risk: float) -> FactorResult:
-    day_end = utc_day_end(as_of)
-    activity_from = utc_day_end(as_of, p.activity_lookback_days)
-    tickets = d.tickets
-    active_tickets = any(_is_open(t, day_end) or t["resolved_at"] >= activity_from for t in tickets)
-    ordering = bool(d.orders and d.orders["orders_12m"])
-    if not active_tickets and not ordering:
+    # A customer that has never had a ticket gives the factor nothing to judge; one that has, and
+    # none lately, is good news (risk 0). Either way the factor does not come and go with time.
+    if not d.has_tickets:
         return MISSING
+    day_end = utc_day_end(as_of)
+    tickets = d.tickets
     mix = SignalMix(p.signal_weights, min_signal_risk)
     complaints = [t for t in tickets if t["kind"] == _COMPLAINT]
 

@@ -5,10 +5,14 @@ from datetime import date
 from ..parameters import StrategyParameters
 from ..reasons import make_reason
 from ..signals import CustomerData
-from .mix import FactorResult, SignalMix, iso
+from .mix import MISSING, FactorResult, SignalMix, iso
 
 
 def score(d: CustomerData, as_of: date, p: StrategyParameters, min_signal_risk: float, max_items: int) -> FactorResult:
+    # Nothing strategic recorded (no account plan, product need or incentive): the relationship
+    # level alone is only the record's default, so the factor has no data rather than a constant.
+    if d.plan_reviewed_on is None and not d.has_strategy_records:
+        return MISSING
     mix = SignalMix(p.signal_weights, min_signal_risk)
     level = d.relationship_level
     level_risk = p.relationship_level_risk.get(str(level))

@@ -1,11 +1,12 @@
-"""Forms of the accounts app: the manual risk band of the customer page, and the in-page editors
-of its purchase-criteria and strategy sections (account plan, product needs, incentives).
+"""Forms of the accounts app: the manual risk band of the customer page, the in-page editors
+of its purchase-criteria and strategy sections (account plan, product needs, incentives), and the
+start of a model quality run.
 
 Each editor form checks what a user can get wrong and says how to put it right; the services check
 the same invariants again, and the database constraints are the last line.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
@@ -26,6 +27,7 @@ from .models import (
     ProductNeed,
     PurchaseCriterion,
     RiskBand,
+    RiskModelVersion,
 )
 
 
@@ -70,6 +72,74 @@ class OverrideForm(forms.Form):
                 % {"days": MAX_OVERRIDE_DAYS, "date": today + timedelta(days=MAX_OVERRIDE_DAYS)}
             )
         return expires_on
+
+
+# Model quality ----------------------------------------------------------------------------------
+
+QUALITY_HORIZON_DAYS = (30, 730)
+QUALITY_MAX_SPAN_DAYS = 5 * 366
+QUALITY_EARLIEST = date(1900, 1, 1)
+
+
+class QualityRunForm(forms.Form):
+    """A model quality run: which version, which replay dates, how far ahead a loss counts."""
+
+    model_version = forms.ModelChoiceField(
+        label=_("Model version"), queryset=RiskModelVersion.objects.order_by("-version"), empty_label=None
+    )
+    start = forms.DateField(label=_("First replay date"), widget=date_input())
+    end = forms.DateField(
+        label=_("Last replay date"), widget=date_input(), help_text=_("Replays are the month ends in between.")
+    )
+    horizon_days = forms.IntegerField(
+        label=_("Horizon (days)"),
+        min_value=QUALITY_HORIZON_DAYS[0],
+        max_value=QUALITY_HORIZON_DAYS[1],
+        initial=180,
+        help_text=_("A recorded churn this many days after a replay counts as a loss."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = business_today()
+        # The latest month end whose six months of outcome have passed, and the year before it.
+        last = (today - timedelta(days=182)).replace(day=1) - timedelta(days=1)
+        self.fields["end"].initial = last
+        self.fields["start"].initial = (last.replace(day=1) - timedelta(days=365)).replace(day=1) - timedelta(days=1)
+        self.fields["start"].widget.attrs["min"] = QUALITY_EARLIEST.isoformat()
+        self.fields["end"].widget.attrs["max"] = today.isoformat()
+        for name in ("start", "end", "horizon_days"):
+            self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "form-control form-control-sm is-invalid"
+
+    def _checked_date(self, name: str) -> date:
+        day = self.cleaned_data[name]
+        if day < QUALITY_EARLIEST:
+            raise forms.ValidationError(_("Choose a date in 1900 or later."))
+        if day > business_today():
+            raise forms.ValidationError(_("Choose a date no later than today."))
+        return day
+
+    def clean_start(self):
+        return self._checked_date("start")
+
+    def clean_end(self):
+        return self._checked_date("end")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The last replay date must not be before the first."))
+            elif (end - start).days > QUALITY_MAX_SPAN_DAYS:
+                self.add_error("end", _("At most five years between the first and the last replay date."))
+        return cleaned
 
 
 # Purchase criteria and strategy -----------------------------------------------------------------

@@ -9,7 +9,7 @@ Roles are Django groups created by a migration (`account_managers`, `executives`
 - `customer_for(request, pk, action=...)` is the views' way to load one customer: 404 when the
   user may not see it (ids do not leak), 403 when they may see it but not change it.
 - the ``may_*`` predicates answer the role questions pages and admin ask (the dashboard, the
-  service desk's intake, reading every customer, changing customer data).
+  model quality pages, the service desk's intake, reading every customer, changing customer data).
 
 An account manager sees the customers they own, back up or are on the account team of;
 executives, the service desk and admins see every customer. Executives change nothing; the
@@ -92,6 +92,12 @@ def may_open_tickets(user) -> bool:
 
 def may_see_portfolio(user) -> bool:
     """The executive dashboard and the portfolio-wide records are for executives and admins."""
+    return is_admin(user) or is_executive(user)
+
+
+def may_see_model_quality(user) -> bool:
+    """The model quality pages (backtests of the risk model, started and read there): executives
+    and admins, like the dashboard."""
     return is_admin(user) or is_executive(user)
 
 

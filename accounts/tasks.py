@@ -8,6 +8,7 @@ from keyaccounts.clock import business_today
 
 from .nightly import nightly_jobs, overrides_expire_job
 from .portfolio.digest import digest_send_weekly
+from .risk.quality_runs import quality_run_execute
 
 
 def _as_of(value: str | None) -> date:
@@ -39,3 +40,11 @@ def weekly_digest(self, today: str | None = None) -> dict:
     """E-mail this week's portfolio digest to each executive who has not had it yet."""
     sent = digest_send_weekly(today=_as_of(today))
     return {"sent": sent}
+
+
+# A long replay may take a while; a worker that dies mid-run leaves the run interrupted, to run again.
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=2 * 3600, time_limit=2 * 3600 + 300)
+def backtest_run(run_id: int) -> dict:
+    """Evaluate a model quality run's model version on history and store the result."""
+    run = quality_run_execute(run_id)
+    return {"run": run_id, "status": run.status if run else None}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customers, dashboard, strategy, workspace
+from .views import customers, dashboard, quality, strategy, workspace
 
 urlpatterns = [
     path("", workspace.home, name="home"),
@@ -47,4 +47,12 @@ urlpatterns += [
 urlpatterns += [
     path("dashboard/", dashboard.portfolio, name="portfolio_dashboard"),
     path("dashboard/portfolio.xlsx", dashboard.portfolio_xlsx, name="portfolio_dashboard_xlsx"),
+]
+
+# The model quality pages: backtests of a model version, for executives and admins.
+urlpatterns += [
+    path("risk/quality/", quality.quality_index, name="risk_quality"),
+    path("risk/quality/compare/", quality.quality_compare, name="risk_quality_compare"),
+    path("risk/quality/<int:pk>/", quality.quality_run, name="risk_quality_run"),
+    path("risk/quality/<int:pk>/progress/", quality.quality_progress, name="risk_quality_progress"),
 ]

@@ -1,5 +1,5 @@
 """Admin of the risk model versions (validated; activated through the one activation service),
-snapshots, manual overrides, alerts and the nightly job's runs.
+snapshots, manual overrides, alerts, the nightly job's runs and the model quality runs.
 """
 
 from django import forms
@@ -11,11 +11,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import (
     Alert,
+    BacktestRun,
     RiskModelVersion,
     RiskOverride,
     RiskRun,
     RiskSnapshot,
 )
+from ..permissions import is_admin, may_see_model_quality
 from ..risk.activation import risk_model_activate
 from ..risk.defaults import DEFAULT_WEIGHTS
 from ..risk.engine import RiskModelError, validate_model
@@ -149,3 +151,24 @@ class RiskRunAdmin(ComputedRecordAdmin):
     customer_lookup = None
     list_display = ("job", "as_of", "outcome", "started_at", "finished_at", "customers_scored")
     list_filter = ("job", "outcome", "as_of")
+
+
+@admin.register(BacktestRun)
+class BacktestRunAdmin(ComputedRecordAdmin):
+    """Model quality runs, started on the model quality page: read here, for admins and
+    executives only, like the page."""
+
+    customer_lookup = None
+    list_display = ("id", "model_version", "start", "end", "horizon_days", "status", "created_by", "created_at")
+    list_filter = ("status", "model_version")
+    list_select_related = ("model_version", "created_by")
+    show_full_result_count = False
+
+    def has_module_permission(self, request):
+        return may_see_model_quality(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return may_see_model_quality(request.user) and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_admin(request.user) and super().has_delete_permission(request, obj)

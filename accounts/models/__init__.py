@@ -3,7 +3,8 @@
 - `customers`: customers, their tier, status, owners and account team, churn reasons.
 - `sales`: products, competitors, orders and delivery lines, price benchmarks.
 - `strategy`: purchase criteria, account plans, product needs, incentives.
-- `risk`: risk model versions, nightly snapshots, manual overrides, alerts, job runs.
+- `risk`: risk model versions, nightly snapshots, manual overrides, alerts, job runs, model
+  quality runs.
 - `portfolio`: the executive dashboard's nightly Pareto snapshots, summaries and digest sends.
 
 Records the churn-risk scorer reads are effective-dated (ordered_on, observed_on, assessed_on,
@@ -26,6 +27,7 @@ from .risk import (
     Alert,
     AlertKind,
     AlertQuerySet,
+    BacktestRun,
     RiskBand,
     RiskModelVersion,
     RiskOverride,
@@ -40,6 +42,7 @@ __all__ = [
     "Alert",
     "AlertKind",
     "AlertQuerySet",
+    "BacktestRun",
     "ChurnReason",
     "Competitor",
     "Customer",

@@ -1,4 +1,5 @@
-"""Churn risk as stored: model versions, nightly snapshots, manual overrides, alerts and the runs of the nightly job."""
+"""Churn risk as stored: model versions, nightly snapshots, manual overrides, alerts, the runs of the
+nightly job and the model quality runs (backtests started from the page)."""
 
 from datetime import timedelta
 
@@ -272,3 +273,54 @@ class RiskRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.as_of} {self.outcome}"
+
+
+class BacktestRun(models.Model):
+    """One evaluation of a model version on history, started from the model quality page.
+
+    The worker fills ``result`` with the evaluation's metrics (a JSON-able dict); a run that
+    failed keeps its error. Progress while it runs lives in the cache, not here.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    model_version = models.ForeignKey(
+        RiskModelVersion, verbose_name=_("model version"), on_delete=models.PROTECT, related_name="backtest_runs"
+    )
+    start = models.DateField(_("first replay date"))
+    end = models.DateField(_("last replay date"))
+    horizon_days = models.PositiveIntegerField(_("horizon (days)"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("model quality run")
+        verbose_name_plural = _("model quality runs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="backtestrun_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} v{self.model_version_id} {self.start}–{self.end} {self.status}"
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running: a worker has it, or should have."""
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

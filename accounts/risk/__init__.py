@@ -16,6 +16,9 @@ The method, in the order a score is made:
 - ``engine``: a run from model version to snapshots: ``risk_recompute``, ``risk_score``,
   ``active_model_version``.
 - ``backtest`` and ``fitting``: replaying the score on history and proposing weights from it.
+- ``evaluation``: a model version evaluated on history against baselines (``evaluate``), for the
+  model quality pages; ``quality_runs`` runs it for a page (queue, progress, interruption) and
+  ``quality_report`` reads its result for the pages.
 
 How it is read, scored and written fast, apart from the method:
 

@@ -198,6 +198,16 @@ class AlertFactory(factory.django.DjangoModelFactory):
     as_of = date(2026, 1, 31)
 
 
+class BacktestRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.BacktestRun
+
+    model_version = factory.SubFactory(RiskModelVersionFactory)
+    start = date(2025, 1, 31)
+    end = date(2025, 12, 31)
+    horizon_days = 180
+
+
 class RiskRunFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = am.RiskRun

@@ -201,6 +201,12 @@ EXPECTED: dict[str, Expect] = {
     "export_xlsx": OWN_PAGE,
     "portfolio_dashboard": Expect(get=PORTFOLIO_ONLY, post=WRONG_METHOD),
     "portfolio_dashboard_xlsx": Expect(get=PORTFOLIO_ONLY, post=WRONG_METHOD),
+    # accounts: the model quality pages (executives and admins). Posted without input, the form
+    # answers with its errors; the swept run is done, so running it again is refused (409).
+    "risk_quality": Expect(get=PORTFOLIO_ONLY, post=row(403, 403, 403, 403, 422, 403, 422, LOGIN)),
+    "risk_quality_run": Expect(get=PORTFOLIO_ONLY, post=row(403, 403, 403, 403, 409, 403, 409, LOGIN)),
+    "risk_quality_progress": Expect(get=PORTFOLIO_ONLY, post=WRONG_METHOD),
+    "risk_quality_compare": Expect(get=PORTFOLIO_ONLY, post=WRONG_METHOD),
     # relationships: the relationship section's editors
     "contact_create": EDITOR,
     "contact_update": EDITOR,
@@ -294,6 +300,7 @@ PK_OWNERS = {
     "alerts/": "alert",
     "notifications/": "notification",
     "import/": "import_job",
+    "risk/quality/": "backtest_run",
     "api/v1/customers/": "customer",
     "api/v1/contacts/": "contact",
     "api/v1/interactions/": "interaction",
@@ -414,6 +421,9 @@ class World:
         )
         self.risk_snapshot = am.RiskSnapshot.objects.get(customer=customer)
         self.risk_model_version = version
+        self.backtest_run = f.BacktestRunFactory(
+            model_version=version, created_by=self.users["erin"], status=am.BacktestRun.Status.DONE, result={}
+        )
         self.product = self.delivery_line.product
         self.competitor = f.CompetitorFactory()
         self.risk_run = f.RiskRunFactory(as_of=today - timedelta(days=1))
@@ -680,6 +690,7 @@ ADMIN_EXPECTED: dict[str, AdminExpect] = {
     "accounts.ParetoSnapshot": COMPUTED_READ_ONLY,
     "accounts.PortfolioSummary": PORTFOLIO_FIGURES,
     "accounts.DigestSend": PORTFOLIO_FIGURES,
+    "accounts.BacktestRun": PORTFOLIO_FIGURES,  # model quality runs: like the page, executives and admins
     "relationships.Contact": MANAGERS_MAINTAIN,
     "relationships.Interaction": MANAGERS_MAINTAIN,
     "relationships.Cadence": MANAGERS_MAINTAIN,

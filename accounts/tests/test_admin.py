@@ -54,12 +54,13 @@ COMPUTED = {
     am.RiskRun,
     am.ParetoSnapshot,
     am.PortfolioSummary,
+    am.BacktestRun,
     am.DigestSend,
     cm.TicketEscalation,
     cm.Notification,
 }
 # Figures over the whole portfolio: admins and executives only, like the dashboard.
-PORTFOLIO_WIDE = {am.PortfolioSummary, am.DigestSend}
+PORTFOLIO_WIDE = {am.PortfolioSummary, am.DigestSend, am.BacktestRun}
 # Reference data without a customer: every staff user may read all of it.
 UNSCOPED = {
     am.Product,

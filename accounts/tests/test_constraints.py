@@ -120,6 +120,13 @@ def customer_churned_before_it_became_one():
     return customer
 
 
+@breaks("backtestrun_end_after_start")
+def model_quality_run_ending_before_it_starts():
+    run = f.BacktestRunFactory()
+    run.start, run.end = date(2026, 5, 31), date(2025, 5, 31)
+    return run
+
+
 @breaks("customer_backup_owner_not_owner")
 def customer_backed_up_by_its_owner():
     customer = f.CustomerFactory()

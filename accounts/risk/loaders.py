@@ -14,7 +14,6 @@ as they were at the end of the date, from their audit history (``as_of``).
 
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from decimal import Decimal
 from functools import partial
 
 import orjson
@@ -222,8 +221,7 @@ def load_contacts(data: dict[int, CustomerData], ids, as_of: date, p: Relationsh
         cursor.execute(sql, [*(value for _, values in aggregates for value in values), *params])
         rows = cursor.fetchall()
     for customer_id, *values in rows:
-        values = [int(v) if isinstance(v, Decimal) else v for v in values]
-        if values[2] is not None:
+        if values[2] is not None:  # PostgreSQL's average of whole numbers is a Decimal
             values[2] = float(values[2])
         contacts = dict(zip(names, values, strict=False))
         contacts["departments"] = [d for d, count in zip(departments, values[len(names) :], strict=True) if count]

@@ -27,6 +27,7 @@ from accounts.models import (
     RiskModelVersion,
     Tier,
 )
+from accounts.risk.tiering import record_customer_history
 from complaints.models import SlaPolicy, Ticket, TicketEvent
 from relationships.models import Cadence, Contact, Interaction
 
@@ -50,7 +51,10 @@ LOADED_MODELS = (
     Competitor,
     Customer,
     Customer.account_team.through,
+    Customer.history.model,
+    Customer.history.model.account_team.model,
     Contact,
+    Contact.history.model,
     Order,
     DeliveryLine,
     Interaction,
@@ -58,6 +62,7 @@ LOADED_MODELS = (
     Interaction.our_people.through,
     Cadence,
     Ticket,
+    Ticket.history.model,
     TicketEvent,
     PurchaseCriterion,
     PriceBenchmark,
@@ -156,6 +161,8 @@ def seed_demo(
         _store_revenue_and_tiers(calendar, first["customer"], key_pks)
         written = [sink.model for sink in output.sinks]
         reset_sequences(written)
+        # Key accounts as today's tiering finds them, recorded as of the start of today.
+        record_customer_history(key_pks, when=calendar.cutoff, reason="tiering")
         analyze(written)
     counts = [(sink.model._meta.db_table, sink.count) for sink in output.sinks]
     return SeedResult(staff=staff, password=DEMO_PASSWORD, counts=counts)
@@ -167,7 +174,10 @@ def _first_pks() -> dict[str, int]:
         "competitor": next_pk(Competitor),
         "customer": next_pk(Customer),
         "team": next_pk(Customer.account_team.through),
+        "customer_history": next_pk(Customer.history.model),
+        "team_history": next_pk(Customer.history.model.account_team.model),
         "contact": next_pk(Contact),
+        "contact_history": next_pk(Contact.history.model),
         "order": next_pk(Order),
         "line": next_pk(DeliveryLine),
         "interaction": next_pk(Interaction),
@@ -175,6 +185,7 @@ def _first_pks() -> dict[str, int]:
         "interaction_person": next_pk(Interaction.our_people.through),
         "cadence": next_pk(Cadence),
         "ticket": next_pk(Ticket),
+        "ticket_history": next_pk(Ticket.history.model),
         "ticket_event": next_pk(TicketEvent),
         "criterion": next_pk(PurchaseCriterion),
         "benchmark": next_pk(PriceBenchmark),
@@ -216,12 +227,18 @@ def _write_all(
         plans=plans,
         calendar=calendar,
         progress=progress,
-        first_team_pk=first["team"],
+        first_pks=first,
     )
     # Each phase's parents are written before the next phase's children refer to them.
     output.flush_all()
     network = write_contacts(
-        rng=rng("contacts"), output=output, plans=plans, calendar=calendar, progress=progress, first_pk=first["contact"]
+        rng=rng("contacts"),
+        output=output,
+        plans=plans,
+        calendar=calendar,
+        progress=progress,
+        first_pk=first["contact"],
+        first_history_pk=first["contact_history"],
     )
     output.flush_all()
     write_orders(

@@ -216,9 +216,14 @@ def tiering_run(*, as_of: date) -> TieringResult:
 
 
 def _record_tier_changes(customer_ids: list[int], as_of: date) -> None:
-    """One history row per customer whose tier changed, with its account team as it now is."""
+    """One history row per customer whose tier changed, dated the run or the end of its date."""
     when = min(timezone.now(), day_end(as_of) - timedelta(microseconds=1))
-    reason = f"tiering {as_of.isoformat()}"
+    record_customer_history(customer_ids, when=when, reason=f"tiering {as_of.isoformat()}")
+
+
+def record_customer_history(customer_ids: list[int], *, when, reason: str) -> None:
+    """A history row of each customer as it now is, with its account team (as a save writes),
+    dated ``when``: for changes written without a save (an UPDATE of many rows)."""
     history = Customer.history
     team_history = history.model.account_team.model
     through = Customer.account_team.through

@@ -23,7 +23,7 @@ from . import names
 from .calendar import DemoCalendar
 from .history import CHANGED, CREATED, HistorySink
 from .plans import LATE_DELIVERY, PEAK_BOOST, SEASON, CustomerPlan
-from .writer import BulkOutput, Progress
+from .writer import BulkOutput, DiscardOutput, Progress
 
 KEY_SHARE = 0.20
 
@@ -99,9 +99,8 @@ def write_customers(
     backup owner, team, relationship level, peak months, churn or history.
     """
     customers = output.sink(Customer, CUSTOMER_COLUMNS)
-    team = output.sink(Customer.account_team.through, ["id", "customer_id", "user_id"], parents=[customers])
-    history = None
     if not orders_only:
+        team = output.sink(Customer.account_team.through, ["id", "customer_id", "user_id"], parents=[customers])
         history = HistorySink(
             output, Customer, [*CUSTOMER_COLUMNS, "created_at", "updated_at"], first_pks["customer_history"]
         )
@@ -176,14 +175,16 @@ def write_orders(
     progress: Progress,
     first_order_pk: int,
     first_line_pk: int,
+    with_lines: bool = True,
 ) -> None:
     """Three years of orders per customer: rhythm and size follow the customer's size, the season,
     its peak months and its story; one or two delivery lines each, mostly on time and in full.
+    Without ``with_lines`` the lines are drawn (the same orders come out) but not written.
 
     Also fills each plan's trailing 12-month revenue, which decides the key tier.
     """
     orders = output.sink(Order, ["id", "customer_id", "number", "ordered_on", "amount"])
-    lines = output.sink(
+    lines = (output if with_lines else DiscardOutput()).sink(
         DeliveryLine,
         [
             "id",

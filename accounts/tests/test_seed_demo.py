@@ -11,6 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F, Max, OuterRef, Subquery, Sum
 
+from accounts.demo.seeder import business_models
+from accounts.demo.users import demo_users
 from accounts.models import (
     ChurnReason,
     Customer,
@@ -34,9 +36,10 @@ CUSTOMERS = 60
 pytestmark = pytest.mark.django_db
 
 
-def seed(*, seed: int = 7, customers: int = CUSTOMERS, flush: bool = False) -> None:
+def seed(*, seed: int = 7, customers: int = CUSTOMERS, flush: bool = False, orders_only: bool = False) -> None:
     args = ["--customers", str(customers), "--seed", str(seed), "--today", TODAY.isoformat()]
-    call_command("seed_demo", *args, *(["--flush"] if flush else []), verbosity=0)
+    args += [*(["--flush"] if flush else []), *(["--orders-only"] if orders_only else [])]
+    call_command("seed_demo", *args, verbosity=0)
 
 
 def data_digest() -> str:
@@ -216,6 +219,39 @@ def test_the_history_holds_nothing_dated_after_today_and_ends_at_each_records_cu
         for row in model.history.order_by("history_date", "history_id").values("id", *fields):
             latest[row.pop("id")] = row
         assert latest == {row.pop("id"): row for row in model.objects.values("id", *fields)}
+
+
+def _orders() -> list[tuple]:
+    return list(Order.objects.order_by("number").values_list("number", "customer__code", "ordered_on", "amount"))
+
+
+def test_orders_only_writes_customers_and_their_orders_and_nothing_else():
+    policies = list(SlaPolicy.objects.values_list())
+    seed(orders_only=True)
+
+    written = {m._meta.db_table for m in business_models() if m.objects.exists()}
+    assert written == {Customer._meta.db_table, Order._meta.db_table}
+    assert list(SlaPolicy.objects.values_list()) == policies
+    customers = Customer.objects.all()
+    assert customers.count() == CUSTOMERS
+    assert customers.filter(owner__in=demo_users()).count() == CUSTOMERS
+    assert not customers.exclude(status=CustomerStatus.ACTIVE).exists()
+    assert not customers.filter(backup_owner__isnull=False).exists()
+    assert not customers.exclude(peak_months=[]).exists()
+
+
+def test_orders_only_keeps_the_order_rhythms_and_stories_of_the_full_book():
+    seed()
+    full = _orders()
+    churned = dict(Customer.objects.filter(status=CustomerStatus.CHURNED).values_list("code", "churned_on"))
+    seed(orders_only=True, flush=True)
+
+    assert _orders() == full
+    # The churners are active customers here who simply stopped ordering when they left.
+    last_orders = dict(
+        Customer.objects.filter(code__in=churned).annotate(last=Max("orders__ordered_on")).values_list("code", "last")
+    )
+    assert all(last is None or last < churned[code] for code, last in last_orders.items())
 
 
 def test_each_ticket_status_is_the_last_status_its_history_records():

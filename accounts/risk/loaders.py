@@ -152,21 +152,19 @@ def load_team(data: dict[int, CustomerData], ids, as_of: date) -> None:
     qn = connection.ops.quote_name
     customers_sql, params = _customers_as_of_sql(ids, as_of)
     through = qn(Customer.account_team.through._meta.db_table)
-    team_history = qn(Customer.history.model._meta.db_table + "_account_team")
+    team_history = qn(Customer.history.model.account_team.model._meta.db_table)
+    others = "t.user_id <> c.owner_id AND (c.backup_owner_id IS NULL OR t.user_id <> c.backup_owner_id)"
     sql = f"""
-        SELECT c.id, t.user_id FROM ({customers_sql}) c
-        JOIN {team_history} t ON t.history_id = c.history_id
-        WHERE c.history_id IS NOT NULL AND t.user_id <> c.owner_id
-          AND (c.backup_owner_id IS NULL OR t.user_id <> c.backup_owner_id)
+        WITH c AS ({customers_sql})
+        SELECT c.id FROM c JOIN {team_history} t ON t.history_id = c.history_id
+        WHERE c.history_id IS NOT NULL AND {others}
         UNION ALL
-        SELECT c.id, t.user_id FROM ({customers_sql}) c
-        JOIN {through} t ON t.customer_id = c.id
-        WHERE c.history_id IS NULL AND t.user_id <> c.owner_id
-          AND (c.backup_owner_id IS NULL OR t.user_id <> c.backup_owner_id)
+        SELECT c.id FROM c JOIN {through} t ON t.customer_id = c.id
+        WHERE c.history_id IS NULL AND {others}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *params])
-        for customer_id, _user_id in cursor.fetchall():
+        cursor.execute(sql, params)
+        for (customer_id,) in cursor.fetchall():
             data[customer_id].our_people += 1
 
 
@@ -175,23 +173,34 @@ def load_team(data: dict[int, CustomerData], ids, as_of: date) -> None:
 _CONTACT_FIELDS = ("trust", "department", "buying_role")
 
 
-def _contacts_as_of_sql(ids, as_of: date) -> tuple[str, list]:
-    """The contacts of the customers in scope known by the date: id, customer_id, name,
-    joined_on, left_on and ``_CONTACT_FIELDS`` as of the date."""
+def _contacts_as_of_sql(ids, as_of: date, *, left_by_then: bool = False) -> tuple[str, list]:
+    """The contacts of the customers in scope known by the date (``left_by_then``: and gone by
+    it): id, customer_id, name, joined_on, left_on and ``_CONTACT_FIELDS`` as of the date."""
     qn = connection.ops.quote_name
     scope_sql, scope_params = ids.query.sql_with_params()
     table = qn(Contact._meta.db_table)
-    within = f"SELECT w.id FROM {table} w WHERE w.customer_id IN ({scope_sql})"
+    day = connection.ops.adapt_datefield_value(as_of)
+
+    def which(alias: str) -> str:
+        sql = f"{alias}.customer_id IN ({scope_sql}) AND {alias}.joined_on <= %s"
+        if left_by_then:
+            sql += f" AND {alias}.left_on IS NOT NULL AND {alias}.left_on <= %s"
+        return sql
+
+    which_params = [*scope_params, day, *([day] if left_by_then else [])]
     picked_sql, picked_params = history_as_of_sql(
-        Contact, _CONTACT_FIELDS, as_of=as_of, within_sql=within, within_params=scope_params
+        Contact,
+        _CONTACT_FIELDS,
+        as_of=as_of,
+        within_sql=f"SELECT w.id FROM {table} w WHERE {which('w')}",
+        within_params=which_params,
     )
     fields = ", ".join(f"{pick(name)} AS {qn(name)}" for name in _CONTACT_FIELDS)
     sql = (
         f"SELECT c.id, c.customer_id, c.name, c.joined_on, c.left_on, {fields} "
-        f"FROM {table} c LEFT JOIN ({picked_sql}) a ON a.id = c.id "
-        f"WHERE c.customer_id IN ({scope_sql}) AND c.joined_on <= %s"
+        f"FROM {table} c LEFT JOIN ({picked_sql}) a ON a.id = c.id WHERE {which('c')}"
     )
-    return sql, [*picked_params, *scope_params, connection.ops.adapt_datefield_value(as_of)]
+    return sql, [*picked_params, *which_params]
 
 
 def load_contacts(data: dict[int, CustomerData], ids, as_of: date, p: RelationshipParameters) -> None:
@@ -230,15 +239,13 @@ def load_contacts(data: dict[int, CustomerData], ids, as_of: date, p: Relationsh
 
 def load_departed_key_people(data: dict[int, CustomerData], ids, as_of: date) -> None:
     """Decision makers and champions (their buying role as of the date) who left by the date."""
-    contacts_sql, params = _contacts_as_of_sql(ids, as_of)
+    contacts_sql, params = _contacts_as_of_sql(ids, as_of, left_by_then=True)
     sql = (
         f"SELECT c.customer_id, c.name, c.buying_role, c.left_on FROM ({contacts_sql}) c "
-        "WHERE c.buying_role IN (%s, %s) AND c.left_on IS NOT NULL AND c.left_on <= %s "
-        "ORDER BY c.customer_id, c.left_on DESC, c.id"
+        "WHERE c.buying_role IN (%s, %s) ORDER BY c.customer_id, c.left_on DESC, c.id"
     )
-    day = connection.ops.adapt_datefield_value(as_of)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, BuyingRole.DECISION_MAKER, BuyingRole.CHAMPION, day])
+        cursor.execute(sql, [*params, BuyingRole.DECISION_MAKER, BuyingRole.CHAMPION])
         rows = cursor.fetchall()
     for customer_id, name, buying_role, left_on in rows:
         data[customer_id].departed_key_people.append(

@@ -6,11 +6,10 @@ record whose first history row is later than that (recorded or imported after D)
 *earliest* history row, the value as first recorded; a record with no history at all reads its
 current value. Several rows at the same instant are told apart by their history id.
 
-``history_as_of_sql`` is the SQL of a derived table holding, for every record with history, the
-history row that rule picks: set-based, one pass over the history of the records in scope. On
-PostgreSQL it is a ``DISTINCT ON``; elsewhere (SQLite) a ``ROW_NUMBER()`` window. The loaders join
-it to the current table and take a history column where the record has a picked row, the
-current column where it has none.
+``records_as_of_sql`` is the SQL of a derived table holding every record in scope with its
+fields as of the date: set-based, one pass joining the records to their history rows. On
+PostgreSQL each record keeps its row by ``DISTINCT ON``; elsewhere (SQLite) by a ``ROW_NUMBER()``
+window. ``history_as_of_order`` is the same choice for a correlated subquery in the ORM.
 """
 
 from collections.abc import Sequence
@@ -27,18 +26,33 @@ def as_of_instant(as_of: date):
     return connection.ops.adapt_datetimefield_value(utc_day_end(as_of))
 
 
-def history_as_of_sql(
-    model: type[models.Model], fields: Sequence[str], *, as_of: date, within_sql: str, within_params: Sequence
+def records_as_of_sql(
+    model: type[models.Model],
+    fields: Sequence[str],
+    *,
+    as_of: date,
+    columns: Sequence[str],
+    where_sql: str,
+    where_params: Sequence,
 ) -> tuple[str, list]:
-    """SQL and parameters of a derived table: ``id``, ``history_id`` and ``fields`` (by field name,
-    selected under their column names) of the history row of each record of ``model`` whose id
-    is in ``within_sql`` (a subquery of ids), as of the end of ``as_of``.
+    """SQL and parameters of a derived table: one row per record of ``model`` matching
+    ``where_sql`` (on the record's table, alias ``c``), with its current ``columns`` (column
+    names), ``fields`` (field names, selected under their column names) as of the end of
+    ``as_of``, and ``history_id``, the history row they come from (NULL for a record without
+    history, which reads its current values).
+
+    One pass: the records are joined to their history rows and each keeps the row the rule
+    picks, so the records are filtered once, whatever the size of the book.
     """
     history = model.history.model
     qn = connection.ops.quote_name
-    table = qn(history._meta.db_table)
-    columns = [qn(history._meta.get_field(name).column) for name in fields]
-    selected = ", ".join(["h.id", "h.history_id", *(f"h.{c}" for c in columns)])
+    table, history_table = qn(model._meta.db_table), qn(history._meta.db_table)
+    picked = []
+    for name in fields:
+        column = qn(model._meta.get_field(name).column)
+        # Not a COALESCE: NULL is a value a field may have had.
+        picked.append(f"CASE WHEN h.history_id IS NULL THEN c.{column} ELSE h.{column} END AS {column}")
+    selected = ", ".join([*(f"c.{qn(c)}" for c in columns), *picked, "h.history_id"])
     before = "h.history_date < %s"
     # Rows before the end of the day first, the latest of them first; then the rows after it,
     # the earliest first.
@@ -50,14 +64,15 @@ def history_as_of_sql(
     )
     until = as_of_instant(as_of)
     order_params = [until, until, until]
+    joined = f"FROM {table} c LEFT JOIN {history_table} h ON h.id = c.id WHERE {where_sql}"
     if connection.vendor == "postgresql":
-        sql = f"SELECT DISTINCT ON (h.id) {selected} FROM {table} h WHERE h.id IN ({within_sql}) ORDER BY h.id, {order}"
-        return sql, [*within_params, *order_params]
+        sql = f"SELECT DISTINCT ON (c.id) {selected} {joined} ORDER BY c.id, {order}"
+        return sql, [*where_params, *order_params]
     sql = (
-        f"SELECT * FROM (SELECT {selected}, ROW_NUMBER() OVER (PARTITION BY h.id ORDER BY {order}) AS as_of_rank "
-        f"FROM {table} h WHERE h.id IN ({within_sql})) ranked WHERE as_of_rank = 1"
+        f"SELECT * FROM (SELECT {selected}, ROW_NUMBER() OVER (PARTITION BY c.id ORDER BY {order}) AS as_of_rank "
+        f"{joined}) ranked WHERE as_of_rank = 1"
     )
-    return sql, [*order_params, *within_params]
+    return sql, [*order_params, *where_params]
 
 
 def history_as_of_order(as_of: date) -> list:
@@ -72,13 +87,6 @@ def history_as_of_order(as_of: date) -> list:
         F("history_date").asc(),
         F("history_id").asc(),
     ]
-
-
-def pick(column: str, *, current: str = "c", picked: str = "a") -> str:
-    """SQL of a column's value as of the date: the picked history row's, or the current row's
-    when the record has no history (NULL is a value, so this is not a COALESCE)."""
-    column = connection.ops.quote_name(column)
-    return f"CASE WHEN {picked}.history_id IS NULL THEN {current}.{column} ELSE {picked}.{column} END"
 
 
 def as_date(value) -> date | None:

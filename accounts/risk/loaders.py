@@ -40,7 +40,7 @@ from keyaccounts.clock import day_end
 from relationships.models import EXECUTIVE_LEVEL_KINDS, BuyingRole, Cadence, Contact, Interaction
 
 from . import plumbing
-from .as_of import as_date, history_as_of_order, history_as_of_sql, pick
+from .as_of import as_date, history_as_of_order, records_as_of_sql
 from .order_loaders import load_deliveries, load_order_gaps, load_orders
 from .parameters import PriceParameters, QualityParameters, RelationshipParameters, RiskParameters
 from .signals import CustomerData
@@ -93,20 +93,17 @@ _CUSTOMER_FIELDS = ("relationship_level", "peak_months", "tier", "owner", "backu
 
 
 def _customers_as_of_sql(ids, as_of: date) -> tuple[str, list]:
-    """Per customer in scope: id, then ``_CUSTOMER_FIELDS`` as of the date, and the id of the
-    history row they come from (NULL for a customer without history)."""
+    """Per customer in scope: id, ``_CUSTOMER_FIELDS`` as of the date (under their column names)
+    and the id of the history row they come from (NULL for a customer without history)."""
     scope_sql, scope_params = ids.query.sql_with_params()
-    picked_sql, picked_params = history_as_of_sql(
-        Customer, _CUSTOMER_FIELDS, as_of=as_of, within_sql=scope_sql, within_params=scope_params
+    return records_as_of_sql(
+        Customer,
+        _CUSTOMER_FIELDS,
+        as_of=as_of,
+        columns=["id"],
+        where_sql=f"c.id IN ({scope_sql})",
+        where_params=scope_params,
     )
-    columns = [Customer._meta.get_field(name).column for name in _CUSTOMER_FIELDS]
-    qn = connection.ops.quote_name
-    table = qn(Customer._meta.db_table)
-    sql = (
-        f"SELECT c.id, {', '.join(f'{pick(column)} AS {qn(column)}' for column in columns)}, a.history_id "
-        f"FROM {table} c LEFT JOIN ({picked_sql}) a ON a.id = c.id WHERE c.id IN ({scope_sql})"
-    )
-    return sql, [*picked_params, *scope_params]
 
 
 def load_customers(scope: QuerySet[Customer], as_of: date) -> dict[int, CustomerData]:
@@ -176,31 +173,21 @@ _CONTACT_FIELDS = ("trust", "department", "buying_role")
 def _contacts_as_of_sql(ids, as_of: date, *, left_by_then: bool = False) -> tuple[str, list]:
     """The contacts of the customers in scope known by the date (``left_by_then``: and gone by
     it): id, customer_id, name, joined_on, left_on and ``_CONTACT_FIELDS`` as of the date."""
-    qn = connection.ops.quote_name
     scope_sql, scope_params = ids.query.sql_with_params()
-    table = qn(Contact._meta.db_table)
     day = connection.ops.adapt_datefield_value(as_of)
-
-    def which(alias: str) -> str:
-        sql = f"{alias}.customer_id IN ({scope_sql}) AND {alias}.joined_on <= %s"
-        if left_by_then:
-            sql += f" AND {alias}.left_on IS NOT NULL AND {alias}.left_on <= %s"
-        return sql
-
-    which_params = [*scope_params, day, *([day] if left_by_then else [])]
-    picked_sql, picked_params = history_as_of_sql(
+    where = f"c.customer_id IN ({scope_sql}) AND c.joined_on <= %s"
+    params = [*scope_params, day]
+    if left_by_then:
+        where += " AND c.left_on IS NOT NULL AND c.left_on <= %s"
+        params.append(day)
+    return records_as_of_sql(
         Contact,
         _CONTACT_FIELDS,
         as_of=as_of,
-        within_sql=f"SELECT w.id FROM {table} w WHERE {which('w')}",
-        within_params=which_params,
+        columns=["id", "customer_id", "name", "joined_on", "left_on"],
+        where_sql=where,
+        where_params=params,
     )
-    fields = ", ".join(f"{pick(name)} AS {qn(name)}" for name in _CONTACT_FIELDS)
-    sql = (
-        f"SELECT c.id, c.customer_id, c.name, c.joined_on, c.left_on, {fields} "
-        f"FROM {table} c LEFT JOIN ({picked_sql}) a ON a.id = c.id WHERE {which('c')}"
-    )
-    return sql, [*picked_params, *which_params]
 
 
 def load_contacts(data: dict[int, CustomerData], ids, as_of: date, p: RelationshipParameters) -> None:

@@ -12,6 +12,7 @@ from relationships.models import BuyingRole, Cadence, Contact, Department, Inter
 
 from . import names
 from .calendar import DemoCalendar
+from .history import CHANGED, CREATED, HistorySink
 from .plans import CONTACT_LEFT, NO_EXECUTIVE, CustomerPlan, pick
 from .users import DemoStaff
 from .writer import BulkOutput, Progress
@@ -107,20 +108,23 @@ def write_contacts(
     calendar: DemoCalendar,
     progress: Progress,
     first_pk: int,
+    first_history_pk: int,
 ) -> list[list[ContactRecord]]:
-    """Contacts per customer, spread across departments with the account's size.
+    """Contacts per customer, spread across departments with the account's size, and their history.
 
     Some accounts hang on a single contact; in some the decision maker left (in a churn story,
-    in its warning months), sometimes with nobody taking over.
+    in its warning months), sometimes with nobody taking over. In a churn story trust falls when
+    the warning signs begin: a contact known before then is recorded at its earlier trust the day
+    it was met, and at the lower trust that day; one met later is recorded at the lower trust.
+    A contact who left is recorded as leaving the day it left.
     """
-    sink = output.sink(
-        Contact,
-        [
-            "id", "customer_id", "name", "title", "department", "buying_role", "influence", "trust",
-            "internal_owner_id", "email", "phone", "joined_on", "left_on",
-        ],
-    )  # fmt: skip
-    day = calendar.day
+    columns = [
+        "id", "customer_id", "name", "title", "department", "buying_role", "influence", "trust",
+        "internal_owner_id", "email", "phone", "joined_on", "left_on",
+    ]  # fmt: skip
+    sink = output.sink(Contact, columns)
+    history = HistorySink(output, Contact, columns, first_history_pk)
+    day, at = calendar.day, calendar.at
     pk = first_pk
     network: list[list[ContactRecord]] = []
     for plan in progress(plans, gettext("contacts"), len(plans)):
@@ -135,12 +139,30 @@ def write_contacts(
         decision_maker = departments.index(Department.EXECUTIVE.value) if has_executive else 0
         champion_at = rng.randrange(count) if count > 2 and rng.random() < 0.4 else -1
         span = max(1, plan.end - plan.since - 30)
-        trust_base = BASE_TRUST[plan.relationship_level] - (0.7 if plan.churned_on and plan.signs else 0.0)
+        # Trust before a churn story's warning signs, and from then on.
+        falls = bool(plan.churned_on and plan.signs)
+        trust_before = BASE_TRUST[plan.level_on(plan.since)]
+        trust_after = BASE_TRUST[plan.relationship_level] - (0.7 if falls else 0.0)
         records = []
 
-        def add(department: str, role: str, joined: int, left: int | None, trust: int) -> None:
+        def add(department: str, role: str, joined: int, left: int | None, trust: int, earlier: int) -> None:
+            """A contact whose trust is ``earlier`` before the warning signs and ``trust`` from then."""
             nonlocal pk
-            sink.add(_contact_row(rng, plan, pk, department, role, trust, day(joined), day(left) if left else None))  # noqa: B023
+            start = plan.warn_start  # noqa: B023
+            if not falls or joined >= start:  # noqa: B023
+                earlier = trust
+            elif left is not None and left <= start:
+                trust = earlier
+            row = _contact_row(rng, plan, pk, department, role, trust, day(joined), day(left) if left else None)  # noqa: B023
+            sink.add(row)
+            first = list(row)
+            first[7], first[12] = earlier, None
+            history.add(at(joined, 9), CREATED, first)
+            if earlier != trust:
+                first[7] = trust
+                history.add(at(start, 11), CHANGED, first)
+            if left is not None:
+                history.add(at(left, 17), CHANGED, row)
             records.append(ContactRecord(pk, department, role, joined, left))  # noqa: B023
             pk += 1
 
@@ -156,7 +178,9 @@ def write_contacts(
             else:
                 role = BuyingRole.INFLUENCER.value
             joined = plan.since + (rng.randint(0, min(365, span)) if position <= 1 else int(rng.random() ** 2 * span))
-            trust = max(1, min(5, round(trust_base + rng.gauss(0.0, 0.8))))
+            noise = rng.gauss(0.0, 0.8)
+            trust = max(1, min(5, round(trust_after + noise)))
+            earlier = max(1, min(5, round(trust_before + noise)))
             left = None
             replace = False
             if position == decision_maker and plan.has(CONTACT_LEFT):
@@ -169,14 +193,18 @@ def write_contacts(
                 # People move on in every account; usually someone takes over.
                 left = rng.randint(joined + 180, plan.end - 1)
                 replace = rng.random() < 0.75
-            add(department, role, joined, left, trust)
+            add(department, role, joined, left, trust, earlier)
             if left is not None and replace:
                 start = left + (rng.randint(30, 120) if plan.has(CONTACT_LEFT) else rng.randint(0, 90))
                 if start < plan.end:
-                    new_trust = rng.randint(1, 2) if plan.has(CONTACT_LEFT) else max(1, trust - 1)
-                    add(department, role, start, None, new_trust)
+                    if plan.has(CONTACT_LEFT):
+                        new_trust = new_earlier = rng.randint(1, 2)
+                    else:
+                        new_trust, new_earlier = max(1, trust - 1), max(1, earlier - 1)
+                    add(department, role, start, None, new_trust, new_earlier)
         network.append(records)
         sink.maybe_flush()
+        history.maybe_flush()
     return network
 
 

@@ -95,6 +95,8 @@ class CustomerPlan:
     lead_days: int
     churned_on: int | None = None
     churn_reason: str = ""
+    # The relationship level before the story's warning signs, when the story lowered it.
+    earlier_relationship_level: int | None = None
     # The reason whose signs show ("" for none), and when they show.
     story: str = ""
     signs: tuple[str, ...] = ()
@@ -111,6 +113,12 @@ class CustomerPlan:
 
     def has(self, sign: str) -> bool:
         return sign in self.signs
+
+    def level_on(self, day: int) -> int:
+        """The relationship level on a day: the earlier one until the warning signs begin."""
+        if self.earlier_relationship_level is not None and day < self.warn_start:
+            return self.earlier_relationship_level
+        return self.relationship_level
 
     def in_warning(self, day: int) -> bool:
         return bool(self.signs) and self.warn_start <= day < self.warn_end
@@ -280,10 +288,11 @@ def _assign_churn(rng: random.Random, plans: list[CustomerPlan], calendar: DemoC
         _give_story(plan, reason, warn_start=max(start + 30, churned_on - lead), warn_end=churned_on)
         deep = reason in ChurnReason.uncontrollable()
         plan.decline_floor = rng.uniform(0.15, 0.35) if deep else rng.uniform(0.25, 0.6)
-        if reason == ChurnReason.COMPETITOR_PRICE:
-            plan.relationship_level = 1
-        elif plan.relationship_level == 3:
-            plan.relationship_level = 2
+        # The relationship slips when the warning signs begin (the history records the change then).
+        level = 1 if reason == ChurnReason.COMPETITOR_PRICE else min(plan.relationship_level, 2)
+        if level != plan.relationship_level:
+            plan.earlier_relationship_level = plan.relationship_level
+            plan.relationship_level = level
 
 
 def _assign_current_risk(rng: random.Random, plans: list[CustomerPlan], calendar: DemoCalendar) -> None:

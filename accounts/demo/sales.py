@@ -15,13 +15,15 @@ from accounts.models import (
     DeliveryLine,
     Order,
     Product,
+    RelationshipLevel,
     Tier,
 )
 
 from . import names
 from .calendar import DemoCalendar
+from .history import CHANGED, CREATED, HistorySink
 from .plans import LATE_DELIVERY, PEAK_BOOST, SEASON, CustomerPlan
-from .writer import BulkOutput, Progress
+from .writer import BulkOutput, DiscardOutput, Progress
 
 KEY_SHARE = 0.20
 
@@ -69,6 +71,14 @@ def write_catalogue(
     return Catalogue(pks, prices, categories, competitor_pks)
 
 
+CUSTOMER_COLUMNS = [
+    "id", "code", "name", "industry", "region", "owner_id", "backup_owner_id", "relationship_level",
+    "status", "customer_since", "churned_on", "churn_reason", "churn_notes", "tier_pinned", "peak_months",
+]  # fmt: skip
+# Where a customer's relationship level, and its status and churn date, reason and notes sit in its row.
+_LEVEL, _STATUS, _CHURN = 7, 8, slice(10, 13)
+
+
 def write_customers(
     *,
     rng: random.Random,
@@ -76,45 +86,83 @@ def write_customers(
     plans: list[CustomerPlan],
     calendar: DemoCalendar,
     progress: Progress,
-    first_team_pk: int,
+    first_pks: dict[str, int],
+    orders_only: bool = False,
 ) -> None:
-    customers = output.sink(
-        Customer,
-        [
-            "id", "code", "name", "industry", "region", "owner_id", "backup_owner_id", "relationship_level",
-            "status", "customer_since", "churned_on", "churn_reason", "churn_notes", "tier_pinned", "peak_months",
-        ],
-    )  # fmt: skip
-    team = output.sink(Customer.account_team.through, ["id", "customer_id", "user_id"], parents=[customers])
-    day = calendar.day
-    team_pk = first_team_pk
+    """The customers, their account teams and their history.
+
+    The history starts the day a customer was won, at its relationship level then; a story that
+    lowers the level changes it when the warning signs begin, and a churn is recorded the day it
+    happened. Every history row carries the team (as django-simple-history stores it).
+
+    ``orders_only``: what an ERP's order log knows: code, name, industry, region and owner; no
+    backup owner, team, relationship level, peak months, churn or history.
+    """
+    customers = output.sink(Customer, CUSTOMER_COLUMNS)
+    if not orders_only:
+        team = output.sink(Customer.account_team.through, ["id", "customer_id", "user_id"], parents=[customers])
+        history = HistorySink(
+            output, Customer, [*CUSTOMER_COLUMNS, "created_at", "updated_at"], first_pks["customer_history"]
+        )
+        team_history = output.sink(
+            Customer.history.model.account_team.model, ["m2m_history_id", "history_id", "id", "customer_id", "user_id"]
+        )
+        team_history_pk = first_pks["team_history"]
+    day, at = calendar.day, calendar.at
+    team_pk = first_pks["team"]
     for plan in progress(plans, gettext("customers"), len(plans)):
+        if orders_only:
+            customers.add(
+                (plan.pk, plan.code, plan.name, plan.industry, plan.region, plan.owner, None,
+                 RelationshipLevel.PRICE.value, CustomerStatus.ACTIVE.value, day(plan.since), None, "", "", False, [])
+            )  # fmt: skip
+            continue
         churned = plan.churned_on is not None
         notes = ""
         if churned and rng.random() < 0.8:
             notes = names.CHURN_NOTES[plan.churn_reason][0 if plan.chinese else 1]
-        customers.add(
-            (
-                plan.pk,
-                plan.code,
-                plan.name,
-                plan.industry,
-                plan.region,
-                plan.owner,
-                plan.backup_owner,
-                plan.relationship_level,
-                CustomerStatus.CHURNED.value if churned else CustomerStatus.ACTIVE.value,
-                day(plan.since),
-                day(plan.churned_on) if churned else None,
-                str(plan.churn_reason),
-                notes,
-                plan.tier_pinned,
-                plan.peak_months,
-            )
+        row = (
+            plan.pk,
+            plan.code,
+            plan.name,
+            plan.industry,
+            plan.region,
+            plan.owner,
+            plan.backup_owner,
+            plan.relationship_level,
+            CustomerStatus.CHURNED.value if churned else CustomerStatus.ACTIVE.value,
+            day(plan.since),
+            day(plan.churned_on) if churned else None,
+            str(plan.churn_reason),
+            notes,
+            plan.tier_pinned,
+            plan.peak_months,
         )
+        customers.add(row)
+        members = []
         for user_pk in plan.team:
             team.add((team_pk, plan.pk, user_pk))
+            members.append((team_pk, user_pk))
             team_pk += 1
+
+        # The history: won at the level of the time, active; then the story's changes, in order.
+        values = list(row)
+        values[_STATUS] = CustomerStatus.ACTIVE.value
+        values[_CHURN] = [None, "", ""]
+        values[_LEVEL] = plan.level_on(plan.since)
+        changes = [(at(plan.since, 9), CREATED, tuple(values))]
+        if values[_LEVEL] != plan.relationship_level:
+            values[_LEVEL] = plan.relationship_level
+            changes.append((at(plan.warn_start, 10), CHANGED, tuple(values)))
+        if churned:
+            changes.append((at(plan.churned_on, 17), CHANGED, row))
+        for when, kind, values in changes:
+            history_pk = history.add(when, kind, (*values, when, when))
+            for member_pk, user_pk in members:
+                team_history.rows.append((team_history_pk, history_pk, member_pk, plan.pk, user_pk))
+                team_history_pk += 1
+        history.maybe_flush()
+        team_history.maybe_flush()
 
 
 def write_orders(
@@ -127,14 +175,16 @@ def write_orders(
     progress: Progress,
     first_order_pk: int,
     first_line_pk: int,
+    with_lines: bool = True,
 ) -> None:
     """Three years of orders per customer: rhythm and size follow the customer's size, the season,
     its peak months and its story; one or two delivery lines each, mostly on time and in full.
+    Without ``with_lines`` the lines are drawn (the same orders come out) but not written.
 
     Also fills each plan's trailing 12-month revenue, which decides the key tier.
     """
     orders = output.sink(Order, ["id", "customer_id", "number", "ordered_on", "amount"])
-    lines = output.sink(
+    lines = (output if with_lines else DiscardOutput()).sink(
         DeliveryLine,
         [
             "id",

@@ -27,6 +27,7 @@ from accounts.models import (
     RiskModelVersion,
     Tier,
 )
+from accounts.risk.tiering import record_customer_history
 from complaints.models import SlaPolicy, Ticket, TicketEvent
 from relationships.models import Cadence, Contact, Interaction
 
@@ -37,7 +38,7 @@ from .plans import make_plans
 from .sales import assign_tiers, write_catalogue, write_customers, write_orders
 from .tickets import ensure_sla_policies, write_tickets
 from .users import DEMO_PASSWORD, DemoStaff, create_demo_users, delete_demo_users, manager_count
-from .writer import BulkOutput, Progress, analyze, load_mode, make_output, next_pk, reset_sequences
+from .writer import BulkOutput, DiscardOutput, Progress, analyze, load_mode, make_output, next_pk, reset_sequences
 
 BUSINESS_APPS = ("accounts", "relationships", "complaints")
 # Configuration an admin maintains, not business data: a flush keeps it.
@@ -50,7 +51,10 @@ LOADED_MODELS = (
     Competitor,
     Customer,
     Customer.account_team.through,
+    Customer.history.model,
+    Customer.history.model.account_team.model,
     Contact,
+    Contact.history.model,
     Order,
     DeliveryLine,
     Interaction,
@@ -58,6 +62,7 @@ LOADED_MODELS = (
     Interaction.our_people.through,
     Cadence,
     Ticket,
+    Ticket.history.model,
     TicketEvent,
     PurchaseCriterion,
     PriceBenchmark,
@@ -115,9 +120,21 @@ def flush_business_data() -> None:
 
 
 def seed_demo(
-    *, customers: int, seed: int, today: date, flush: bool = False, progress: Progress | None = None
+    *,
+    customers: int,
+    seed: int,
+    today: date,
+    flush: bool = False,
+    orders_only: bool = False,
+    progress: Progress | None = None,
 ) -> SeedResult:
     """Build the demo data set; the same seed and today always give the same data.
+
+    ``orders_only``: a book as a company with nothing but its ERP's order log would have it:
+    customers (code, name, industry, region, owner, customer since) and their orders, with the
+    same rhythms and stories (churners stop ordering), and nothing else: no delivery lines,
+    contacts, interactions, cadences, tickets, criteria, benchmarks, plans, needs, incentives,
+    churn records or history.
 
     Raises CustomersExist when the database has customers and ``flush`` is not set, and
     DemoUserClash when a demo username belongs to a real user.
@@ -131,7 +148,7 @@ def seed_demo(
         else:
             delete_demo_users()
         staff = create_demo_users(rng=random.Random(f"{seed}/users"), managers=manager_count(customers))
-        sla = ensure_sla_policies()
+        sla = None if orders_only else ensure_sla_policies()
         first = _first_pks()
         calendar = DemoCalendar(today)
         with load_mode(LOADED_MODELS):
@@ -146,6 +163,7 @@ def seed_demo(
                     sla=sla,
                     first=first,
                     progress=progress,
+                    orders_only=orders_only,
                 )
                 output.close()
             except BaseException:
@@ -156,6 +174,9 @@ def seed_demo(
         _store_revenue_and_tiers(calendar, first["customer"], key_pks)
         written = [sink.model for sink in output.sinks]
         reset_sequences(written)
+        if not orders_only:
+            # Key accounts as today's tiering finds them, recorded as of the start of today.
+            record_customer_history(key_pks, when=calendar.cutoff, reason="tiering")
         analyze(written)
     counts = [(sink.model._meta.db_table, sink.count) for sink in output.sinks]
     return SeedResult(staff=staff, password=DEMO_PASSWORD, counts=counts)
@@ -167,7 +188,10 @@ def _first_pks() -> dict[str, int]:
         "competitor": next_pk(Competitor),
         "customer": next_pk(Customer),
         "team": next_pk(Customer.account_team.through),
+        "customer_history": next_pk(Customer.history.model),
+        "team_history": next_pk(Customer.history.model.account_team.model),
         "contact": next_pk(Contact),
+        "contact_history": next_pk(Contact.history.model),
         "order": next_pk(Order),
         "line": next_pk(DeliveryLine),
         "interaction": next_pk(Interaction),
@@ -175,6 +199,7 @@ def _first_pks() -> dict[str, int]:
         "interaction_person": next_pk(Interaction.our_people.through),
         "cadence": next_pk(Cadence),
         "ticket": next_pk(Ticket),
+        "ticket_history": next_pk(Ticket.history.model),
         "ticket_event": next_pk(TicketEvent),
         "criterion": next_pk(PurchaseCriterion),
         "benchmark": next_pk(PriceBenchmark),
@@ -191,16 +216,21 @@ def _write_all(
     customers: int,
     calendar: DemoCalendar,
     staff: DemoStaff,
-    sla: dict[tuple[str, str], tuple[int, int]],
+    sla: dict[tuple[str, str], tuple[int, int]] | None,
     first: dict[str, int],
     progress: Progress,
+    orders_only: bool = False,
 ) -> list[int]:
     def rng(phase: str) -> random.Random:
         # One generator per phase: a phase's data depends only on the seed, not on the others.
         return random.Random(f"{seed}/{phase}")
 
     catalogue = write_catalogue(
-        rng=rng("catalogue"), output=output, first_product_pk=first["product"], first_competitor_pk=first["competitor"]
+        rng=rng("catalogue"),
+        # Without delivery lines there is nothing to sell by name: the prices only set the amounts.
+        output=DiscardOutput() if orders_only else output,
+        first_product_pk=first["product"],
+        first_competitor_pk=first["competitor"],
     )
     plans = make_plans(
         rng=rng("plans"),
@@ -216,12 +246,32 @@ def _write_all(
         plans=plans,
         calendar=calendar,
         progress=progress,
-        first_team_pk=first["team"],
+        first_pks=first,
+        orders_only=orders_only,
     )
     # Each phase's parents are written before the next phase's children refer to them.
     output.flush_all()
+    if orders_only:
+        write_orders(
+            rng=rng("orders"),
+            output=output,
+            plans=plans,
+            calendar=calendar,
+            catalogue=catalogue,
+            progress=progress,
+            first_order_pk=first["order"],
+            first_line_pk=first["line"],
+            with_lines=False,
+        )
+        return assign_tiers(plans)
     network = write_contacts(
-        rng=rng("contacts"), output=output, plans=plans, calendar=calendar, progress=progress, first_pk=first["contact"]
+        rng=rng("contacts"),
+        output=output,
+        plans=plans,
+        calendar=calendar,
+        progress=progress,
+        first_pk=first["contact"],
+        first_history_pk=first["contact_history"],
     )
     output.flush_all()
     write_orders(

@@ -14,6 +14,7 @@ from relationships.models import Department
 
 from . import names
 from .calendar import DemoCalendar
+from .history import CHANGED, CREATED, HistorySink
 from .network import ContactRecord
 from .plans import COMPLAINTS, CONTACT_LEFT, LATE_DELIVERY, CustomerPlan, pick
 from .users import DemoStaff
@@ -67,16 +68,17 @@ class TicketWriter:
         self.calendar = calendar
         self.sla = sla
         self.service_user = staff.service.pk
-        self.tickets = output.sink(
-            Ticket,
-            [
-                "id", "customer_id", "contact_id", "kind", "category", "severity", "channel", "subject",
-                "description", "status", "department", "assigned_to_id", "opened_at", "response_due_at",
-                "resolution_due_at", "first_response_at", "escalated_at", "escalation_level", "resolved_at",
-                "closed_at", "onsite_requested", "onsite_done_at", "root_cause", "satisfaction", "sla_paused_at",
-                "corrective_action", "onsite_report",
-            ],
-        )  # fmt: skip
+        columns = [
+            "id", "customer_id", "contact_id", "kind", "category", "severity", "channel", "subject",
+            "description", "status", "department", "assigned_to_id", "opened_at", "response_due_at",
+            "resolution_due_at", "first_response_at", "escalated_at", "escalation_level", "resolved_at",
+            "closed_at", "onsite_requested", "onsite_done_at", "root_cause", "satisfaction", "sla_paused_at",
+            "corrective_action", "onsite_report",
+        ]  # fmt: skip
+        self.tickets = output.sink(Ticket, columns)
+        # The history: the ticket as opened, and as it stands after its last step (resolved and
+        # rated, closed…) dated then.
+        self.history = HistorySink(output, Ticket, columns, first_pks["ticket_history"])
         self.events = output.sink(
             TicketEvent,
             ["id", "ticket_id", "at", "by_id", "kind", "from_status", "to_status", "comment"],
@@ -194,14 +196,21 @@ class TicketWriter:
                         satisfaction = rng.choice((3, 4, 4, 5, 5))
             if complaint and random_() < 0.7:
                 root_cause = rng.choice(names.ROOT_CAUSES[category])[lang]
-        self.tickets.rows.append(
-            (
-                self.ticket_pk, plan.pk, contact, kind, category, severity, channel, subject, description, status,
-                department, assignee, opened, opened + hours * response_hours, opened + hours * resolution_hours,
-                first_response, escalated, escalation_level, resolved, closed, onsite_requested, onsite_done,
-                root_cause, satisfaction, paused_at, "", "",
-            )
+        row = (
+            self.ticket_pk, plan.pk, contact, kind, category, severity, channel, subject, description, status,
+            department, assignee, opened, opened + hours * response_hours, opened + hours * resolution_hours,
+            first_response, escalated, escalation_level, resolved, closed, onsite_requested, onsite_done,
+            root_cause, satisfaction, paused_at, "", "",
         )  # fmt: skip
+        self.tickets.rows.append(row)
+        # As opened: new, nothing done yet (no response, escalation, resolution, rating…).
+        as_opened = (
+            *row[:9], S.NEW.value, *row[10:15],
+            None, None, 0, None, None, onsite_requested, None, "", None, None, "", "",
+        )  # fmt: skip
+        self.history.add(opened, CREATED, as_opened)
+        if len(timeline) > 1:
+            self.history.add(timeline[-1][0], CHANGED, row)
         self.ticket_pk += 1
 
 
@@ -242,3 +251,4 @@ def write_tickets(
                     writer.write(plan, contacts, when, complaint=True, bad=rng.random() < 0.3, category="delivery")
         writer.tickets.maybe_flush()
         writer.events.maybe_flush()
+        writer.history.maybe_flush()

@@ -102,6 +102,13 @@ class OrmOutput(BulkOutput):
         model.objects.bulk_create(objects, batch_size=ORM_BATCH_ROWS)
 
 
+class DiscardOutput(BulkOutput):
+    """Rows generated for their side effects (prices, the random sequence) but written nowhere."""
+
+    def write(self, sink: TableSink, rows: list[tuple]) -> None:
+        pass
+
+
 class CopyOutput(BulkOutput):
     """COPY … FROM STDIN (CSV) through psycopg2, one background thread feeding the server."""
 

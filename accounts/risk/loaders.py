@@ -6,6 +6,10 @@ rows on the customers' ``CustomerData`` (``signals``). Nothing here runs a query
 the number of queries is the same for five customers or a hundred thousand. The loaders over
 orders and delivery lines are in ``order_loaders``; how the loaders share one snapshot of the
 database, over one connection or several, is ``plumbing``'s.
+
+Fields that change in place (a customer's relationship level, peak months, tier, backup owner and
+account team; a contact's trust, department and buying role; a ticket's satisfaction) are read
+as they were at the end of the date, from their audit history (``as_of``).
 """
 
 from collections.abc import Callable, Iterable
@@ -13,8 +17,23 @@ from datetime import date, timedelta
 from functools import partial
 
 import orjson
-from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, TextField, Window
-from django.db.models.functions import Cast, RowNumber
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    PositiveSmallIntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 
 from accounts.models import AccountPlan, Customer, Incentive, PriceBenchmark, ProductNeed, PurchaseCriterion
 from complaints.models import Ticket
@@ -22,7 +41,8 @@ from keyaccounts.clock import day_end
 from relationships.models import EXECUTIVE_LEVEL_KINDS, BuyingRole, Cadence, Contact, Interaction
 
 from . import plumbing
-from .order_loaders import as_float, load_deliveries, load_orders, load_purchase_histories
+from .as_of import as_date, history_as_of_order, records_as_of_sql
+from .order_loaders import load_deliveries, load_orders, load_purchase_histories
 from .parameters import PriceParameters, QualityParameters, RelationshipParameters, RiskParameters
 from .signals import CustomerData
 
@@ -56,7 +76,7 @@ def collect(
             partial(load_benchmarks, data, ids, as_of, parameters.price),
             *also,
             partial(load_interactions, data, ids, as_of),
-            partial(load_team, data, ids),
+            partial(load_team, data, ids, as_of),
             partial(load_cadences, data, ids, as_of),
             partial(load_needs, data, ids, as_of),
             partial(load_plans, data, ids, as_of),
@@ -65,15 +85,38 @@ def collect(
             partial(load_records_kept, data, ids, as_of),
         ]
 
-    return plumbing.read_in_one_snapshot(load_customers=partial(load_customers, scope), jobs=jobs, expected=expected)
+    return plumbing.read_in_one_snapshot(
+        load_customers=partial(load_customers, scope, as_of), jobs=jobs, expected=expected
+    )
 
 
-def load_customers(scope: QuerySet[Customer]) -> dict[int, CustomerData]:
+# The customer's fields the scorer reads, as of the date (``as_of``).
+_CUSTOMER_FIELDS = ("relationship_level", "peak_months", "tier", "owner", "backup_owner")
+
+
+def _customers_as_of_sql(ids, as_of: date) -> tuple[str, list]:
+    """Per customer in scope: id, ``_CUSTOMER_FIELDS`` as of the date (under their column names)
+    and the id of the history row they come from (NULL for a customer without history)."""
+    scope_sql, scope_params = ids.query.sql_with_params()
+    return records_as_of_sql(
+        Customer,
+        _CUSTOMER_FIELDS,
+        as_of=as_of,
+        columns=["id"],
+        where_sql=f"c.id IN ({scope_sql})",
+        where_params=scope_params,
+    )
+
+
+def load_customers(scope: QuerySet[Customer], as_of: date) -> dict[int, CustomerData]:
     # Peak months come as JSON text, decoded with orjson: several times quicker than the JSON
     # field's own decoding, for every customer in the book.
-    rows = scope.order_by("pk").values_list(
-        "pk", "relationship_level", Cast("peak_months", TextField()), "tier", "backup_owner_id"
-    )
+    sql, params = _customers_as_of_sql(scope.order_by().values("pk"), as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, relationship_level, peak_months, tier, backup_owner_id FROM ({sql}) c ORDER BY id", params
+        )
+        rows = cursor.fetchall()
     return {
         pk: CustomerData(
             customer_id=pk,
@@ -87,68 +130,116 @@ def load_customers(scope: QuerySet[Customer]) -> dict[int, CustomerData]:
     }
 
 
-def _months(text: str | None) -> list[int]:
+def _months(text) -> list[int]:
     """Calendar months from a customer's peak-months JSON; anything that is not a whole number is ignored."""
-    if not text or text == "[]":
+    if isinstance(text, list):  # a JSON column some drivers decode themselves
+        months = text
+    elif not text or text == "[]":
         return []
-    return [int(m) for m in (orjson.loads(text) or []) if str(m).isdigit()]
+    else:
+        months = orjson.loads(text) or []
+    return [int(m) for m in months if str(m).isdigit()]
 
 
-def load_team(data: dict[int, CustomerData], ids) -> None:
-    through = Customer.account_team.through
-    rows = (
-        through.objects.filter(customer_id__in=ids)
-        .exclude(user_id=F("customer__owner_id"))
-        .values("customer_id", "user_id", "customer__backup_owner_id")
+def load_team(data: dict[int, CustomerData], ids, as_of: date) -> None:
+    """Team members other than the owner and the backup owner, as of the date.
+
+    django-simple-history stores the whole team with every history row of a customer, so the
+    team as of the date is the one stored with the history row ``as_of`` picks; a customer
+    without history reads its current team.
+    """
+    qn = connection.ops.quote_name
+    customers_sql, params = _customers_as_of_sql(ids, as_of)
+    through = qn(Customer.account_team.through._meta.db_table)
+    team_history = qn(Customer.history.model.account_team.model._meta.db_table)
+    others = "t.user_id <> c.owner_id AND (c.backup_owner_id IS NULL OR t.user_id <> c.backup_owner_id)"
+    sql = f"""
+        WITH c AS ({customers_sql})
+        SELECT c.id FROM c JOIN {team_history} t ON t.history_id = c.history_id
+        WHERE c.history_id IS NOT NULL AND {others}
+        UNION ALL
+        SELECT c.id FROM c JOIN {through} t ON t.customer_id = c.id
+        WHERE c.history_id IS NULL AND {others}
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for (customer_id,) in cursor.fetchall():
+            data[customer_id].our_people += 1
+
+
+# A contact's fields that change in place, read as of the date; joined and left dates are the
+# effective dates themselves and are read as they are.
+_CONTACT_FIELDS = ("trust", "department", "buying_role")
+
+
+def _contacts_as_of_sql(ids, as_of: date, *, left_by_then: bool = False) -> tuple[str, list]:
+    """The contacts of the customers in scope known by the date (``left_by_then``: and gone by
+    it): id, customer_id, name, joined_on, left_on and ``_CONTACT_FIELDS`` as of the date."""
+    scope_sql, scope_params = ids.query.sql_with_params()
+    day = connection.ops.adapt_datefield_value(as_of)
+    where = f"c.customer_id IN ({scope_sql}) AND c.joined_on <= %s"
+    params = [*scope_params, day]
+    if left_by_then:
+        where += " AND c.left_on IS NOT NULL AND c.left_on <= %s"
+        params.append(day)
+    return records_as_of_sql(
+        Contact,
+        _CONTACT_FIELDS,
+        as_of=as_of,
+        columns=["id", "customer_id", "name", "joined_on", "left_on"],
+        where_sql=where,
+        where_params=params,
     )
-    for row in rows:
-        if row["user_id"] != row["customer__backup_owner_id"]:
-            data[row["customer_id"]].our_people += 1
 
 
 def load_contacts(data: dict[int, CustomerData], ids, as_of: date, p: RelationshipParameters) -> None:
-    active = Q(left_on__isnull=True) | Q(left_on__gt=as_of)
-    per_department = {
-        f"department_{department}": Count("pk", filter=active & Q(department=department))
-        for department in p.key_departments
-    }
-    rows = (
-        Contact.objects.filter(customer_id__in=ids, joined_on__lte=as_of)
-        .order_by()
-        .values("customer_id")
-        .annotate(
-            known=Count("pk"),
-            active=Count("pk", filter=active),
-            average_trust=as_float(Avg("trust", filter=active)),
-            active_decision_makers=Count("pk", filter=active & Q(buying_role=BuyingRole.DECISION_MAKER)),
-            active_champions=Count("pk", filter=active & Q(buying_role=BuyingRole.CHAMPION)),
-            # With exactly one active contact, the largest name is that contact's.
-            an_active_name=Max("name", filter=active),
-            **per_department,
-        )
-    )
+    day = connection.ops.adapt_datefield_value(as_of)
+    contacts_sql, params = _contacts_as_of_sql(ids, as_of)
+    active = "(c.left_on IS NULL OR c.left_on > %s)"
     names = ["known", "active", "average_trust", "active_decision_makers", "active_champions", "an_active_name"]
+    aggregates = [
+        ("COUNT(*)", []),
+        (f"SUM(CASE WHEN {active} THEN 1 ELSE 0 END)", [day]),
+        (f"AVG(CASE WHEN {active} THEN c.trust END)", [day]),
+        (f"SUM(CASE WHEN {active} AND c.buying_role = %s THEN 1 ELSE 0 END)", [day, BuyingRole.DECISION_MAKER]),
+        (f"SUM(CASE WHEN {active} AND c.buying_role = %s THEN 1 ELSE 0 END)", [day, BuyingRole.CHAMPION]),
+        # With exactly one active contact, the largest name is that contact's.
+        (f"MAX(CASE WHEN {active} THEN c.name END)", [day]),
+        *(
+            (f"SUM(CASE WHEN {active} AND c.department = %s THEN 1 ELSE 0 END)", [day, department])
+            for department in p.key_departments
+        ),
+    ]
+    sql = (
+        f"SELECT c.customer_id, {', '.join(expression for expression, _ in aggregates)} "
+        f"FROM ({contacts_sql}) c GROUP BY c.customer_id"
+    )
     departments = p.key_departments
-    for customer_id, *values in rows.values_list("customer_id", *names, *per_department):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*(value for _, values in aggregates for value in values), *params])
+        rows = cursor.fetchall()
+    for customer_id, *values in rows:
+        if values[2] is not None:  # PostgreSQL's average of whole numbers is a Decimal
+            values[2] = float(values[2])
         contacts = dict(zip(names, values, strict=False))
         contacts["departments"] = [d for d, count in zip(departments, values[len(names) :], strict=True) if count]
         data[customer_id].contacts = contacts
 
 
 def load_departed_key_people(data: dict[int, CustomerData], ids, as_of: date) -> None:
-    rows = (
-        Contact.objects.filter(
-            customer_id__in=ids,
-            buying_role__in=[BuyingRole.DECISION_MAKER, BuyingRole.CHAMPION],
-            joined_on__lte=as_of,
-            left_on__isnull=False,
-            left_on__lte=as_of,
-        )
-        .order_by("customer_id", "-left_on", "pk")
-        .values("customer_id", "name", "buying_role", "left_on")
+    """Decision makers and champions (their buying role as of the date) who left by the date."""
+    contacts_sql, params = _contacts_as_of_sql(ids, as_of, left_by_then=True)
+    sql = (
+        f"SELECT c.customer_id, c.name, c.buying_role, c.left_on FROM ({contacts_sql}) c "
+        "WHERE c.buying_role IN (%s, %s) ORDER BY c.customer_id, c.left_on DESC, c.id"
     )
-    for row in rows:
-        data[row.pop("customer_id")].departed_key_people.append(row)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, BuyingRole.DECISION_MAKER, BuyingRole.CHAMPION])
+        rows = cursor.fetchall()
+    for customer_id, name, buying_role, left_on in rows:
+        data[customer_id].departed_key_people.append(
+            {"name": name, "buying_role": buying_role, "left_on": as_date(left_on)}
+        )
 
 
 def load_interactions(data: dict[int, CustomerData], ids, as_of: date) -> None:
@@ -209,13 +300,15 @@ def load_criteria(data: dict[int, CustomerData], ids, as_of: date) -> None:
 def load_tickets(data: dict[int, CustomerData], ids, as_of: date, p: QualityParameters) -> None:
     """Tickets open at the end of the day, or resolved within the longest look-back.
 
-    Resolution, first response and escalation after the date count as not yet happened.
+    Resolution, first response and escalation after the date count as not yet happened; so does
+    a satisfaction given after it (``_satisfaction_as_of``).
     """
     until = day_end(as_of)
     since = until - timedelta(days=max(p.lookback_days, p.satisfaction_lookback_days, p.activity_lookback_days))
     rows = (
         Ticket.objects.filter(customer_id__in=ids, opened_at__lt=until)
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
+        .annotate(satisfaction_as_of=_satisfaction_as_of(as_of))
         .order_by("customer_id", "opened_at", "pk")
         .values(
             "customer_id",
@@ -229,11 +322,30 @@ def load_tickets(data: dict[int, CustomerData], ids, as_of: date, p: QualityPara
             "first_response_at",
             "escalated_at",
             "resolved_at",
-            "satisfaction",
+            "satisfaction_as_of",
         )
     )
     for row in rows:
+        row["satisfaction"] = row.pop("satisfaction_as_of") or None
         data[row.pop("customer_id")].tickets.append(row)
+
+
+def _satisfaction_as_of(as_of: date) -> Case:
+    """The satisfaction as of the date, by the history rule of ``as_of``: a rating given after the
+    date reads as none yet. One correlated subquery per ticket with a rating; 0 stands for "no
+    rating on the picked row", so that NULL is left to mean "no history": then the current one."""
+    history = Ticket.history.model
+    picked = Subquery(
+        history.objects.filter(id=OuterRef("pk"))
+        .order_by(*history_as_of_order(as_of))
+        .annotate(rating=Coalesce("satisfaction", Value(0)))
+        .values("rating")[:1]
+    )
+    return Case(
+        When(satisfaction__isnull=True, then=Value(None)),
+        default=Coalesce(picked, F("satisfaction")),
+        output_field=PositiveSmallIntegerField(),
+    )
 
 
 def load_benchmarks(data: dict[int, CustomerData], ids, as_of: date, p: PriceParameters) -> None:

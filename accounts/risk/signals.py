@@ -5,8 +5,12 @@ read about it is gathered into one ``CustomerData`` record, raw and not yet scor
 factors and trip-wires read; ``loaders`` fills the records of a whole book at once.
 
 Only records dated on or before the as-of date are read; datetimes are compared with the end of
-that day in ``settings.TIME_ZONE``. Things that have no history in the data model are read as they
-are now: the customer's relationship level, peak months, tier, backup owner and account team.
+that day in ``settings.TIME_ZONE``. Fields that are edited in place rather than dated (the
+customer's relationship level, peak months, tier, backup owner and account team; a contact's
+trust, department and buying role; a ticket's satisfaction) are read as they were at the end of
+that day from the records' audit history: the latest history row before it, else the earliest
+history row (a record entered later reads as first entered), else the current value
+(``as_of``; docs/risk-method.md, "Signals").
 """
 
 from dataclasses import dataclass, field

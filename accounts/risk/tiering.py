@@ -20,6 +20,10 @@ Rules (numbers from the active model version's ``tiering`` parameters):
 - ``Customer.tier_months_below_cutoff`` stores that count of consecutive monthly runs below the
   cut-off (capped at ``months_below_to_leave``, the most the rule needs). Customers no longer
   active on the date are left untouched.
+- A tier change is recorded in the customer's history (with its account team, as a save would
+  record it), dated the moment of the run or, for a run of an earlier date, the last instant of
+  that date: the scorer reads the tier as of a date from that history. Revenue updates alone
+  are not recorded.
 """
 
 from dataclasses import dataclass
@@ -32,11 +36,12 @@ from typing import NamedTuple
 from django.db import transaction
 from django.db.models import DecimalField, FilteredRelation, Q, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer, ParetoSnapshot, Tier
 from keyaccounts.bulk import update_rows
-from keyaccounts.clock import business_today
+from keyaccounts.clock import business_today, day_end
 
 from .engine import active_model_version
 from .parameters import RiskError, RiskParameters
@@ -187,6 +192,7 @@ def tiering_run(*, as_of: date) -> TieringResult:
     share = float(key_revenue / total) if total else 0.0
     with transaction.atomic():
         update_rows(Customer, updated, ["tier", "revenue_12m", "tier_months_below_cutoff"], batch_size=BATCH_SIZE)
+        _record_tier_changes([change.customer_id for change in changes], as_of)
         ParetoSnapshot.objects.update_or_create(
             as_of=as_of,
             defaults={
@@ -207,6 +213,49 @@ def tiering_run(*, as_of: date) -> TieringResult:
         key_revenue_share=share,
         changes=changes,
     )
+
+
+def _record_tier_changes(customer_ids: list[int], as_of: date) -> None:
+    """One history row per customer whose tier changed, dated the run or the end of its date."""
+    when = min(timezone.now(), day_end(as_of) - timedelta(microseconds=1))
+    record_customer_history(customer_ids, when=when, reason=f"tiering {as_of.isoformat()}")
+
+
+def record_customer_history(customer_ids: list[int], *, when, reason: str) -> None:
+    """A history row of each customer as it now is, with its account team (as a save writes),
+    dated ``when``: for changes written without a save (an UPDATE of many rows)."""
+    history = Customer.history
+    team_history = history.model.account_team.model
+    through = Customer.account_team.through
+    for start in range(0, len(customer_ids), BATCH_SIZE):
+        batch = customer_ids[start : start + BATCH_SIZE]
+        created = history.bulk_history_create(
+            Customer.objects.filter(pk__in=batch).order_by("pk"),
+            update=True,
+            default_change_reason=reason,
+            default_date=when,
+        )
+        if not created:
+            continue
+        history_ids = {row.id: row.history_id for row in created}
+        if None in history_ids.values():  # a database that does not return the new keys
+            history_ids = dict(
+                history.filter(id__in=batch, history_date=when, history_change_reason=reason).values_list(
+                    "id", "history_id"
+                )
+            )
+        team_history.objects.bulk_create(
+            [
+                team_history(
+                    id=member.pk,
+                    customer_id=member.customer_id,
+                    user_id=member.user_id,
+                    history_id=history_ids[member.customer_id],
+                )
+                for member in through.objects.filter(customer_id__in=batch)
+            ],
+            batch_size=BATCH_SIZE,
+        )
 
 
 def _pareto_curve(revenues: list[Decimal], total: Decimal, points: int) -> list[list[float]]:

@@ -420,7 +420,7 @@ def test_customers_failing_to_load_while_the_deliveries_are_read_fails_the_run_w
 
     populate(customer, user=alice)
 
-    def broken(scope):
+    def broken(scope, as_of):
         raise RuntimeError("the customers could not be read")
 
     monkeypatch.setattr(loaders, "load_customers", broken)

@@ -46,6 +46,12 @@ def signal(snapshot: RiskSnapshot, factor: str, name: str) -> dict:
     return {"value": value, "risk": risk}
 
 
+def recorded_on(record, day: date) -> None:
+    """Date every history row of ``record`` on ``day``, as if it had all been entered then: the
+    scorer reads fields that change in place as the history has them on the as-of date."""
+    type(record).history.filter(id=record.pk).update(history_date=at(day))
+
+
 def order(customer, day: date, amount: int = 10000):
     return f.OrderFactory(customer=customer, ordered_on=day, amount=Decimal(amount))
 
@@ -278,6 +284,7 @@ def test_otif_counts_a_line_delivered_after_the_date_as_missed(customer):
 def test_a_short_delivery_in_the_customers_peak_season_is_a_peak_miss(customer):
     customer.peak_months = [3]
     customer.save()
+    recorded_on(customer, days_before(400))
     spring = order(customer, date(2026, 2, 20))
     f.DeliveryLineFactory(order=spring, promised_on=date(2026, 3, 10), quantity_delivered=Decimal("60"))
     f.DeliveryLineFactory(order=spring, promised_on=date(2026, 3, 12))
@@ -293,6 +300,7 @@ def test_a_peak_month_listed_twice_counts_twice_and_what_is_not_a_month_is_ignor
     # March twice, May as a digit string; 13, "June" and 4.5 are not months.
     customer.peak_months = [3, 3, "5", 13, "June", 4.5]
     customer.save()
+    recorded_on(customer, days_before(400))
     spring = order(customer, date(2026, 2, 20))
     f.DeliveryLineFactory(order=spring, promised_on=date(2026, 3, 10), quantity_delivered=Decimal("60"))
     f.DeliveryLineFactory(order=spring, promised_on=date(2026, 4, 12), quantity_delivered=Decimal("60"))

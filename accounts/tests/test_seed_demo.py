@@ -9,11 +9,24 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import F, Max, Sum
+from django.db.models import F, Max, OuterRef, Subquery, Sum
 
-from accounts.models import ChurnReason, Customer, CustomerStatus, DeliveryLine, Order, PurchaseCriterion, Tier
+from accounts.demo.seeder import business_models
+from accounts.demo.users import demo_users
+from accounts.models import (
+    ChurnReason,
+    Customer,
+    CustomerStatus,
+    DeliveryLine,
+    Order,
+    PurchaseCriterion,
+    RiskSnapshot,
+    Tier,
+)
 from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK
+from accounts.risk.engine import risk_recompute
 from complaints.models import SlaPolicy, Ticket, TicketEvent
+from keyaccounts.clock import day_start, project_zone
 from keyaccounts.tests import factories as f
 from relationships.models import Contact, Interaction
 
@@ -23,9 +36,10 @@ CUSTOMERS = 60
 pytestmark = pytest.mark.django_db
 
 
-def seed(*, seed: int = 7, customers: int = CUSTOMERS, flush: bool = False) -> None:
+def seed(*, seed: int = 7, customers: int = CUSTOMERS, flush: bool = False, orders_only: bool = False) -> None:
     args = ["--customers", str(customers), "--seed", str(seed), "--today", TODAY.isoformat()]
-    call_command("seed_demo", *args, *(["--flush"] if flush else []), verbosity=0)
+    args += [*(["--flush"] if flush else []), *(["--orders-only"] if orders_only else [])]
+    call_command("seed_demo", *args, verbosity=0)
 
 
 def data_digest() -> str:
@@ -125,6 +139,119 @@ def test_nothing_happens_on_or_after_today():
     assert Order.objects.aggregate(last=Max("ordered_on"))["last"] < TODAY
     assert not Ticket.objects.filter(opened_at__date__gte=TODAY).exists()
     assert not Interaction.objects.filter(occurred_on__gte=TODAY).exists()
+
+
+def _score(customer: Customer, as_of: date) -> RiskSnapshot:
+    risk_recompute(as_of=as_of, customer_ids=[customer.pk])
+    return RiskSnapshot.objects.get(customer=customer, as_of=as_of)
+
+
+def _trust(snapshot: RiskSnapshot) -> float:
+    value, _risk = snapshot.factors["relationship"]["signals"]["trust"]
+    return value
+
+
+def test_a_churners_trust_falls_in_its_history_when_the_warning_signs_begin_not_before():
+    seed()
+    # A churner whose contacts' trust fell: its history records the fall, dated when it happened.
+    falls = Contact.history.filter(history_type="~", id__in=Contact.objects.filter(customer__status="churned"))
+    fall = (
+        falls.filter(trust__lt=Subquery(Contact.history.filter(id=OuterRef("id"), history_type="+").values("trust")))
+        .order_by("history_date", "history_id")
+        .first()
+    )
+    assert fall is not None
+    customer = Customer.objects.get(pk=fall.customer_id)
+    warning_began = fall.history_date.astimezone(project_zone()).date()
+    before, at_the_end = warning_began - timedelta(days=1), customer.churned_on - timedelta(days=1)
+    contacts = Contact.objects.filter(customer=customer)
+
+    def known_on(day: date):
+        return contacts.filter(joined_on__lte=day).exclude(left_on__lte=day)
+
+    # Every contact's first history row is dated the day it was met, at its trust of then.
+    for contact in contacts:
+        first = Contact.history.filter(id=contact.pk).earliest("history_date", "history_id")
+        assert first.history_date.astimezone(project_zone()).date() == contact.joined_on
+        assert first.left_on is None
+
+    earlier = [Contact.history.filter(id=c.pk).earliest("history_date", "history_id").trust for c in known_on(before)]
+    later = [c.trust for c in known_on(at_the_end)]
+    assert _trust(_score(customer, before)) == pytest.approx(sum(earlier) / len(earlier), abs=0.01)
+    assert _trust(_score(customer, at_the_end)) == pytest.approx(sum(later) / len(later), abs=0.01)
+    assert _trust(_score(customer, before)) > _trust(_score(customer, at_the_end))
+
+
+def test_a_churners_relationship_level_drops_when_the_warning_signs_begin():
+    seed(customers=200)
+    drops = Customer.history.filter(history_type="~").exclude(
+        relationship_level=Subquery(
+            Customer.history.filter(id=OuterRef("id"), history_type="+").values("relationship_level")
+        )
+    )
+    drop = drops.order_by("history_date").first()
+    assert drop is not None
+    customer = Customer.objects.get(pk=drop.id)
+    first = Customer.history.filter(id=customer.pk).earliest("history_date", "history_id")
+    assert first.history_date.astimezone(project_zone()).date() == customer.customer_since
+    assert (first.status, first.churned_on) == (CustomerStatus.ACTIVE, None)
+    warning_began = drop.history_date.astimezone(project_zone()).date()
+
+    def level(day: date) -> int:
+        value, _risk = _score(customer, day).factors["strategy"]["signals"]["relationship_level"]
+        return value
+
+    assert level(warning_began - timedelta(days=1)) == first.relationship_level
+    assert level(customer.churned_on - timedelta(days=1)) == customer.relationship_level < first.relationship_level
+
+
+def test_the_history_holds_nothing_dated_after_today_and_ends_at_each_records_current_values():
+    seed()
+    cutoff = day_start(TODAY)
+    for model, fields in (
+        (Customer, ["relationship_level", "status", "churned_on", "tier", "backup_owner_id"]),
+        (Contact, ["trust", "department", "buying_role", "left_on"]),
+        (Ticket, ["status", "satisfaction", "resolved_at"]),
+    ):
+        assert not model.history.filter(history_date__gt=cutoff).exists()
+        assert model.history.values("id").distinct().count() == model.objects.count()
+        latest = {}
+        for row in model.history.order_by("history_date", "history_id").values("id", *fields):
+            latest[row.pop("id")] = row
+        assert latest == {row.pop("id"): row for row in model.objects.values("id", *fields)}
+
+
+def _orders() -> list[tuple]:
+    return list(Order.objects.order_by("number").values_list("number", "customer__code", "ordered_on", "amount"))
+
+
+def test_orders_only_writes_customers_and_their_orders_and_nothing_else():
+    policies = list(SlaPolicy.objects.values_list())
+    seed(orders_only=True)
+
+    written = {m._meta.db_table for m in business_models() if m.objects.exists()}
+    assert written == {Customer._meta.db_table, Order._meta.db_table}
+    assert list(SlaPolicy.objects.values_list()) == policies
+    customers = Customer.objects.all()
+    assert customers.count() == CUSTOMERS
+    assert customers.filter(owner__in=demo_users()).count() == CUSTOMERS
+    assert not customers.exclude(status=CustomerStatus.ACTIVE).exists()
+    assert not customers.filter(backup_owner__isnull=False).exists()
+    assert not customers.exclude(peak_months=[]).exists()
+
+
+def test_orders_only_keeps_the_order_rhythms_and_stories_of_the_full_book():
+    seed()
+    full = _orders()
+    churned = dict(Customer.objects.filter(status=CustomerStatus.CHURNED).values_list("code", "churned_on"))
+    seed(orders_only=True, flush=True)
+
+    assert _orders() == full
+    # The churners are active customers here who simply stopped ordering when they left.
+    last_orders = dict(
+        Customer.objects.filter(code__in=churned).annotate(last=Max("orders__ordered_on")).values_list("code", "last")
+    )
+    assert all(last is None or last < churned[code] for code, last in last_orders.items())
 
 
 def test_each_ticket_status_is_the_last_status_its_history_records():

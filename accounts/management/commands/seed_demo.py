@@ -56,6 +56,14 @@ class Command(BaseCommand):
         )
 
         parser.add_argument(
+            "--orders-only",
+            action="store_true",
+            help=_(
+                "Only customers (with their owners) and their orders, as an ERP's order log has them: no delivery "
+                "lines, contacts, interactions, tickets, criteria, benchmarks, plans or churn records."
+            ),
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help=_("Do nothing (but list the demo logins) when the database already has customers."),
@@ -78,6 +86,7 @@ class Command(BaseCommand):
                 seed=int(options["seed"]),
                 today=today,
                 flush=options["flush"],
+                orders_only=options.get("orders_only", False),
                 progress=_progress if show_progress else None,
             )
         except CustomersExist as exc:

@@ -100,19 +100,19 @@ FACTORS: tuple[str, ...] = (
 )
 
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "purchase_trend": 20,
-    "relationship": 20,
-    "criteria": 15,
-    "quality": 15,
-    "supply": 10,
-    "price": 10,
-    "strategy": 10,
+    "purchase_trend": 23,
+    "relationship": 22,
+    "criteria": 5,
+    "quality": 16,
+    "supply": 5,
+    "price": 16,
+    "strategy": 13,
 }
 
 DEFAULT_PARAMETERS: dict = {
     "bands": {
-        "amber": 40,
-        "red": 65,
+        "amber": 23,
+        "red": 38,
         "min_completeness": 0.6,
         "hysteresis_margin": 5,
         "hysteresis_max_gap_days": 2,
@@ -123,10 +123,10 @@ DEFAULT_PARAMETERS: dict = {
         "revenue_drop_share": 0.5,
         "revenue_min_orders_year_ago": 3,
         "bands": {
-            "criterion_alarm": "red",
-            "revenue_collapse": "red",
+            "criterion_alarm": "none",
+            "revenue_collapse": "none",
             "decision_maker_gone": "amber",
-            "critical_complaint_past_sla": "amber",
+            "critical_complaint_past_sla": "red",
         },
     },
     "reasons": {
@@ -136,7 +136,7 @@ DEFAULT_PARAMETERS: dict = {
     },
     "purchase_trend": {
         "window_days": 90,
-        "signal_weights": {"revenue_trend": 20, "order_lapse": 60, "account_size": 20},
+        "signal_weights": {"revenue_trend": 5, "order_lapse": 55, "account_size": 40},
         "revenue_ratio_grid": [[0.25, 100], [0.5, 75], [0.75, 45], [0.9, 20], [1.0, 0]],
         "min_orders_year_ago": 2,
         "lapse_horizon_days": 180,
@@ -152,14 +152,14 @@ DEFAULT_PARAMETERS: dict = {
     },
     "relationship": {
         "signal_weights": {
-            "department_coverage": 20,
-            "contact_count": 10,
-            "key_person_left": 15,
-            "trust": 15,
-            "last_interaction": 10,
-            "last_executive_interaction": 15,
-            "overdue_cadences": 10,
-            "our_people": 5,
+            "department_coverage": 4,
+            "contact_count": 2,
+            "key_person_left": 40,
+            "trust": 40,
+            "last_interaction": 5,
+            "last_executive_interaction": 2,
+            "overdue_cadences": 5,
+            "our_people": 2,
         },
         "key_departments": [str(d) for d in KEY_DEPARTMENTS],
         "department_coverage_grid": [[0, 100], [1, 80], [2, 55], [3, 30], [4, 0]],
@@ -178,11 +178,11 @@ DEFAULT_PARAMETERS: dict = {
     },
     "quality": {
         "signal_weights": {
-            "open_complaints": 25,
-            "past_sla": 25,
-            "resolution_time": 20,
-            "quality_escalation": 15,
-            "satisfaction": 15,
+            "open_complaints": 45,
+            "past_sla": 14,
+            "resolution_time": 3,
+            "quality_escalation": 35,
+            "satisfaction": 3,
         },
         "severity_weights": {"low": 1, "medium": 2, "high": 4, "critical": 8},
         "open_complaints_grid": [[0, 0], [4, 40], [8, 70], [16, 100]],
@@ -202,13 +202,13 @@ DEFAULT_PARAMETERS: dict = {
         "peak_miss_grid": [[0, 0], [0.05, 30], [0.1, 60], [0.2, 100]],
     },
     "price": {
-        "signal_weights": {"price_vs_market": 60, "competitor_quotes": 40},
+        "signal_weights": {"price_vs_market": 66, "competitor_quotes": 34},
         "max_age_days": 365,
         "price_ratio_grid": [[1.0, 0], [1.05, 25], [1.1, 50], [1.2, 80], [1.3, 100]],
         "competitor_quote_grid": [[1.0, 0], [1.1, 50], [1.25, 100]],
     },
     "strategy": {
-        "signal_weights": {"relationship_level": 35, "account_plan": 25, "open_needs": 25, "incentives": 15},
+        "signal_weights": {"relationship_level": 5, "account_plan": 10, "open_needs": 80, "incentives": 5},
         "relationship_level_risk": {"1": 100, "2": 50, "3": 0},
         "plan_age_grid": [[365, 0], [545, 60], [730, 100]],
         "no_plan_risk": 100,

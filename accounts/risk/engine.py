@@ -9,9 +9,10 @@ made fast (one database snapshot over several connections, forked scoring, COPY)
 
 Decisions where the method is silent:
 
-- Completeness below ``bands.min_completeness`` makes the account grey, but the score of the
-  factors that do have data is still stored (null only when no factor has data), so a reader can
-  see it beside "insufficient data".
+- Completeness below ``bands.min_completeness`` makes an account without order data grey, but
+  the score of the factors that do have data is still stored (null only when no factor has
+  data), so a reader can see it beside "insufficient data". A customer with orders is always
+  banded: its buying is evidence enough, and a book with nothing but an ERP's orders must work.
 - A trip-wire overrides grey: known evidence of red or amber beats "insufficient data".
 - Hysteresis compares with the customer's latest snapshot before the date if it is at most
   ``bands.hysteresis_max_gap_days`` old; a grey or missing previous snapshot means no hysteresis.
@@ -280,9 +281,12 @@ def _snapshot(
 
     fired = tripwires(customer, as_of, parameters)
     customer_id = customer.customer_id
+    # A customer with orders is judged on its behaviour whatever else is recorded: it is banded
+    # (the minimum completeness applies to customers without order data).
+    judged = 1.0 if results["purchase_trend"].risk is not None else completeness
     computed = computed_band(
         score=score,
-        completeness=completeness,
+        completeness=judged,
         previous=history.previous.get(customer_id, (None, None)),
         fired=fired,
         bands=parameters.bands,

@@ -362,6 +362,6 @@ def _notes(report: dict, split: Split, stability_days: int) -> list[str]:
         notes.append("No replay date ends its horizon before the test dates: nothing was fitted on earlier dates.")
     score = report["predictors"][0]["auc"]
     best = max((p for p in report["predictors"][1:] if p["auc"] is not None), key=lambda p: p["auc"], default=None)
-    if score is not None and best is not None and score <= best["auc"]:
+    if score is not None and best is not None and score < best["auc"]:
         notes.append(f"The score does not beat the best baseline ({best['label']}, AUC {best['auc']:.3f}).")
     return notes

@@ -85,6 +85,7 @@ def test_a_key_person_is_one_by_the_buying_role_held_on_the_date(old_customer):
 
 def test_relationship_level_is_read_as_it_was_then(alice):
     customer = f.CustomerFactory(owner=alice, relationship_level=3)
+    f.AccountPlanFactory(customer=customer, reviewed_on=LONG_AGO)
     recorded_on(customer, LONG_AGO)
     customer.relationship_level = 1
     customer.save()

@@ -22,12 +22,21 @@ from relationships.models import BuyingRole, Department
 THRESHOLDS = {"amber": 40, "red": 65, "margin": 5}
 
 
+@pytest.fixture
+def customer(customer):
+    """The shared customer with an account plan, so that its strategy factor has data."""
+    f.AccountPlanFactory(customer=customer, reviewed_on=days_before(180))
+    return customer
+
+
 def fixed_score_model(risk: float, version: int) -> RiskModelVersion:
-    """A model whose score is exactly ``risk`` for any customer: strategy only, one constant signal."""
+    """A model whose score is exactly ``risk`` for any customer with an account plan: strategy
+    only, one constant signal; bands at 40 and 65."""
     return RiskModelVersion.objects.create(
         version=version,
         weights={"strategy": 100},
         parameters={
+            "bands": {"amber": THRESHOLDS["amber"], "red": THRESHOLDS["red"]},
             "strategy": {
                 "signal_weights": {"relationship_level": 1, "account_plan": 0, "open_needs": 0, "incentives": 0},
                 "relationship_level_risk": {"1": risk, "2": risk, "3": risk},
@@ -115,20 +124,35 @@ def test_completeness_is_the_weight_of_the_factors_with_data(customer):
 
     snapshot = score(customer)
 
-    # Purchase trend, relationship, quality (live orders), supply and strategy have data.
-    assert snapshot.completeness == pytest.approx((20 + 20 + 15 + 10 + 10) / 100)
+    # Purchase trend, relationship, supply and strategy (the plan) have data; quality has none
+    # (no ticket ever), criteria and price neither.
+    weights = DEFAULT_WEIGHTS
+    expected = sum(weights[name] for name in ("purchase_trend", "relationship", "supply", "strategy"))
+    assert snapshot.completeness == pytest.approx(expected / sum(weights.values()))
     assert snapshot.factors["criteria"]["risk"] is None
+    assert snapshot.factors["quality"]["risk"] is None
     assert snapshot.computed_band != RiskBand.GREY
 
 
-def test_an_account_below_60_percent_completeness_is_grey_but_keeps_its_score(customer):
-    order(customer, days_before(30))
+def test_an_account_without_orders_below_60_percent_completeness_is_grey_but_keeps_its_score(alice):
+    contacts_only = f.CustomerFactory(owner=alice)
+    f.ContactFactory(customer=contacts_only)
 
-    snapshot = score(customer)
+    snapshot = score(contacts_only)
 
     assert snapshot.completeness < 0.6
     assert snapshot.computed_band == snapshot.band == RiskBand.GREY
     assert snapshot.score is not None
+
+
+def test_an_account_with_orders_is_banded_whatever_its_completeness(alice):
+    orders_only = f.CustomerFactory(owner=alice)
+    order(orders_only, days_before(30))
+
+    snapshot = score(orders_only)
+
+    assert snapshot.completeness < 0.6
+    assert snapshot.computed_band != RiskBand.GREY
 
 
 def test_a_customer_with_no_data_at_all_is_grey(alice):
@@ -140,15 +164,15 @@ def test_a_customer_with_no_data_at_all_is_grey(alice):
     assert snapshot.tripwires == []
 
 
-def test_a_trip_wire_shows_through_insufficient_data(customer):
-    for n in range(3):
-        order(customer, days_before(380 + 20 * n), 30000)
-    order(customer, days_before(10), 1000)
+def test_a_trip_wire_shows_through_insufficient_data(alice):
+    no_orders = f.CustomerFactory(owner=alice)
+    f.ContactFactory(customer=no_orders, buying_role=BuyingRole.DECISION_MAKER, left_on=days_before(45))
 
-    snapshot = score(customer)
+    snapshot = score(no_orders)
 
     assert snapshot.completeness < 0.6
-    assert snapshot.band == RiskBand.RED
+    assert snapshot.tripwires == ["decision_maker_gone"]
+    assert snapshot.band == RiskBand.AMBER
 
 
 def test_customers_not_yet_or_no_longer_customers_on_the_date_are_not_scored(alice):

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import translation
 
-from accounts.models import RiskBand, RiskSnapshot
+from accounts.models import RiskBand, RiskModelVersion, RiskSnapshot
+from accounts.risk.defaults import DEFAULT_WEIGHTS
 from accounts.risk.engine import risk_recompute
 from accounts.risk.reasons import render_action, render_reason
 from complaints.models import Severity, Ticket
@@ -60,6 +61,7 @@ def order(customer, day: date, amount: int = 10000):
 
 
 def test_revenue_trend_compares_the_last_90_days_with_a_year_earlier(customer):
+    order(customer, days_before(365 + 200), 5000)
     order(customer, days_before(365 + 30), 60000)
     order(customer, days_before(365 + 60), 40000)
     order(customer, days_before(30), 70000)
@@ -71,16 +73,59 @@ def test_revenue_trend_compares_the_last_90_days_with_a_year_earlier(customer):
     assert reason(snapshot, "revenue_down")["params"]["change_pct"] == -30
 
 
-def test_order_recency_measures_the_silence_against_the_customers_usual_gap(customer):
-    for n in range(6):
-        order(customer, days_before(120 + 30 * n))
-    order(customer, AFTER)
+def test_a_year_earlier_window_before_the_customers_first_order_is_no_data(customer):
+    # The customer's first order falls inside the year-earlier window: that window does not show
+    # what the customer bought a year ago, so there is no trend to read, not a collapse.
+    order(customer, days_before(365 + 30), 60000)
+    order(customer, days_before(365 + 10), 40000)
+    order(customer, days_before(30), 7000)
 
     snapshot = score(customer)
 
-    assert signal(snapshot, "purchase_trend", "order_recency") == {"value": 4.0, "risk": 100.0}
-    params = reason(snapshot, "order_overdue")["params"]
-    assert (params["days_since_last_order"], params["usual_gap_days"]) == (120, 30)
+    assert signal(snapshot, "purchase_trend", "revenue_trend") == {"value": None, "risk": None}
+
+
+def test_a_silence_is_judged_against_the_customers_own_rhythm(alice):
+    monthly = f.CustomerFactory(owner=alice)
+    half_yearly = f.CustomerFactory(owner=alice)
+    for n in range(6):
+        order(monthly, days_before(120 + 30 * n))
+        order(half_yearly, days_before(120 + 180 * n))
+    order(monthly, AFTER)
+
+    silent_monthly, silent_half_yearly = score(monthly), score(half_yearly)
+
+    # Both have been silent 120 days: four gaps for the monthly buyer, two thirds of one for the other.
+    monthly_lapse = signal(silent_monthly, "purchase_trend", "order_lapse")
+    half_yearly_lapse = signal(silent_half_yearly, "purchase_trend", "order_lapse")
+    assert monthly_lapse["value"] > half_yearly_lapse["value"]
+    assert monthly_lapse["risk"] > half_yearly_lapse["risk"]
+    params = reason(silent_monthly, "order_overdue")["params"]
+    assert (params["days_since_last_order"], params["horizon_days"]) == (120, 180)
+    # Its own 30-day gaps, shrunk by one gap's worth towards the book's typical gap (here 105 days).
+    assert params["usual_gap_days"] == round((5 * 30 + 105) / 6)
+    assert params["chance_pct"] == round((1 - monthly_lapse["value"]) * 100)
+
+
+def test_a_customer_that_just_ordered_on_its_usual_rhythm_is_not_lapsing(customer):
+    for n in range(12):
+        order(customer, days_before(3 + 30 * n))
+
+    snapshot = score(customer)
+
+    assert signal(snapshot, "purchase_trend", "order_lapse")["value"] < 0.1
+    assert "order_overdue" not in {r["code"] for r in snapshot.reasons}
+
+
+def test_an_account_with_orders_only_is_banded(customer):
+    for n in range(6):
+        order(customer, days_before(150 + 30 * n), 50000)
+
+    snapshot = score(customer)
+
+    assert snapshot.completeness < 0.6
+    assert snapshot.computed_band in (RiskBand.AMBER, RiskBand.RED)
+    assert {name for name, f in snapshot.factors.items() if f["risk"] is not None} == {"purchase_trend"}
 
 
 # Relationship network ------------------------------------------------------------------------
@@ -375,11 +420,43 @@ def test_strategy_reads_plans_needs_and_incentives_as_of_the_date(customer):
 def test_a_strategic_partner_carries_less_strategy_risk_than_a_price_relationship(alice):
     strategic = f.CustomerFactory(owner=alice, relationship_level=3)
     price_only = f.CustomerFactory(owner=alice, relationship_level=1)
+    for customer in (strategic, price_only):
+        f.AccountPlanFactory(customer=customer, reviewed_on=days_before(100))
 
     assert score(strategic).factors["strategy"]["risk"] < score(price_only).factors["strategy"]["risk"]
 
 
+def test_strategy_has_no_data_when_nothing_strategic_is_recorded(customer):
+    f.ProductNeedFactory(customer=customer, identified_on=AFTER)
+    f.IncentiveFactory(customer=customer, starts_on=AFTER, ends_on=AFTER + timedelta(days=90))
+
+    snapshot = score(customer)
+
+    assert snapshot.factors["strategy"]["risk"] is None
+    assert not {r["code"] for r in snapshot.reasons} & {"no_account_plan", "no_incentives", "low_relationship_level"}
+
+
+def test_quality_has_no_data_until_the_customer_has_a_ticket(customer):
+    order(customer, days_before(10))
+    f.TicketFactory(customer=customer, opened_at=at(AFTER))
+
+    assert score(customer).factors["quality"]["risk"] is None
+
+    f.TicketFactory(customer=customer, opened_at=at(days_before(700)), resolved_at=at(days_before(690)))
+
+    # A complaint long resolved: quality is known, and good.
+    assert score(customer).factors["quality"]["risk"] == 0
+
+
 # Trip-wires ----------------------------------------------------------------------------------
+
+
+def forcing(**bands):
+    """An active model version whose trip-wires force these bands."""
+    RiskModelVersion.objects.update(is_active=False)
+    return RiskModelVersion.objects.create(
+        version=90, is_active=True, weights=dict(DEFAULT_WEIGHTS), parameters={"tripwires": {"bands": bands}}
+    )
 
 
 def test_only_a_competitor_meeting_an_important_criterion_makes_the_account_red(customer):
@@ -395,6 +472,14 @@ def test_only_a_competitor_meeting_an_important_criterion_makes_the_account_red(
     f.PurchaseCriterionFactory(customer=customer, importance=3, we_meet=True)
     f.PurchaseCriterionFactory(customer=customer, criterion="Extra", importance=4, we_meet=True, assessed_on=AFTER)
 
+    # The default model has this trip-wire shown and explained first, forcing no band: on the
+    # demo book the accounts it fired on were lost less often than amber ones (docs/risk-method.md).
+    snapshot = score(customer)
+    assert snapshot.tripwires == ["criterion_alarm"]
+    assert snapshot.reasons[0]["code"] == "tripwire_criterion_alarm"
+    assert snapshot.computed_band == RiskBand.GREY
+
+    forcing(criterion_alarm="red")
     snapshot = score(customer)
 
     assert snapshot.tripwires == ["criterion_alarm"]

@@ -8,6 +8,10 @@ from ..reasons import make_reason
 from ..signals import CustomerData
 from .mix import MISSING, FactorResult, SignalMix, iso
 
+# Below this chance of no order in the horizon there is nothing to tell the account manager: the
+# signal still counts in the score, but proposes no "no order for n days" reason.
+REASON_MIN_LAPSE = 0.25
+
 
 def score(d: CustomerData, as_of: date, p: PurchaseTrendParameters, min_signal_risk: float) -> FactorResult:
     orders = d.orders
@@ -47,7 +51,9 @@ def score(d: CustomerData, as_of: date, p: PurchaseTrendParameters, min_signal_r
         "order_lapse",
         round(lapse, 3),
         p.order_lapse_grid.risk(lapse),
-        lambda: make_reason(
+        None
+        if lapse < REASON_MIN_LAPSE
+        else lambda: make_reason(
             "order_overdue",
             days_since_last_order=(as_of - last_order_on).days,
             usual_gap_days=round(purchase["usual_gap_days"]),

@@ -13,6 +13,7 @@ import logging
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -111,8 +112,9 @@ def quality_run_execute(run_id: int) -> BacktestRun | None:
             raise TypeError(f"evaluate returned {type(result).__name__}, not a dict")
     except SoftTimeLimitExceeded:
         _failed(run, gettext_noop("The evaluation took longer than the time allowed. Try a shorter period."))
-    except NotImplementedError:
-        _failed(run, gettext_noop("The evaluation of a model version is not available on this server yet."))
+    except ValidationError as exc:
+        # The backtest refusing the period (no month end, no known outcome…): its own words.
+        _failed(run, " ".join(exc.messages))
     except Exception as exc:
         logger.exception("Model quality run %s failed", run_id)
         _failed(run, f"{type(exc).__name__}: {exc}")

@@ -19,19 +19,32 @@ def _period():
     return (today - timedelta(days=640)).isoformat(), (today - timedelta(days=200)).isoformat()
 
 
-def test_backtest_on_demo_data_prints_auc_top_k_precision_and_the_baseline(demo):
+def test_backtest_on_demo_data_prints_the_score_beside_every_baseline(demo):
     start, end = _period()
     out = StringIO()
-    call_command("backtest_risk", "--start", start, "--end", end, "--horizon", "180", stdout=out, stderr=StringIO())
+    call_command(
+        "backtest_risk", "--start", start, "--end", end, "--stability-days", "7", stdout=out, stderr=StringIO()
+    )
     text = out.getvalue()
-    auc = re.search(r"ROC AUC\s+(\d\.\d{3})\s+\(purchase trend alone: (\d\.\d{3})\)", text)
-    assert auc, text
-    assert 0 <= float(auc.group(1)) <= 1 and 0 <= float(auc.group(2)) <= 1
-    assert re.search(r"top-k precision \(k=\d+\) \d+\.\d%", text), text
-    assert re.search(r"lift over base rate\s+\d+\.\d\d×", text), text
-    assert "weekly band-change rate" in text
+    assert "fitted on" in text and "earlier month ends" in text
+    labels = ("Risk score v", "Days since last order", "RFM logistic (fitted on earlier", "Purchase factor alone")
+    for label in labels:
+        row = re.search(re.escape(label) + r".*?\s(\d\.\d{3})\s+\[(\d\.\d{3})–(\d\.\d{3})\]", text)
+        assert row, (label, text)
+        auc, low, high = (float(v) for v in row.groups())
+        assert 0 <= low <= auc <= high <= 1
+    assert re.search(r"lift at top-k \(k=\d+\) \d+\.\d\d×", text), text
+    assert re.search(r"weekly band-change rate \(nightly replay with hysteresis\) \d+\.\d%", text), text
+    assert "calibration" in text
     for factor in ("purchase_trend", "relationship", "criteria", "quality", "supply", "price", "strategy"):
         assert factor in text
+
+
+def test_backtest_replays_another_model_version_when_asked(demo):
+    start, end = _period()
+    call_command("backtest_risk", "--start", start, "--end", end, stdout=StringIO(), stderr=StringIO())
+    with pytest.raises(CommandError, match="no risk model version 99"):
+        call_command("backtest_risk", "--start", start, "--end", end, "--model-version", "99", stdout=StringIO())
 
 
 @pytest.mark.parametrize(
@@ -42,6 +55,7 @@ def test_backtest_on_demo_data_prints_auc_top_k_precision_and_the_baseline(demo)
         (["--start", "01/01/2026", "--end", "2026-03-01"], "YYYY-MM-DD"),
         (["--start", "2026-01-01", "--end", "2026-03-01", "--horizon", "5"], "between 30 and 730"),
         (["--start", "2026-01-02", "--end", "2026-01-20"], "no month end"),
+        (["--start", "2025-01-01", "--end", "2025-03-31", "--test-from", "2025-06-01"], "test period"),
     ],
 )
 def test_backtest_rejects_bad_periods_with_a_clear_message(db, args, message):
@@ -49,7 +63,7 @@ def test_backtest_rejects_bad_periods_with_a_clear_message(db, args, message):
         call_command("backtest_risk", *args, stdout=StringIO(), stderr=StringIO())
 
 
-def test_fit_proposes_an_inactive_model_version_from_history(demo):
+def test_fit_proposes_an_inactive_model_version_judged_on_later_dates(demo):
     start, end = _period()
     active = RiskModelVersion.objects.filter(is_active=True).count()
     out = StringIO()
@@ -58,7 +72,13 @@ def test_fit_proposes_an_inactive_model_version_from_history(demo):
     assert not proposal.is_active
     assert sum(proposal.weights.values()) == 100
     assert RiskModelVersion.objects.filter(is_active=True).count() == max(active, 1)
-    assert "In-sample ROC AUC" in out.getvalue()
+    text = out.getvalue()
+    assert "Out of time, on the test dates" in text
+    assert re.search(r"ROC AUC \[95%\]\s+\d\.\d{3} \[.*\]\s+\d\.\d{3} \[", text), text
+    assert "Out of time on" in proposal.notes
+    bands = proposal.parameters["bands"]
+    assert 0 < bands["amber"] < bands["red"] <= 100
+    assert set(proposal.parameters["tripwires"]["bands"].values()) <= {"red", "amber", "none"}
 
 
 def test_fit_dry_run_saves_nothing(demo):

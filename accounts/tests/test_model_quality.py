@@ -291,12 +291,37 @@ def test_a_failing_evaluation_leaves_a_failed_run_with_its_error(client, erin, v
     assert 'data-testid="run-failed"' in page and "no orders before 2025-01-31" in page
 
 
-def test_the_placeholder_evaluation_fails_the_run_with_a_clear_message(version):
-    run = f.BacktestRunFactory(model_version=version)
+def test_a_run_over_a_period_without_known_outcome_fails_with_the_backtests_message(version):
+    today = business_today()
+    run = f.BacktestRunFactory(model_version=version, start=today - timedelta(days=60), end=today)
     tasks.backtest_run.delay(run.pk).get()
     run.refresh_from_db()
     assert run.status == BacktestRun.Status.FAILED
-    assert run.error == "The evaluation of a model version is not available on this server yet."
+    assert "No month end in the period has a known outcome yet" in run.error
+
+
+def test_a_run_on_real_history_stores_the_score_beside_its_baselines(version, alice):
+    today = business_today()
+    for n in range(40):
+        regular = f.CustomerFactory(owner=alice, customer_since=today - timedelta(days=900))
+        lapsing = f.CustomerFactory(owner=alice, customer_since=today - timedelta(days=900))
+        for k in range(30):
+            f.OrderFactory(customer=regular, ordered_on=today - timedelta(days=5 + 30 * k + n % 7))
+        # They stop one after another, so that both earlier and later dates see some go.
+        for k in range(12):
+            f.OrderFactory(customer=lapsing, ordered_on=today - timedelta(days=230 + 12 * n + 30 * k))
+    run = f.BacktestRunFactory(
+        model_version=version, start=today - timedelta(days=700), end=today - timedelta(days=200), horizon_days=180
+    )
+    tasks.backtest_run.delay(run.pk).get()
+    run.refresh_from_db()
+    assert run.status == BacktestRun.Status.DONE, run.error
+    result = run.result
+    assert [p["key"] for p in result["predictors"]] == ["score", "recency", "rfm", "purchase_factor"]
+    assert result["components"]["lapse"] > 0
+    # Customers who stop buying on a steady rhythm are what the purchase model sees best.
+    assert result["predictors"][0]["auc"] > 0.75
+    assert {row["band"] for row in result["calibration"]} == {"green", "amber", "red", "grey"}
 
 
 def test_an_interrupted_run_offers_to_run_again(client, erin, version, monkeypatch, django_capture_on_commit_callbacks):

@@ -40,7 +40,7 @@ def fixed_score_model(risk: float, version: int) -> RiskModelVersion:
             "strategy": {
                 "signal_weights": {"relationship_level": 1, "account_plan": 0, "open_needs": 0, "incentives": 0},
                 "relationship_level_risk": {"1": risk, "2": risk, "3": risk},
-            }
+            },
         },
     )
 

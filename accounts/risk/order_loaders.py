@@ -18,6 +18,7 @@ from django.db.models.functions import Cast
 from accounts.models import Customer, DeliveryLine, Order
 
 from . import purchase_model
+from .as_of import records_as_of_sql
 from .parameters import PurchaseTrendParameters, SupplyParameters
 from .signals import CustomerData
 
@@ -227,16 +228,24 @@ def _count_deliveries_postgresql(ids, as_of, lookback_from, recent_from, peak_fr
     scope_sql, scope_params = ids.query.sql_with_params()
     line_table = connection.ops.quote_name(DeliveryLine._meta.db_table)
     order_table = connection.ops.quote_name(Order._meta.db_table)
-    customer_table = connection.ops.quote_name(Customer._meta.db_table)
+    # The customers' peak months as of the date, from their history (``as_of``).
+    customers_sql, customers_params = records_as_of_sql(
+        Customer,
+        ["peak_months"],
+        as_of=as_of,
+        columns=["id"],
+        where_sql=f"c.id IN ({scope_sql})",
+        where_params=scope_params,
+    )
     in_peak = "cardinality(array_positions(peak.months, EXTRACT(MONTH FROM l.promised_on)::integer))"
     sql = f"""
         WITH peak AS MATERIALIZED (
             SELECT c.id AS customer_id, array_agg(month.value::numeric::integer) AS months
-            FROM {customer_table} c
+            FROM ({customers_sql}) c
             CROSS JOIN LATERAL jsonb_array_elements_text(
                 CASE WHEN jsonb_typeof(c.peak_months) = 'array' THEN c.peak_months ELSE '[]'::jsonb END
             ) AS month(value)
-            WHERE c.id IN ({scope_sql}) AND month.value ~ '^[0-9]+$' AND month.value::numeric BETWEEN 1 AND 12
+            WHERE month.value ~ '^[0-9]+$' AND month.value::numeric BETWEEN 1 AND 12
             GROUP BY c.id
         )
         SELECT o.customer_id,
@@ -251,7 +260,7 @@ def _count_deliveries_postgresql(ids, as_of, lookback_from, recent_from, peak_fr
         GROUP BY o.customer_id
     """
     params = [
-        *scope_params,
+        *customers_params,
         recent_from,
         recent_from,
         peak_from,

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from accounts.models import Customer, Tier
 from accounts.risk.tiering import tiering_run
@@ -127,11 +126,6 @@ def test_the_tier_is_read_as_it_was_then(old_customer):
     assert score(old_customer, LATER).tier == Tier.KEY
 
 
-@pytest.mark.xfail(
-    condition=connection.vendor == "postgresql",
-    reason="the PostgreSQL delivery count (order_loaders) still joins the current peak months",
-    strict=True,
-)
 def test_peak_months_are_read_as_they_were_then(old_customer):
     old_customer.peak_months = [3]
     old_customer.save()

@@ -31,6 +31,6 @@ def test_the_story_account_is_red_and_an_executive_meeting_lowers_its_relationsh
     risk_nightly(as_of=business_today())
 
     band, after = _relationship_risk(story.customer)
-    assert after < before - 10, (before, after)
-    assert before > 50, before
+    assert after < before - 5, (before, after)
+    assert before > 30, before
     assert band == "red"  # the trip-wire still holds it red: a meeting does not fix the warehouse

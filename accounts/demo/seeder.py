@@ -251,29 +251,17 @@ def _write_all(
     )
     # Each phase's parents are written before the next phase's children refer to them.
     output.flush_all()
-    if orders_only:
-        write_orders(
-            rng=rng("orders"),
+    if not orders_only:
+        network = write_contacts(
+            rng=rng("contacts"),
             output=output,
             plans=plans,
             calendar=calendar,
-            catalogue=catalogue,
             progress=progress,
-            first_order_pk=first["order"],
-            first_line_pk=first["line"],
-            with_lines=False,
+            first_pk=first["contact"],
+            first_history_pk=first["contact_history"],
         )
-        return assign_tiers(plans)
-    network = write_contacts(
-        rng=rng("contacts"),
-        output=output,
-        plans=plans,
-        calendar=calendar,
-        progress=progress,
-        first_pk=first["contact"],
-        first_history_pk=first["contact_history"],
-    )
-    output.flush_all()
+        output.flush_all()
     write_orders(
         rng=rng("orders"),
         output=output,
@@ -283,7 +271,10 @@ def _write_all(
         progress=progress,
         first_order_pk=first["order"],
         first_line_pk=first["line"],
+        with_lines=not orders_only,
     )
+    if orders_only:
+        return assign_tiers(plans)
     # Tickets take their SLA targets from the tier, so tiers are settled before them.
     key_pks = assign_tiers(plans)
     write_interactions(

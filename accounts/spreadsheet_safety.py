@@ -8,12 +8,16 @@ Numbers are emitted by us, not typed, and stay numbers (a quoted "-12.5" would n
 
 from decimal import Decimal
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
-    """The value as safe cell content: text starting with a formula trigger gets a leading
-    apostrophe; numbers, dates and None pass unchanged."""
+    """The value as safe cell content: control characters no workbook can hold are removed
+    first — so that "\x01=HYPERLINK(...)" cannot lose its disguise after the check — then text
+    starting with a formula trigger gets a leading apostrophe; numbers, dates and None pass
+    unchanged."""
     if value is None or isinstance(value, bool | int | float | Decimal):
         return value
     if not isinstance(value, str):
@@ -21,6 +25,7 @@ def neutralise(value):
         if hasattr(value, "isoformat"):
             return value
         value = str(value)
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value

@@ -37,6 +37,8 @@ QUERIES_PER_CHUNK = 4
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\t=1+1", "'\t=1+1"),
         ("\r=1+1", "'\r=1+1"),
+        ('\x01=HYPERLINK("http://evil","x")', '\'=HYPERLINK("http://evil","x")'),
+        ("\x00\x1f+cmd", "'+cmd"),
         ("Shanghai = Motors", "Shanghai = Motors"),
         ("上海精密", "上海精密"),
         ("", ""),
@@ -193,6 +195,16 @@ def test_xlsx_cells_are_never_formulas(client, alice, hostile):
     assert "f" not in kinds
     revenue = [row[13] for row in sheet.iter_rows(min_row=2)]
     assert {cell.data_type for cell in revenue} == {"n"}
+
+
+def test_a_control_character_cannot_smuggle_a_formula_into_the_xlsx_or_csv(client, alice):
+    f.CustomerFactory(owner=alice, name='\x01=HYPERLINK("http://evil","x")')
+    client.force_login(alice)
+    sheet = load_workbook(io.BytesIO(b"".join(client.get(XLSX_URL).streaming_content))).active
+    assert "f" not in {cell.data_type for row in sheet.iter_rows() for cell in row}
+    assert column(xlsx_rows(client.get(XLSX_URL)), "Customer") == ['\'=HYPERLINK("http://evil","x")']
+    csv_text = b"".join(client.get(CSV_URL).streaming_content).decode("utf-8-sig")
+    assert '\'=HYPERLINK(""http://evil"",""x"")' in csv_text
 
 
 def test_xlsx_drops_control_characters_a_workbook_cannot_hold(client, alice):

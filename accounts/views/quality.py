@@ -128,7 +128,7 @@ def _compare_pair(request) -> tuple[list[BacktestRun] | None, str]:
     raw = [request.GET.get("a", "").strip(), request.GET.get("b", "").strip()]
     if not any(raw):
         return None, ""
-    if not all(value.isdigit() and len(value) < 12 for value in raw):
+    if not all(value.isascii() and value.isdigit() and len(value) < 12 for value in raw):
         return None, _("Choose two runs to compare.")
     ids = [int(value) for value in raw]
     found = {run.pk: run for run in _runs().filter(pk__in=ids)}

@@ -102,7 +102,7 @@ def hotline_record(request, pk: int):
     customer = _recorder_customer(request, pk)
     initial = {}
     contact_id = request.GET.get("contact", "")
-    if request.method == "GET" and contact_id.isdigit():
+    if request.method == "GET" and contact_id.isascii() and contact_id.isdigit() and len(contact_id) < 12:
         # Only a contact of this customer is preselected; anything else is ignored.
         if Contact.objects.filter(customer=customer, pk=int(contact_id)).exists():
             initial["contact"] = int(contact_id)

@@ -262,7 +262,7 @@ def emails_send(*, notification_ids: list[int]) -> int:
     with translation.override(settings.LANGUAGE_CODE):
         emails = [
             EmailMessage(
-                subject=settings.EMAIL_SUBJECT_PREFIX + render_subject(n.kind, n.params),
+                subject=one_line(settings.EMAIL_SUBJECT_PREFIX + render_subject(n.kind, n.params)),
                 body=_email_body(n),
                 to=[n.recipient.email],
             )
@@ -271,6 +271,14 @@ def emails_send(*, notification_ids: list[int]) -> int:
     sent = get_connection().send_messages(emails) or 0
     Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
     return sent
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """Text fit for a mail header: every run of whitespace (line breaks included, which a header
+    cannot hold and which would stop the whole batch) becomes one space; at most ``limit``
+    characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _email_body(notification: Notification) -> str:

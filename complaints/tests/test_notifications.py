@@ -62,6 +62,23 @@ def test_an_email_is_not_sent_twice_when_the_task_is_retried(alice):
     assert len(mail.outbox) == 1
 
 
+def test_a_line_break_in_a_name_does_not_stop_the_batch(alice, bob):
+    # A customer named with a line break (imported, or typed before names were checked) lands in
+    # the subject; a header cannot hold one, and it must not stop the other e-mails.
+    broken = notify(
+        recipients=[alice],
+        kind=Notification.Kind.ASSIGNED,
+        params={"number": 7, "subject": "Seal", "customer": "Ningbo\nBearings", "by": "Sam"},
+    )[0]
+    plain = note(bob, text="Quality review at 3 pm")
+
+    assert emails_send(notification_ids=[broken.pk, plain.pk]) == 2
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.com", "bob@example.com"]
+    assert all("\n" not in m.subject and "\r" not in m.subject for m in mail.outbox)
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
+
+
 def test_inactive_people_get_no_email(alice):
     alice.is_active = False
     alice.save()

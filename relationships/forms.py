@@ -69,6 +69,10 @@ class VersionedForm(forms.ModelForm):
         else:
             del self.fields["version"]
 
+    def version_layout(self) -> list:
+        """The hidden version field in the layout, for an edit only (a new record has none)."""
+        return [Field("version")] if "version" in self.fields else []
+
 
 class ContactForm(VersionedForm):
     """Add or edit a person at the customer."""
@@ -118,7 +122,7 @@ class ContactForm(VersionedForm):
                 Column("joined_on", css_class="col-md-6"),
             ),
             Row(Column("email", css_class="col-md-6"), Column("phone", css_class="col-md-6")),
-            Field("version"),
+            *self.version_layout(),
         )
 
     def clean_name(self):
@@ -208,7 +212,7 @@ class InteractionForm(VersionedForm):
                 Column(Field("our_people", wrapper_class="ka-checklist"), css_class="col-md-5"),
             ),
             Field("notes"),
-            Field("version"),
+            *self.version_layout(),
         )
 
     def clean_occurred_on(self):
@@ -255,7 +259,7 @@ class CadenceForm(VersionedForm):
                 Column("ends_on", css_class="col-md-4"),
             ),
             Field("owner"),
-            Field("version"),
+            *self.version_layout(),
         )
 
     def clean_name(self):

@@ -16,7 +16,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from keyaccounts.clock import business_today
-from keyaccounts.editing import date_input
+from keyaccounts.editing import BoundedDates, date_input
 
 from .models import (
     MAX_OVERRIDE_DAYS,
@@ -31,7 +31,7 @@ from .models import (
 )
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(BoundedDates, forms.Form):
     """An account manager's manual band: a reason is required, expiry within 90 days."""
 
     band = forms.ChoiceField(
@@ -81,7 +81,7 @@ QUALITY_MAX_SPAN_DAYS = 5 * 366
 QUALITY_EARLIEST = date(1900, 1, 1)
 
 
-class QualityRunForm(forms.Form):
+class QualityRunForm(BoundedDates, forms.Form):
     """A model quality run: which version, which replay dates, how far ahead a loss counts."""
 
     model_version = forms.ModelChoiceField(
@@ -118,9 +118,7 @@ class QualityRunForm(forms.Form):
                 self.fields[name].widget.attrs["class"] = "form-control form-control-sm is-invalid"
 
     def _checked_date(self, name: str) -> date:
-        day = self.cleaned_data[name]
-        if day < QUALITY_EARLIEST:
-            raise forms.ValidationError(_("Choose a date in 1900 or later."))
+        day = self.cleaned_data[name]  # within the range already (`BoundedDates`)
         if day > business_today():
             raise forms.ValidationError(_("Choose a date no later than today."))
         return day
@@ -162,7 +160,7 @@ def row(*columns: tuple[str, str]) -> Row:
     return Row(*(Column(name, css_class=css) for name, css in columns))
 
 
-class EditorForm(forms.Form):
+class EditorForm(BoundedDates, forms.Form):
     """A form of an in-page editor."""
 
     def not_in_future(self, name: str):

@@ -5,17 +5,11 @@ trims blanks; `DayField` refuses a date outside `keyaccounts.clock`'s range (190
 ahead), as the UI's forms and the imports do.
 """
 
-from django.utils.translation import gettext
 from rest_framework import serializers
 
-from keyaccounts.clock import EARLIEST_DATE, date_in_range, latest_date
+from keyaccounts.clock import date_in_range, out_of_range_message
 
-
-def out_of_range_message() -> str:
-    return gettext("Give a date between %(first)s and %(last)s.") % {
-        "first": EARLIEST_DATE.isoformat(),
-        "last": latest_date().isoformat(),
-    }
+__all__ = ["DayField", "out_of_range_message"]
 
 
 class DayField(serializers.DateField):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Tier
 from keyaccounts.clock import day_start
-from keyaccounts.editing import date_input
+from keyaccounts.editing import BoundedDates, date_input
 
 from .models import Severity, Ticket
 
@@ -65,7 +65,7 @@ def _small_select() -> forms.Select:
     return forms.Select(attrs={"class": "form-select form-select-sm"})
 
 
-class AnalyticsFilterForm(forms.Form):
+class AnalyticsFilterForm(BoundedDates, forms.Form):
     """Period (by opening date), kind, tier and department."""
 
     start = forms.DateField(label=_("Opened from"), widget=_small_date())

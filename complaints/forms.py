@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.people import display_name
 from keyaccounts.clock import business_today
+from keyaccounts.editing import BoundedDates
 from relationships.models import Contact
 
 from .models import Severity, Ticket
@@ -65,7 +66,7 @@ class QuickTicketForm(forms.Form):
 SATISFACTION_CHOICES = [("", "---------"), *((str(n), str(n)) for n in range(1, 6))]
 
 
-class TicketActionForm(forms.Form):
+class TicketActionForm(BoundedDates, forms.Form):
     """A change to one ticket; ``version`` refuses it when the ticket changed since the page loaded."""
 
     version = forms.CharField(widget=forms.HiddenInput)

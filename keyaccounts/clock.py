@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 
 def business_today() -> date:
@@ -68,3 +69,20 @@ def latest_date() -> date:
 def date_in_range(day: date) -> bool:
     """Whether ``day`` lies between ``EARLIEST_DATE`` and ``latest_date()``."""
     return EARLIEST_DATE <= day <= latest_date()
+
+
+def out_of_range_message() -> str:
+    """The one message for a date outside the range, wherever it was entered."""
+    return gettext("Give a date between %(first)s and %(last)s.") % {
+        "first": EARLIEST_DATE.isoformat(),
+        "last": latest_date().isoformat(),
+    }
+
+
+def add_days(day: date, days: int) -> date:
+    """``day`` plus ``days``, held at ``date.min``/``date.max`` instead of overflowing: a date stored
+    before the range was enforced (or by SQL) still gives a due date a page can show."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min

@@ -27,6 +27,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django import forms
@@ -35,9 +36,12 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
+
+from .clock import EARLIEST_DATE, date_in_range, latest_date, out_of_range_message
 
 STALE_EDIT_MESSAGE = _(
     "Someone else changed this record after you opened it. Their change is shown now; "
@@ -208,3 +212,34 @@ def lock_unchanged(instance, version: str):
 def date_input() -> forms.DateInput:
     """The browser's date picker; it needs ISO dates, or a prefilled date shows as an empty field."""
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def validate_day(value) -> None:
+    """The one rule for a date a user enters: between 1900 and a few years ahead (`clock`)."""
+    if value is None:
+        return
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if not date_in_range(value):
+        raise ValidationError(out_of_range_message(), code="out_of_range")
+
+
+def bound_dates(form: forms.BaseForm) -> None:
+    """Every date and date-time field of ``form`` refuses a date outside the range, and a date
+    picker offers only dates inside it."""
+    for field in form.fields.values():
+        if not isinstance(field, forms.DateField | forms.DateTimeField) or validate_day in field.validators:
+            continue
+        field.validators.append(validate_day)
+        if getattr(field.widget, "input_type", None) == "date":
+            field.widget.attrs.setdefault("min", EARLIEST_DATE.isoformat())
+            field.widget.attrs.setdefault("max", latest_date().isoformat())
+
+
+class BoundedDates:
+    """A form mixin (first among the bases): its date fields follow `validate_day`. Every form of
+    the site with a date field has it, so a year 9999 is refused where it is typed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_dates(self)

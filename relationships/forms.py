@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.people import display_name
 from keyaccounts.clock import business_today
-from keyaccounts.editing import date_input, edit_version
+from keyaccounts.editing import BoundedDates, date_input, edit_version
 
 from .models import Cadence, Contact, Department, Interaction, InteractionKind
 from .selectors import editor_people
@@ -55,7 +55,7 @@ def _not_in_future(value):
     return value
 
 
-class VersionedForm(forms.ModelForm):
+class VersionedForm(BoundedDates, forms.ModelForm):
     """An edit of a stored record carries the version it was opened with (optimistic locking)."""
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -141,7 +141,7 @@ class ContactForm(VersionedForm):
         return joined_on
 
 
-class ContactLeftForm(forms.Form):
+class ContactLeftForm(BoundedDates, forms.Form):
     """The day a contact left the customer."""
 
     left_on = forms.DateField(label=_("Left on"), widget=date_input())
@@ -216,7 +216,14 @@ class InteractionForm(VersionedForm):
         )
 
     def clean_occurred_on(self):
-        return _not_in_future(self.cleaned_data["occurred_on"])
+        occurred_on = _not_in_future(self.cleaned_data["occurred_on"])
+        since = self.customer.customer_since
+        if since is not None and occurred_on < since:
+            raise forms.ValidationError(
+                _("%(name)s has been a customer since %(date)s; the interaction cannot be earlier.")
+                % {"name": self.customer.name, "date": since}
+            )
+        return occurred_on
 
     def clean(self):
         cleaned = super().clean()
@@ -282,7 +289,7 @@ class CadenceForm(VersionedForm):
         return cleaned
 
 
-class CadenceEndForm(forms.Form):
+class CadenceEndForm(BoundedDates, forms.Form):
     """The last day a cadence applies."""
 
     ends_on = forms.DateField(label=_("Ends on"), widget=date_input())

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer
 from accounts.permissions import customer_editors_q
-from keyaccounts.clock import business_today
+from keyaccounts.clock import add_days, business_today
 
 from .models import EXECUTIVE_LEVEL_KINDS, KEY_DEPARTMENTS, BuyingRole, Cadence, Contact, Department, Interaction
 
@@ -100,7 +100,7 @@ def _cadence_row(cadence: Cadence, today: date) -> CadenceRow:
     # The same arithmetic as the risk score (risk/factors.py): due an interval after the last
     # matching interaction, or after the start if none happened since.
     base = max(cadence.last_on or cadence.starts_on, cadence.starts_on)
-    next_due = base + timedelta(days=cadence.interval_days)
+    next_due = add_days(base, cadence.interval_days)
     if cadence.ends_on is not None and cadence.ends_on < today:
         state = "ended"
     elif cadence.starts_on > today:

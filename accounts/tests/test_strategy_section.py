@@ -312,8 +312,18 @@ def test_a_later_review_keeps_the_earlier_plan_as_history(client, alice, custome
         ({"next_review_on": iso(days_ago(5))}, "next_review_on", "must come after the last one"),
         ({"reviewed_on": iso(days_ago(150))}, "reviewed_on", "cannot be dated before it"),
         ({"our_actions": "   "}, "our_actions", "required"),
+        ({"next_review_on": "9999-12-31"}, "next_review_on", "Give a date between 1900-01-01 and"),
+        ({"reviewed_on": "1899-12-31"}, "reviewed_on", "Give a date between 1900-01-01 and"),
     ],
-    ids=["future-review", "next-equals-last", "next-before-last", "before-last-review", "blank-actions"],
+    ids=[
+        "future-review",
+        "next-equals-last",
+        "next-before-last",
+        "before-last-review",
+        "blank-actions",
+        "next-review-9999",
+        "reviewed-1899",
+    ],
 )
 def test_bad_plan_input_is_refused_and_nothing_changes(client, alice, customer, plan, overrides, field, message):
     client.force_login(alice)
@@ -377,8 +387,17 @@ def test_a_need_is_added_with_its_product(client, alice, customer):
         ({"status": "met", "met_on": iso(TODAY + timedelta(days=1))}, "met_on", "in the future"),
         ({"status": "planned", "met_on": iso(TODAY)}, "met_on", "leave this empty"),
         ({"description": " "}, "description", "required"),
+        ({"identified_on": "1899-12-31"}, "identified_on", "Give a date between 1900-01-01 and"),
     ],
-    ids=["future-identified", "met-without-date", "met-before-identified", "met-in-future", "open-with-date", "blank"],
+    ids=[
+        "future-identified",
+        "met-without-date",
+        "met-before-identified",
+        "met-in-future",
+        "open-with-date",
+        "blank",
+        "identified-1899",
+    ],
 )
 def test_bad_need_input_is_refused_and_nothing_is_written(client, alice, customer, overrides, field, message):
     client.force_login(alice)
@@ -453,8 +472,10 @@ def test_an_incentive_is_added(client, alice, customer):
         ({"value": "0"}, "value", "greater than or equal to 0.01"),
         ({"value": "-5"}, "value", "greater than or equal to 0.01"),
         ({"kind": "bribe"}, "kind", "valid choice"),
+        ({"ends_on": "9999-12-31"}, "ends_on", "Give a date between 1900-01-01 and"),
+        ({"starts_on": "1899-12-31"}, "starts_on", "Give a date between 1900-01-01 and"),
     ],
-    ids=["ends-before-starts", "zero-value", "negative-value", "bad-kind"],
+    ids=["ends-before-starts", "zero-value", "negative-value", "bad-kind", "ends-9999", "starts-1899"],
 )
 def test_bad_incentive_input_is_refused_and_nothing_is_written(client, alice, customer, overrides, field, message):
     client.force_login(alice)

@@ -44,13 +44,19 @@ def latest_scored_on() -> date | None:
 
 
 class AddDays(Func):
-    """A date plus a number of days held in another column (date + integer on PostgreSQL)."""
+    """A date plus a number of days held in another column (date + integer on PostgreSQL).
+
+    Held at 9999-12-31, the last date Python can read (`clock.add_days` in SQL): a date stored
+    before the range was enforced must not make the row unreadable. SQLite's ``date()`` already
+    answers NULL (no due date) past it."""
 
     arity = 2
     output_field = DateField()
 
     def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ", **extra)
+        return super().as_sql(
+            compiler, connection, template="LEAST((%(expressions)s), DATE '9999-12-31')", arg_joiner=" + ", **extra
+        )
 
     def as_sqlite(self, compiler, connection, **extra):
         return super().as_sql(

@@ -70,8 +70,20 @@ def test_the_add_form_suggests_a_quarterly_executive_meeting_from_today_owned_by
         ({"ends_on": "yesterday"}, "ends_on", "A cadence cannot end before it starts."),
         ({"name": " "}, "name", "This field is required."),
         ({"owner": "sam"}, "owner", "Select a valid choice."),
+        ({"starts_on": "9999-12-31"}, "starts_on", "Give a date between 1900-01-01 and"),
+        ({"starts_on": "1899-12-31"}, "starts_on", "Give a date between 1900-01-01 and"),
+        ({"ends_on": "9999-12-31"}, "ends_on", "Give a date between 1900-01-01 and"),
     ],
-    ids=["every-0-days", "every-367-days", "ends-before-start", "no-name", "service-desk-owner"],
+    ids=[
+        "every-0-days",
+        "every-367-days",
+        "ends-before-start",
+        "no-name",
+        "service-desk-owner",
+        "starts-9999",
+        "starts-1899",
+        "ends-9999",
+    ],
 )
 def test_bad_cadence_input_is_refused_with_a_message_and_nothing_written(
     client, alice, sam, customer, monthly_call, today, changes, field, message

@@ -106,6 +106,9 @@ def test_logging_is_audited_with_the_participants(client, bob, customer, gm, ali
         ("executive_as_ours", "our_people", "Select a valid choice."),
         ("unknown_user", "our_people", "Select a valid choice."),
         ("telepathy", "kind", "Select a valid choice."),
+        ("year_9999", "occurred_on", "Give a date between 1900-01-01 and"),
+        ("year_1899", "occurred_on", "Give a date between 1900-01-01 and"),
+        ("before_customer", "occurred_on", "has been a customer since 2020-01-01"),
     ],
 )
 def test_bad_interaction_input_is_refused_with_a_message_and_nothing_written(
@@ -129,6 +132,9 @@ def test_bad_interaction_input_is_refused_with_a_message_and_nothing_written(
             "executive_as_ours": {"our_people": [alice.pk, erin.pk]},
             "unknown_user": {"our_people": [999999]},
             "telepathy": {"kind": "telepathy"},
+            "year_9999": {"occurred_on": "9999-12-31"},
+            "year_1899": {"occurred_on": "1899-12-31"},
+            "before_customer": {"occurred_on": "2019-12-31"},
         }[case]
     )
     client.force_login(alice)

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from operator import itemgetter
 
+from keyaccounts.clock import add_days
 from relationships.models import BuyingRole
 
 from ..parameters import RelationshipParameters
@@ -105,7 +106,7 @@ def score(
         for cadence in d.cadences:
             starts_on = cadence["starts_on"]
             base = max(cadence["last_on"] or starts_on, starts_on)
-            due = base + timedelta(days=cadence["interval_days"])
+            due = add_days(base, cadence["interval_days"])
             if due < as_of:
                 overdue.append({"name": cadence["name"], "days_overdue": (as_of - due).days})
         # Most overdue first; a stable sort, so equally overdue cadences keep their order.

@@ -1,5 +1,8 @@
 """The nightly job: tiering, risk scoring, alerts and the expiry of manual bands, then the day's
-portfolio summaries — one recorded run at a time, under a lock.
+portfolio summaries — one recorded run at a time, under a lock that dies with its run
+(`accounts.locking`). A run that finds a `running` record of its job closes it as interrupted:
+whoever wrote it is gone, or the lock would still be held. The nightly task also catches up the
+nights missed since the last successful run, oldest first.
 """
 
 from __future__ import annotations
@@ -7,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .locking import LockHeld, job_lock
 from .models import (
@@ -23,8 +27,8 @@ from .services.alerts import AlertCandidate, alerts_raise, overrides_expire, ris
 
 logger = logging.getLogger(__name__)
 
-# The lock outlives the task's hard time limit a little, so a killed worker frees it soon after.
-NIGHTLY_LOCK_SECONDS = 40 * 60
+# The most nights before the given one that the nightly task scores when earlier nights were missed.
+CATCH_UP_DAYS = 7
 
 
 @dataclass
@@ -42,27 +46,46 @@ def _recorded_job(
     name: str,
     as_of: date,
     task_id: str,
-    ttl_seconds: int,
     work: Callable[[], tuple[int, int, str]],
 ) -> NightlyResult:
-    """Run ``work`` under an expiring lock and record the run: skipped if locked, failed with its error.
+    """Run ``work`` under the job's lock and record the run: skipped if locked, failed with its error.
 
-    ``work`` returns (customers scored, alerts raised, message).
+    ``work`` returns (customers scored, alerts raised, message). The run's record is created once the
+    lock is held, so every other `running` record of the job belongs to a run that died.
     """
-    run = RiskRun.objects.create(job=job, as_of=as_of, started_at=timezone.now(), task_id=task_id)
+    started_at = timezone.now()
     try:
-        with job_lock(name, ttl_seconds=ttl_seconds):
-            scored, alerts, message = work()
+        with job_lock(name):
+            run = RiskRun.objects.create(job=job, as_of=as_of, started_at=started_at, task_id=task_id)
+            _close_interrupted(run)
+            try:
+                scored, alerts, message = work()
+            except Exception as exc:
+                _finish(run, RiskRun.Outcome.FAILED, message=f"{type(exc).__name__}: {exc}")
+                raise
     except LockHeld:
-        message = f"Skipped: another {name.replace('-', ' ')} run is in progress."
+        message = _("Skipped: another %(job)s run is in progress.") % {"job": name.replace("-", " ")}
         logger.warning(message)
+        run = RiskRun.objects.create(job=job, as_of=as_of, started_at=started_at, task_id=task_id)
         _finish(run, RiskRun.Outcome.SKIPPED, message=message)
         return NightlyResult(as_of, RiskRun.Outcome.SKIPPED, message=message)
-    except Exception as exc:
-        _finish(run, RiskRun.Outcome.FAILED, message=f"{type(exc).__name__}: {exc}")
-        raise
     _finish(run, RiskRun.Outcome.SUCCEEDED, scored=scored, message=message)
     return NightlyResult(as_of, RiskRun.Outcome.SUCCEEDED, scored, alerts, message)
+
+
+def _close_interrupted(run: RiskRun) -> int:
+    """Mark the job's other `running` records failed: their runs ended without finishing."""
+    stale = RiskRun.objects.filter(job=run.job, outcome=RiskRun.Outcome.RUNNING).exclude(pk=run.pk)
+    message = _(
+        "Interrupted: the process running it stopped before it finished (its lock was free again "
+        "when run %(run)s started)."
+    ) % {"run": run.pk}
+    closed = 0
+    for old in stale:
+        _finish(old, RiskRun.Outcome.FAILED, message=message, finished_at=max(old.started_at, run.started_at))
+        logger.warning("Closed interrupted %s run %s of %s.", old.job, old.pk, old.as_of)
+        closed += 1
+    return closed
 
 
 def risk_nightly(
@@ -90,7 +113,6 @@ def risk_nightly(
         as_of=as_of,
         task_id=task_id,
         name="nightly-risk",
-        ttl_seconds=NIGHTLY_LOCK_SECONDS,
         work=work,
     )
 
@@ -107,6 +129,30 @@ def nightly_jobs(
     return result
 
 
+def missed_nights(*, as_of: date, limit: int = CATCH_UP_DAYS) -> list[date]:
+    """The nights before ``as_of`` since the last successful nightly run (before it) that have no
+    successful run, oldest first, at most ``limit`` of them. None before the first success."""
+    succeeded = RiskRun.objects.filter(job=RiskRun.Job.NIGHTLY, outcome=RiskRun.Outcome.SUCCEEDED, as_of__lt=as_of)
+    last = succeeded.order_by("-as_of").values_list("as_of", flat=True).first()
+    if last is None:
+        return []
+    first = max(last + timedelta(days=1), as_of - timedelta(days=limit))
+    return [first + timedelta(days=i) for i in range((as_of - first).days)]
+
+
+def nightly_catch_up(
+    *, as_of: date, task_id: str = "", limit: int = CATCH_UP_DAYS, progress: Callable[[int, int], None] | None = None
+) -> list[NightlyResult]:
+    """The nightly task's work: the missed nights before ``as_of`` (see missed_nights), oldest
+    first, then ``as_of`` itself. Stops at a skipped night: another run is at work."""
+    results = []
+    for day in [*missed_nights(as_of=as_of, limit=limit), as_of]:
+        results.append(nightly_jobs(as_of=day, task_id=task_id, progress=progress))
+        if results[-1].outcome == RiskRun.Outcome.SKIPPED:
+            break
+    return results
+
+
 def overrides_expire_job(*, as_of: date, task_id: str = "") -> NightlyResult:
     def work() -> tuple[int, int, str]:
         expired = overrides_expire(as_of=as_of)
@@ -117,14 +163,13 @@ def overrides_expire_job(*, as_of: date, task_id: str = "") -> NightlyResult:
         as_of=as_of,
         task_id=task_id,
         name="override-expiry",
-        ttl_seconds=10 * 60,
         work=work,
     )
 
 
-def _finish(run: RiskRun, outcome: str, *, scored: int = 0, message: str = "") -> None:
+def _finish(run: RiskRun, outcome: str, *, scored: int = 0, message: str = "", finished_at=None) -> None:
     run.outcome, run.customers_scored, run.message = outcome, scored, message[:2000]
-    run.finished_at = timezone.now()
+    run.finished_at = finished_at or timezone.now()
     run.save(update_fields=["outcome", "customers_scored", "message", "finished_at"])
 
 

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from keyaccounts.clock import business_today
 
-from .nightly import nightly_jobs, overrides_expire_job
+from .nightly import nightly_catch_up, overrides_expire_job
 from .portfolio.digest import digest_send_weekly
 from .risk.quality_runs import quality_run_execute
 
@@ -18,13 +18,15 @@ def _as_of(value: str | None) -> date:
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=30 * 60, time_limit=35 * 60)
 def nightly_risk(self, as_of: str | None = None) -> dict:
     """Tiering, risk scoring and alerts for a date (today by default), then the dashboard's
-    summaries. Skipped if one is running."""
-    result = nightly_jobs(as_of=_as_of(as_of), task_id=self.request.id or "")
+    summaries; first the nights missed since the last successful run. Skipped if one is running."""
+    results = nightly_catch_up(as_of=_as_of(as_of), task_id=self.request.id or "")
+    result = results[-1]
     return {
         "as_of": result.as_of.isoformat(),
         "outcome": result.outcome,
         "customers_scored": result.customers_scored,
         "message": result.message,
+        "caught_up": [r.as_of.isoformat() for r in results[:-1] if r.outcome == "succeeded"],
     }
 
 

@@ -207,6 +207,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 30 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 35 * 60)
+# A task taken by a worker that died without acknowledging it (the whole worker killed, not just
+# a pool process) goes back to the queue after this many seconds. It must outlast the longest
+# task's hard time limit (the model-quality backtest, 2 h 5 min), or a task still running would
+# be handed to a second worker; the nightly task's redelivery still falls well within its 12 h
+# expiry, and the next night catches up a night that was lost anyway.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600 + 15 * 60)}
 
 # Email: notifications go out through Django's mail. Without EMAIL_HOST they are printed to the
 # console (development); with it, sent over SMTP.

@@ -1,11 +1,19 @@
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from contextlib import contextmanager
 from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
-from accounts import nightly
+from accounts import locking, nightly, tasks
 from accounts.locking import job_lock
 from accounts.models import Alert, Customer, RiskRun, RiskSnapshot, Tier
 from accounts.risk import engine, plumbing
@@ -52,8 +60,42 @@ def test_running_the_nightly_job_twice_gives_identical_snapshots_and_no_duplicat
     assert Alert.objects.count() == alerts
 
 
-def test_a_second_run_while_one_is_in_progress_is_skipped_and_says_so(book):
-    with job_lock("nightly-risk", ttl_seconds=60):
+def _session():
+    """A database session of its own, as another worker process would have."""
+    raw = connection.get_new_connection(connection.get_connection_params())
+    raw.autocommit = True
+    return raw
+
+
+def _try_advisory_lock(session, name: str) -> bool:
+    cursor = session.cursor()
+    cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [locking.JOB_LOCK_CLASS, locking.lock_id(name)])
+    return cursor.fetchone()[0]
+
+
+@contextmanager
+def held_by_another_run(name: str):
+    """The job's lock held as another live run holds it: its own session on PostgreSQL (a session
+    may take its own advisory lock again), its own open file on SQLite."""
+    if connection.vendor != "postgresql":
+        with job_lock(name):
+            yield
+        return
+    session = _session()
+    try:
+        assert _try_advisory_lock(session, name)
+        yield
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def no_lock_wait(monkeypatch):
+    monkeypatch.setattr(locking, "WAIT_SECONDS", 0.2)
+
+
+def test_a_second_run_while_one_is_in_progress_is_skipped_and_says_so(book, no_lock_wait):
+    with held_by_another_run("nightly-risk"):
         result = nightly.risk_nightly(as_of=AS_OF)
     assert result.outcome == RiskRun.Outcome.SKIPPED
     assert "another nightly risk run is in progress" in result.message
@@ -101,6 +143,161 @@ def test_the_lock_is_free_again_after_a_failed_run(book, monkeypatch):
     assert nightly.risk_nightly(as_of=AS_OF).outcome == RiskRun.Outcome.SUCCEEDED
 
 
+def test_a_running_record_whose_run_is_gone_is_closed_as_interrupted_by_the_next_run(book):
+    stale = RiskRun.objects.create(job=RiskRun.Job.NIGHTLY, as_of=AS_OF, started_at=nightly.timezone.now())
+    other_job = RiskRun.objects.create(job=RiskRun.Job.OVERRIDE_EXPIRY, as_of=AS_OF, started_at=stale.started_at)
+    assert nightly.risk_nightly(as_of=AS_OF).outcome == RiskRun.Outcome.SUCCEEDED
+    stale.refresh_from_db()
+    assert stale.outcome == RiskRun.Outcome.FAILED and stale.finished_at >= stale.started_at
+    assert stale.message.startswith("Interrupted: the process running it stopped before it finished")
+    # Another job's run is that job's lock's business.
+    other_job.refresh_from_db()
+    assert other_job.outcome == RiskRun.Outcome.RUNNING
+
+
+# A worker that dies mid-run (PostgreSQL: the lock is the run's own session's) -------------------
+
+
+@pytest.mark.needs_postgres
+def test_a_run_whose_holder_died_is_closed_and_the_next_run_scores_the_night(postgres_only, book):
+    holder = _session()
+    assert _try_advisory_lock(holder, "nightly-risk")
+    dead = RiskRun.objects.create(job=RiskRun.Job.NIGHTLY, as_of=AS_OF, started_at=nightly.timezone.now())
+    holder.close()  # the worker is gone, and its session with it
+
+    result = nightly.risk_nightly(as_of=AS_OF)
+
+    assert result.outcome == RiskRun.Outcome.SUCCEEDED and result.customers_scored == 10
+    assert RiskSnapshot.objects.filter(as_of=AS_OF).count() == 10
+    dead.refresh_from_db()
+    assert dead.outcome == RiskRun.Outcome.FAILED and "Interrupted" in dead.message
+    assert not RiskRun.objects.filter(outcome=RiskRun.Outcome.RUNNING).exists()
+
+
+@pytest.mark.needs_postgres
+def test_a_run_while_another_live_session_holds_the_lock_is_skipped_and_recorded(postgres_only, book, no_lock_wait):
+    holder = _session()
+    try:
+        assert _try_advisory_lock(holder, "nightly-risk")
+        running = RiskRun.objects.create(job=RiskRun.Job.NIGHTLY, as_of=AS_OF, started_at=nightly.timezone.now())
+        result = nightly.risk_nightly(as_of=AS_OF)
+    finally:
+        holder.close()
+    assert result.outcome == RiskRun.Outcome.SKIPPED
+    assert not RiskSnapshot.objects.exists()
+    skipped = RiskRun.objects.exclude(pk=running.pk).get()
+    assert skipped.outcome == RiskRun.Outcome.SKIPPED and "in progress" in skipped.message
+    running.refresh_from_db()
+    assert running.outcome == RiskRun.Outcome.RUNNING  # its run is alive: left alone
+
+
+KILLED_RUN = textwrap.dedent(
+    """
+    import os, sys, time
+    import django
+
+    django.setup()
+    from accounts import nightly
+    from accounts.risk import engine
+    from accounts.tests.test_risk_factors import AS_OF
+
+    engine.BATCH_SIZE = 3
+    marker = sys.argv[1]
+
+    def progress(done, total):
+        # Mid-write: a third of the snapshots scored and streaming, the run's lock held.
+        open(marker, "w").close()
+        time.sleep(600)
+
+    nightly.nightly_jobs(as_of=AS_OF, progress=progress)
+    """
+)
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _lock_is_free(name: str) -> bool:
+    session = _session()
+    try:
+        return _try_advisory_lock(session, name)
+    finally:
+        session.close()
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_run_killed_with_sigkill_mid_write_is_finished_by_the_next_run(postgres_only, book, tmp_path):
+    # The uninterrupted run's snapshots, to compare with.
+    nightly.nightly_jobs(as_of=AS_OF)
+    uninterrupted = all_snapshots()
+    RiskSnapshot.objects.all().delete()
+    RiskRun.objects.all().delete()
+
+    marker = tmp_path / "writing"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "keyaccounts.settings_test", "DATABASE_URL": _database_url()}
+    child = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(marker)], env=env, cwd=settings.BASE_DIR)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert child.poll() is None, "the run ended before it was killed"
+            assert time.monotonic() < deadline, "the run never started writing"
+            time.sleep(0.1)
+        assert not _lock_is_free("nightly-risk")
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    killed = RiskRun.objects.get()
+    assert killed.outcome == RiskRun.Outcome.RUNNING
+    assert not RiskSnapshot.objects.exists()  # nothing half-written
+
+    # Like the redelivered task: at once, without waiting for any expiry.
+    result = tasks.nightly_risk.delay(AS_OF.isoformat()).get()
+
+    assert result["outcome"] == "succeeded" and result["customers_scored"] == 10
+    assert all_snapshots() == uninterrupted
+    killed.refresh_from_db()
+    assert killed.outcome == RiskRun.Outcome.FAILED and "Interrupted" in killed.message
+
+
+# Catching up missed nights -------------------------------------------------------------------
+
+
+def test_the_nightly_task_catches_up_the_nights_missed_since_the_last_success_oldest_first(book):
+    nightly.risk_nightly(as_of=AS_OF - timedelta(days=4))
+    failed = RiskRun.objects.create(
+        job=RiskRun.Job.NIGHTLY, as_of=AS_OF - timedelta(days=2), started_at=nightly.timezone.now()
+    )
+    result = tasks.nightly_risk.delay(AS_OF.isoformat()).get()
+    missed = [AS_OF - timedelta(days=d) for d in (3, 2, 1)]
+    assert result["outcome"] == "succeeded" and result["caught_up"] == [d.isoformat() for d in missed]
+    succeeded = RiskRun.objects.filter(outcome=RiskRun.Outcome.SUCCEEDED).order_by("started_at", "pk")
+    assert [r.as_of for r in succeeded] == [AS_OF - timedelta(days=4), *missed, AS_OF]
+    for day in [*missed, AS_OF]:
+        assert RiskSnapshot.objects.filter(as_of=day).count() == 10
+    failed.refresh_from_db()
+    assert failed.outcome == RiskRun.Outcome.FAILED  # closed as interrupted by the first run
+
+
+def test_catching_up_is_bounded_and_needs_a_first_success(db):
+    assert nightly.missed_nights(as_of=AS_OF) == []
+    RiskRun.objects.create(
+        job=RiskRun.Job.NIGHTLY,
+        as_of=AS_OF - timedelta(days=30),
+        started_at=nightly.timezone.now(),
+        outcome=RiskRun.Outcome.SUCCEEDED,
+    )
+    assert nightly.missed_nights(as_of=AS_OF, limit=3) == [AS_OF - timedelta(days=d) for d in (3, 2, 1)]
+    assert len(nightly.missed_nights(as_of=AS_OF)) == nightly.CATCH_UP_DAYS
+    assert nightly.missed_nights(as_of=AS_OF - timedelta(days=29)) == []
+
+
 def test_recompute_command_scores_and_reports(book):
     out = StringIO()
     call_command("recompute_risk", "--as-of", AS_OF.isoformat(), "--no-progress", stdout=out)
@@ -142,6 +339,14 @@ def test_nightly_task_is_acked_late_and_time_limited():
     task = app.tasks["accounts.tasks.nightly_risk"]
     assert task.acks_late and task.reject_on_worker_lost
     assert task.soft_time_limit < task.time_limit
+
+
+def test_the_broker_gives_back_a_dead_workers_task_after_the_longest_task_and_before_the_night_expires():
+    app.loader.import_default_modules()
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert app.conf.broker_transport_options["visibility_timeout"] == visibility
+    longest = max(task.time_limit or app.conf.task_time_limit for name, task in app.tasks.items() if "." in name)
+    assert longest < visibility < app.conf.beat_schedule["nightly-risk"]["options"]["expires"]
 
 
 @pytest.mark.needs_redis

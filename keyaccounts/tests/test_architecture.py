@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "keyaccounts.clock",
             "keyaccounts.editing",
             "keyaccounts.bulk",
+            "keyaccounts.middleware",
             "keyaccounts.spreadsheets",
         ),
     ),

@@ -16,10 +16,12 @@ from decimal import Decimal
 
 import numpy as np
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, DecimalField, Max, Min, Q, Sum, Value
+from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import ChurnReason, Customer, Order
+
+from .order_loaders import order_aggregates
 
 REVENUE_COLLAPSE_SHARE = Decimal("0.2")
 COLLAPSE_MIN_ORDERS = 3
@@ -223,19 +225,9 @@ def customers_with_churn() -> dict[int, tuple[date, str]]:
 
 def order_features(as_of: date) -> dict[int, tuple[date, date, int, float]]:
     """Per customer with orders on or before the date: first and last order day, orders and
-    revenue over the 365 days ending on it."""
-    year_from = as_of - timedelta(days=365)
-    rows = (
-        Order.objects.filter(ordered_on__lte=as_of)
-        .order_by()
-        .values("customer_id")
-        .annotate(
-            first=Min("ordered_on"),
-            last=Max("ordered_on"),
-            orders=Count("pk", filter=Q(ordered_on__gt=year_from)),
-            revenue=Sum("amount", filter=Q(ordered_on__gt=year_from)),
-        )
-        .values_list("customer_id", "first", "last", "orders", "revenue")
+    revenue over the 365 days ending on it (from the scorer's own ``order_aggregates``)."""
+    rows = order_aggregates(as_of, 1).values_list(
+        "customer_id", "first_order_on", "last_order_on", "orders_12m", "revenue_12m"
     )
     return {pk: (first, last, orders, float(revenue or 0)) for pk, first, last, orders, revenue in rows}
 

@@ -42,7 +42,7 @@ from relationships.models import EXECUTIVE_LEVEL_KINDS, BuyingRole, Cadence, Con
 
 from . import plumbing
 from .as_of import as_date, history_as_of_order, records_as_of_sql
-from .order_loaders import load_deliveries, load_orders, load_purchase_histories
+from .order_loaders import load_deliveries, load_orders
 from .parameters import PriceParameters, QualityParameters, RelationshipParameters, RiskParameters
 from .signals import CustomerData
 
@@ -68,7 +68,6 @@ def collect(
         # lines, the longest query, can start before the customers are in (``customers_read``).
         return [
             partial(load_deliveries, data, ids, as_of, parameters.supply, customers_read=customers_read),
-            partial(load_purchase_histories, data, ids, as_of, parameters.purchase_trend),
             partial(load_orders, data, ids, as_of, parameters.purchase_trend),
             partial(load_contacts, data, ids, as_of, parameters.relationship),
             partial(load_criteria, data, ids, as_of),

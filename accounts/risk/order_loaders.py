@@ -23,14 +23,15 @@ from .parameters import PurchaseTrendParameters, SupplyParameters
 from .signals import CustomerData
 
 
-def load_orders(data: dict[int, CustomerData], ids, as_of: date, p: PurchaseTrendParameters) -> None:
-    window = p.window_days
-    recent_from = as_of - timedelta(days=window)
+def order_aggregates(as_of: date, window_days: int):
+    """Per customer with an order on or before the date, in one pass over the orders: revenue in
+    the last ``window_days`` and in the same window a year earlier (with its orders), revenue and
+    orders over the last 365 days, first and last order day, orders and distinct order days."""
+    recent_from = as_of - timedelta(days=window_days)
     year_ago_to = as_of - timedelta(days=365)
-    year_ago_from = year_ago_to - timedelta(days=window)
-    twelve_months_from = as_of - timedelta(days=365)
-    rows = (
-        Order.objects.filter(customer_id__in=ids, ordered_on__lte=as_of)
+    year_ago_from = year_ago_to - timedelta(days=window_days)
+    return (
+        Order.objects.filter(ordered_on__lte=as_of)
         .order_by()
         .values("customer_id")
         .annotate(
@@ -39,19 +40,14 @@ def load_orders(data: dict[int, CustomerData], ids, as_of: date, p: PurchaseTren
                 Sum("amount", filter=Q(ordered_on__gt=year_ago_from, ordered_on__lte=year_ago_to))
             ),
             orders_year_ago=Count("pk", filter=Q(ordered_on__gt=year_ago_from, ordered_on__lte=year_ago_to)),
-            revenue_12m=Sum("amount", filter=Q(ordered_on__gt=twelve_months_from)),
-            orders_12m=Count("pk", filter=Q(ordered_on__gt=twelve_months_from)),
+            revenue_12m=Sum("amount", filter=Q(ordered_on__gt=year_ago_to)),
+            orders_12m=Count("pk", filter=Q(ordered_on__gt=year_ago_to)),
+            first_order_on=Min("ordered_on"),
             last_order_on=Max("ordered_on"),
             order_count=Count("pk"),
+            order_days=Count("ordered_on", distinct=True),
         )
     )
-    for row in rows:
-        data[row.pop("customer_id")].orders = {
-            **row,
-            "revenue_recent": row["revenue_recent"] or 0,
-            "revenue_year_ago": row["revenue_year_ago"] or 0,
-            "revenue_12m": row["revenue_12m"] or Decimal(0),
-        }
 
 
 def as_float(aggregate):
@@ -60,39 +56,35 @@ def as_float(aggregate):
     return Cast(aggregate, FloatField()) if connection.vendor == "postgresql" else aggregate
 
 
-def load_purchase_histories(data: dict[int, CustomerData], ids, as_of: date, p: PurchaseTrendParameters) -> None:
-    """Each customer's chance of no order in the next ``lapse_horizon_days``, from the purchase model.
+def load_orders(data: dict[int, CustomerData], ids, as_of: date, p: PurchaseTrendParameters) -> None:
+    """Each customer's orders (``order_aggregates``), and its chance of no order in the next
+    ``lapse_horizon_days`` from the purchase model.
 
-    The model is fitted on the order histories of the whole book on or before the date — every
-    customer that ever ordered, not only those in scope, since the customers who stopped are what
-    teaches it how buying ends — and read for the customers in scope (``ids`` is not needed).
-    Two queries: the first and last order day, the number of distinct order days and the revenue
-    of the last 365 days per customer, and the count, sum and sum of squares of its last
-    ``recent_gaps`` gaps between order days. The book's typical yearly revenue (the median over
-    the customers who ordered in the last 365 days) is kept beside each customer's for the size
-    signal.
+    The aggregate covers the whole book, not only the customers in scope (``ids`` is not needed):
+    the model is fitted on every customer that ever ordered by the date, since the customers who
+    stopped are what teaches it how buying ends. A second query gives the count, sum and sum of
+    squares of each customer's last ``recent_gaps`` gaps between order days. The book's typical
+    yearly revenue (the median over the customers who ordered in the last 365 days) is kept beside
+    each customer's for the size signal.
     """
     settings = p.purchase_model
-    recent = int(settings["recent_gaps"])
-    days = (
-        Order.objects.filter(ordered_on__lte=as_of)
-        .order_by()
-        .values("customer_id")
-        .annotate(
-            first=Min("ordered_on"),
-            last=Max("ordered_on"),
-            days=Count("ordered_on", distinct=True),
-            revenue=as_float(Sum("amount", filter=Q(ordered_on__gt=as_of - timedelta(days=365)))),
-        )
-        .values_list("customer_id", "first", "last", "days", "revenue")
-    )
-    gaps = _recent_gaps(as_of, recent)
+    gaps = _recent_gaps(as_of, int(settings["recent_gaps"]))
     customer_ids, firsts, revenues, rows = [], [], [], []
-    for customer_id, first, last, order_days, revenue in days:
+    for row in order_aggregates(as_of, p.window_days):
+        customer_id = row.pop("customer_id")
+        revenue_12m = row["revenue_12m"] or Decimal(0)
         customer_ids.append(customer_id)
-        firsts.append(first)
-        revenues.append(float(revenue or 0))
-        rows.append((order_days, (as_of - last).days, *gaps.get(customer_id, (0, 0, 0))))
+        firsts.append(row["first_order_on"])
+        revenues.append(float(revenue_12m))
+        rows.append((row["order_days"], (as_of - row["last_order_on"]).days, *gaps.get(customer_id, (0, 0, 0))))
+        customer = data.get(customer_id)
+        if customer is not None:
+            customer.orders = {
+                **row,
+                "revenue_recent": row["revenue_recent"] or 0,
+                "revenue_year_ago": row["revenue_year_ago"] or 0,
+                "revenue_12m": revenue_12m,
+            }
     if not rows:
         return
     # The typical account's revenue: the median over the customers who ordered in the last year.

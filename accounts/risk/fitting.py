@@ -1,9 +1,10 @@
-"""Proposing risk weights from history: an L2-regularised logistic regression on factor risks
+"""Proposing a risk model from history: an L2-regularised logistic regression on signal risks
 (docs/risk-method.md, "Fitting").
 
-The coefficients of the factors (risks scaled to 0-1) are turned into weights that sum to 100;
-a factor the history says does not raise risk gets weight 0. The result is a proposal: a new,
-inactive model version an admin reviews and activates.
+The coefficients of the signals (risks scaled to 0-1) become signal and factor weights that sum
+to 100; a signal the history says does not raise risk gets weight 0. Band thresholds and trip-wire
+bands follow from the fitting samples. The result is a proposal: a new, inactive model version an
+admin reviews and activates.
 """
 
 from __future__ import annotations
@@ -14,17 +15,6 @@ import numpy as np
 from django.utils.translation import gettext as _
 
 from .parameters import RiskError
-
-
-@dataclass
-class Fit:
-    factors: list[str]
-    coefficients: dict[str, float]
-    intercept: float
-    weights: dict[str, int]
-    samples: int
-    positives: int
-    iterations: int
 
 
 def fit_logistic_l2(
@@ -61,19 +51,6 @@ def weights_from_coefficients(coefficients: dict[str, float], total: int = 100) 
     for name in sorted(raw, key=lambda n: raw[n] - weights[n], reverse=True)[:short]:
         weights[name] += 1
     return weights
-
-
-def fit_weights(rows: list[dict[str, float | None]], labels: list[int], *, factors: list[str], l2: float = 1.0) -> Fit:
-    """Fit on factor risks (0-100, None where the factor had no data: imputed with its mean)."""
-    if not rows or len(set(labels)) < 2:
-        raise RiskError(_("The history needs both churned and retained accounts to fit weights."), code="one_class")
-    x = np.array([[np.nan if r.get(f) is None else float(r[f]) / 100 for f in factors] for r in rows])
-    means = np.nan_to_num(np.nanmean(x, axis=0), nan=0.0)
-    x = np.where(np.isnan(x), means, x)
-    y = np.array(labels, dtype=float)
-    coefficients, intercept, iterations = fit_logistic_l2(x, y, l2=l2)
-    by_name = dict(zip(factors, (float(c) for c in coefficients), strict=True))
-    return Fit(factors, by_name, intercept, weights_from_coefficients(by_name), len(rows), int(y.sum()), iterations)
 
 
 @dataclass

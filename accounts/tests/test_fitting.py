@@ -1,8 +1,10 @@
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.risk.fitting import fit_logistic_l2, fit_weights, weights_from_coefficients
+from accounts.risk.fitting import fit_logistic_l2, fit_signal_model, weights_from_coefficients
 
 
 def test_logistic_fit_recovers_the_direction_of_a_known_model():
@@ -36,9 +38,20 @@ def test_no_positive_coefficient_is_refused():
         weights_from_coefficients({"a": -1.0, "b": 0.0})
 
 
-def test_fit_weights_imputes_missing_factors_and_needs_both_labels():
-    rows = [{"trend": 90, "price": None}, {"trend": 10, "price": 50}] * 50
-    fit = fit_weights(rows, [1, 0] * 50, factors=["trend", "price"])
-    assert fit.weights["trend"] > fit.weights["price"]
+def _sample(trend, price, label):
+    return SimpleNamespace(
+        signal_risks={("purchase_trend", "order_lapse"): trend, ("price", "price_vs_market"): price},
+        factor_risks={"purchase_trend": trend, "price": price},
+        tripwires=[],
+        label=label,
+    )
+
+
+def test_the_signal_fit_imputes_missing_signals_and_needs_both_labels():
+    samples = [_sample(90, None, 1), _sample(10, 50, 0)] * 50
+    signals = {"purchase_trend": ["order_lapse"], "price": ["price_vs_market"]}
+    proposal = fit_signal_model(samples, signals=signals, current_signal_weights={})
+    assert proposal.weights["purchase_trend"] > proposal.weights["price"]
+    assert sum(proposal.weights.values()) == 100
     with pytest.raises(ValidationError, match="both churned and retained"):
-        fit_weights(rows, [1] * 100, factors=["trend", "price"])
+        fit_signal_model([_sample(90, None, 1)] * 100, signals=signals, current_signal_weights={})

@@ -35,6 +35,7 @@ from .backtest import (
     roc_points,
 )
 from .defaults import FACTORS
+from .engine import risk_score
 from .fitting import fit_logistic_l2
 from .parameters import RiskError
 
@@ -163,8 +164,6 @@ def evaluate(
     ``score_as_of(day, previous=None)`` scores a day writing nothing (by default the scorer with
     this version); ``stability_days`` of nightly replay (0: none) measure the weekly band changes.
     """
-    from .engine import risk_score
-
     data_end = data_end or business_today()
     split = split_dates(start=start, end=end, horizon_days=horizon_days, test_from=test_from, data_end=data_end)
     replay_nights = _stability_nights(split.test[-1], stability_days)

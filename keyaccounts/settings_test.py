@@ -1,6 +1,7 @@
 """Test settings: the regular settings with a test-only key and a fast password hasher."""
 
 import os
+import uuid
 
 os.environ.setdefault("SECRET_KEY", "keyaccounts-test-only-insecure-key")
 
@@ -25,3 +26,10 @@ IMPORT_DIR = __import__("tempfile").mkdtemp(prefix="keyaccounts-imports-")
 
 # Connections close after each request and task, so no worker thread keeps the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# One name per test run: its Celery queue (conftest's real_worker) and its cache keys, so two runs
+# sharing a Redis (two clones, or a developer's run beside CI) never take each other's tasks or
+# read each other's cached progress and locks.
+RUN_ID = os.environ.get("KEYACCOUNTS_TEST_RUN_ID") or uuid.uuid4().hex[:12]
+for _cache in CACHES.values():  # noqa: F405
+    _cache["KEY_PREFIX"] = f"test-{RUN_ID}"

@@ -88,19 +88,12 @@ def test_the_nightly_job_refreshes_the_summaries_from_its_snapshots(book):  # no
 
 @pytest.mark.needs_redis
 @pytest.mark.django_db(transaction=True)
-def test_the_digest_task_runs_through_a_real_worker_and_sends_once(redis_url, erin):
-    from celery.contrib.testing.worker import start_worker
-
+def test_the_digest_task_runs_through_a_real_worker_and_sends_once(real_worker, erin):
     f.PortfolioSummaryFactory(as_of=MONDAY, tier=Tier.KEY)
     f.PortfolioSummaryFactory(as_of=MONDAY, tier=Tier.REGULAR)
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
-    try:
-        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-            task = app.tasks["accounts.tasks.weekly_digest"]
-            first = task.delay(MONDAY.isoformat()).get(timeout=60)
-            second = task.delay(MONDAY.isoformat()).get(timeout=60)
-    finally:
-        app.conf.update(broker_url="memory://", result_backend="cache+memory://", task_always_eager=True)
+    task = app.tasks["accounts.tasks.weekly_digest"]
+    first = task.delay(MONDAY.isoformat()).get(timeout=60)
+    second = task.delay(MONDAY.isoformat()).get(timeout=60)
     assert (first, second) == ({"sent": 1}, {"sent": 0})
     assert [m.to for m in mail.outbox] == [["erin@example.com"]]
     assert DigestSend.objects.get().user == erin

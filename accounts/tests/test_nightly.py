@@ -351,17 +351,10 @@ def test_the_broker_gives_back_a_dead_workers_task_after_the_longest_task_and_be
 
 @pytest.mark.needs_redis
 @pytest.mark.django_db(transaction=True)
-def test_nightly_task_runs_through_a_real_worker_against_redis(redis_url, alice):
-    from celery.contrib.testing.worker import start_worker
-
+def test_nightly_task_runs_through_a_real_worker_against_redis(real_worker, alice):
     c = f.CustomerFactory(owner=alice)
     order(c, days_before(10))
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
-    try:
-        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-            result = app.tasks["accounts.tasks.nightly_risk"].delay(AS_OF.isoformat()).get(timeout=60)
-    finally:
-        app.conf.update(broker_url="memory://", result_backend="cache+memory://", task_always_eager=True)
+    result = app.tasks["accounts.tasks.nightly_risk"].delay(AS_OF.isoformat()).get(timeout=60)
     assert result["outcome"] == "succeeded" and result["customers_scored"] == 1
     run = RiskRun.objects.get()
     assert run.task_id and run.outcome == RiskRun.Outcome.SUCCEEDED

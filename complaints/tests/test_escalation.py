@@ -314,23 +314,16 @@ def test_the_task_escalates_at_the_time_it_is_given(customer, desk):
 
 @pytest.mark.needs_redis
 @pytest.mark.django_db(transaction=True)
-def test_escalation_runs_through_a_real_worker_against_redis(redis_url, customer, desk):
-    from celery.contrib.testing.worker import start_worker
-
+def test_escalation_runs_through_a_real_worker_against_redis(real_worker, customer, desk):
     ticket = open_ticket(customer, assigned_to=desk["assignee"])
     now = at_share(ticket, 1.5).isoformat()
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
-    try:
-        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-            task = app.tasks["complaints.tasks.escalate_tickets"]
-            first = task.delay(now).get(timeout=60)
-            second = task.delay(now).get(timeout=60)
-            # The worker also sends the emails the first run queued after its commit.
-            deadline = time.monotonic() + 60
-            while Notification.objects.filter(emailed_at__isnull=True).exists() and time.monotonic() < deadline:
-                time.sleep(0.2)
-    finally:
-        app.conf.update(broker_url="memory://", result_backend="cache+memory://", task_always_eager=True)
+    task = app.tasks["complaints.tasks.escalate_tickets"]
+    first = task.delay(now).get(timeout=60)
+    second = task.delay(now).get(timeout=60)
+    # The worker also sends the emails the first run queued after its commit.
+    deadline = time.monotonic() + 60
+    while Notification.objects.filter(emailed_at__isnull=True).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert (first["steps"], second["steps"]) == (3, 0)
     assert [s for s, _reason in steps(ticket)] == [1, 2, 3]
     assert Notification.objects.count() == 4

@@ -12,7 +12,6 @@ from accounts.models import Customer, DeliveryLine, Order
 from exchange import jobs
 from exchange.kinds.sales import OrdersHandler
 from exchange.models import ImportJob
-from keyaccounts.celery import app
 from keyaccounts.tests import factories as f
 
 ORDERS = (
@@ -107,28 +106,21 @@ def test_the_progress_fragment_asks_for_a_reload_once_the_job_is_done(client, ad
 
 @pytest.mark.needs_redis
 @pytest.mark.django_db(transaction=True)
-def test_check_and_import_run_on_a_real_worker(redis_url, client, admin, book):
-    from celery.contrib.testing.worker import start_worker
-
+def test_check_and_import_run_on_a_real_worker(real_worker, client, admin, book):
     client.force_login(admin)
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
-    try:
-        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-            response = post_file(client, "orders", ORDERS)
-            job = ImportJob.objects.get()
-            assert response.url == reverse("import_job", args=[job.pk])
-            deadline = time.monotonic() + 60
-            while ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.CHECKING:
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
-            assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.CHECKED
-            assert Order.objects.count() == 0
-            client.post(reverse("import_apply", args=[job.pk]))
-            while ImportJob.objects.get(pk=job.pk).status in ImportJob.RUNNING + (ImportJob.Status.CHECKED,):
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
-    finally:
-        app.conf.update(broker_url="memory://", result_backend="cache+memory://", task_always_eager=True)
+    response = post_file(client, "orders", ORDERS)
+    job = ImportJob.objects.get()
+    assert response.url == reverse("import_job", args=[job.pk])
+    deadline = time.monotonic() + 60
+    while ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.CHECKING:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.CHECKED
+    assert Order.objects.count() == 0
+    client.post(reverse("import_apply", args=[job.pk]))
+    while ImportJob.objects.get(pk=job.pk).status in ImportJob.RUNNING + (ImportJob.Status.CHECKED,):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.APPLIED, job.result
     assert Order.objects.filter(customer=Customer.objects.get(code="C1")).count() == 2

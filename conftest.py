@@ -78,15 +78,13 @@ def redis_url():
 
 
 @pytest.fixture
-def real_worker(redis_url):
-    """A Celery worker in this process, consuming this test run's own queue on the real Redis.
+def broker(redis_url):
+    """Tasks sent to the real Redis, to this test run's own queue; yields the queue's name.
 
     Two test runs on one machine (two clones, or a developer's run beside CI) share Redis. Each
-    run sends its tasks to a queue named for the run, and its worker listens to that queue alone,
-    so no run's worker ever takes another run's tasks. Yields the queue's name; afterwards the
-    app is back to running tasks in-process.
+    run sends its tasks to a queue named for the run, and its workers listen to that queue alone,
+    so no run's worker ever takes another run's tasks. Afterwards tasks run in-process again.
     """
-    from celery.contrib.testing.worker import start_worker
     from django.conf import settings
 
     from keyaccounts.celery import app
@@ -95,17 +93,22 @@ def real_worker(redis_url):
     saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager", "task_default_queue")}
     app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False, task_default_queue=queue)
     try:
-        with start_worker(
-            app,
-            perform_ping_check=False,
-            pool="solo",
-            loglevel="WARNING",
-            queues=[queue],
-            hostname=f"{queue}@localhost",
-        ):
-            yield queue
+        yield queue
     finally:
         app.conf.update(saved)
+
+
+@pytest.fixture
+def real_worker(broker):
+    """A Celery worker in this process (a thread, solo pool) on this test run's queue."""
+    from celery.contrib.testing.worker import start_worker
+
+    from keyaccounts.celery import app
+
+    with start_worker(
+        app, perform_ping_check=False, pool="solo", loglevel="WARNING", queues=[broker], hostname=f"{broker}@localhost"
+    ):
+        yield broker
 
 
 @pytest.fixture

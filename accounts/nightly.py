@@ -22,7 +22,7 @@ from .models import (
 )
 from .portfolio.summaries import portfolio_summaries_refresh
 from .risk.engine import risk_recompute
-from .risk.tiering import tiering_run
+from .risk.tiering import tier_changes_of, tiering_run
 from .services.alerts import AlertCandidate, alerts_raise, overrides_expire, risk_alert_candidates
 
 logger = logging.getLogger(__name__)
@@ -97,12 +97,12 @@ def risk_nightly(
     """
 
     def work() -> tuple[int, int, str]:
-        tiering = tiering_run(as_of=as_of)
+        tiering_run(as_of=as_of)
         recompute = risk_recompute(as_of=as_of, progress=progress)
         candidates = risk_alert_candidates(as_of=as_of)
         candidates += [
             AlertCandidate(customer_id, AlertKind.TIER_CHANGE, {"from": old, "to": new})
-            for customer_id, old, new in tiering.changes
+            for customer_id, old, new in tier_changes_of(as_of)
         ]
         alerts = alerts_raise(as_of=as_of, candidates=candidates)
         message = f"{recompute.customers_scored} customers scored, {alerts} alerts raised or refreshed."

@@ -21,8 +21,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # zh-hans (settings.LANGUAGE_CODE), and the language tests check the Chinese pages explicitly.
 LANGUAGE_CODE = "en"
 
-# Uploaded import files go to a directory of the test run's own.
-IMPORT_DIR = __import__("tempfile").mkdtemp(prefix="keyaccounts-imports-")
+# Uploaded import files go to a directory of the test run's own (shared with the worker processes
+# a test starts, which inherit the environment).
+IMPORT_DIR = os.environ.setdefault(
+    "KEYACCOUNTS_TEST_IMPORT_DIR", __import__("tempfile").mkdtemp(prefix="keyaccounts-imports-")
+)
 
 # Connections close after each request and task, so no worker thread keeps the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
@@ -30,6 +33,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # One name per test run: its Celery queue (conftest's real_worker) and its cache keys, so two runs
 # sharing a Redis (two clones, or a developer's run beside CI) never take each other's tasks or
 # read each other's cached progress and locks.
-RUN_ID = os.environ.get("KEYACCOUNTS_TEST_RUN_ID") or uuid.uuid4().hex[:12]
+RUN_ID = os.environ.setdefault("KEYACCOUNTS_TEST_RUN_ID", uuid.uuid4().hex[:12])
 for _cache in CACHES.values():  # noqa: F405
     _cache["KEY_PREFIX"] = f"test-{RUN_ID}"

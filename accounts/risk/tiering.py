@@ -215,10 +215,30 @@ def tiering_run(*, as_of: date) -> TieringResult:
     )
 
 
+def _tiering_reason(as_of: date) -> str:
+    return f"tiering {as_of.isoformat()}"
+
+
 def _record_tier_changes(customer_ids: list[int], as_of: date) -> None:
     """One history row per customer whose tier changed, dated the run or the end of its date."""
     when = min(timezone.now(), day_end(as_of) - timedelta(microseconds=1))
-    record_customer_history(customer_ids, when=when, reason=f"tiering {as_of.isoformat()}")
+    record_customer_history(customer_ids, when=when, reason=_tiering_reason(as_of))
+
+
+def tier_changes_of(as_of: date) -> list[TierChange]:
+    """The tier changes the tiering of ``as_of`` made, read back from the history it recorded.
+
+    The same whether the run that made them finished or was killed before raising their alerts, so
+    the run that finishes the night raises them all. One query.
+    """
+    rows = (
+        Customer.history.filter(history_change_reason=_tiering_reason(as_of))
+        .order_by("id", "-history_date", "-history_id")
+        .values_list("id", "tier")
+    )
+    latest = dict(reversed(list(rows)))
+    other = {Tier.KEY: Tier.REGULAR, Tier.REGULAR: Tier.KEY}
+    return [TierChange(pk, other[tier], tier) for pk, tier in sorted(latest.items())]
 
 
 def record_customer_history(customer_ids: list[int], *, when, reason: str) -> None:

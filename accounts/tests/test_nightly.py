@@ -15,12 +15,13 @@ from django.db import IntegrityError, connection
 
 from accounts import locking, nightly, tasks
 from accounts.locking import job_lock
-from accounts.models import Alert, Customer, RiskRun, RiskSnapshot, Tier
+from accounts.models import Alert, Customer, PortfolioSummary, RiskRun, RiskSnapshot, Tier
 from accounts.risk import engine, plumbing
 from accounts.tests.test_risk_engine import populate, snapshot_fields
 from accounts.tests.test_risk_factors import AS_OF, days_before, order
 from keyaccounts.celery import app
 from keyaccounts.tests import factories as f
+from keyaccounts.tests import workers
 
 
 @pytest.fixture
@@ -60,13 +61,6 @@ def test_running_the_nightly_job_twice_gives_identical_snapshots_and_no_duplicat
     assert Alert.objects.count() == alerts
 
 
-def _session():
-    """A database session of its own, as another worker process would have."""
-    raw = connection.get_new_connection(connection.get_connection_params())
-    raw.autocommit = True
-    return raw
-
-
 def _try_advisory_lock(session, name: str) -> bool:
     cursor = session.cursor()
     cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [locking.JOB_LOCK_CLASS, locking.lock_id(name)])
@@ -81,7 +75,7 @@ def held_by_another_run(name: str):
         with job_lock(name):
             yield
         return
-    session = _session()
+    session = workers.session()
     try:
         assert _try_advisory_lock(session, name)
         yield
@@ -160,7 +154,7 @@ def test_a_running_record_whose_run_is_gone_is_closed_as_interrupted_by_the_next
 
 @pytest.mark.needs_postgres
 def test_a_run_whose_holder_died_is_closed_and_the_next_run_scores_the_night(postgres_only, book):
-    holder = _session()
+    holder = workers.session()
     assert _try_advisory_lock(holder, "nightly-risk")
     dead = RiskRun.objects.create(job=RiskRun.Job.NIGHTLY, as_of=AS_OF, started_at=nightly.timezone.now())
     holder.close()  # the worker is gone, and its session with it
@@ -176,7 +170,7 @@ def test_a_run_whose_holder_died_is_closed_and_the_next_run_scores_the_night(pos
 
 @pytest.mark.needs_postgres
 def test_a_run_while_another_live_session_holds_the_lock_is_skipped_and_recorded(postgres_only, book, no_lock_wait):
-    holder = _session()
+    holder = workers.session()
     try:
         assert _try_advisory_lock(holder, "nightly-risk")
         running = RiskRun.objects.create(job=RiskRun.Job.NIGHTLY, as_of=AS_OF, started_at=nightly.timezone.now())
@@ -214,14 +208,8 @@ KILLED_RUN = textwrap.dedent(
 )
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _lock_is_free(name: str) -> bool:
-    session = _session()
+    session = workers.session()
     try:
         return _try_advisory_lock(session, name)
     finally:
@@ -238,7 +226,7 @@ def test_a_run_killed_with_sigkill_mid_write_is_finished_by_the_next_run(postgre
     RiskRun.objects.all().delete()
 
     marker = tmp_path / "writing"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "keyaccounts.settings_test", "DATABASE_URL": _database_url()}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "keyaccounts.settings_test", "DATABASE_URL": workers.database_url()}
     child = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(marker)], env=env, cwd=settings.BASE_DIR)
     try:
         deadline = time.monotonic() + 120
@@ -264,6 +252,49 @@ def test_a_run_killed_with_sigkill_mid_write_is_finished_by_the_next_run(postgre
     assert all_snapshots() == uninterrupted
     killed.refresh_from_db()
     assert killed.outcome == RiskRun.Outcome.FAILED and "Interrupted" in killed.message
+
+
+def summaries():
+    fields = [f.name for f in PortfolioSummary._meta.concrete_fields if f.name != "id" and not f.name.endswith("_at")]
+    return sorted(map(repr, PortfolioSummary.objects.values_list(*fields)))
+
+
+def alert_state():
+    return sorted((a.customer_id, a.kind, a.as_of, repr(a.details), a.closed_at) for a in Alert.objects.all())
+
+
+@pytest.mark.needs_redis
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_killed_mid_night_is_replaced_and_the_night_ends_as_if_uninterrupted(
+    postgres_only, redis_url, broker, book, tmp_path
+):
+    tiers = dict(Customer.objects.values_list("pk", "tier"))
+    nightly.nightly_jobs(as_of=AS_OF)
+    uninterrupted = all_snapshots(), alert_state(), summaries()
+    for model in (Alert, RiskSnapshot, RiskRun, PortfolioSummary):
+        model.objects.all().delete()
+    for pk, tier in tiers.items():
+        Customer.objects.filter(pk=pk).update(tier=tier)
+
+    with workers.table_locked("accounts_alert") as release:
+        with workers.worker_processes(broker, redis_url, log_dir=tmp_path) as [worker]:
+            sent = tasks.nightly_risk.delay(AS_OF.isoformat())
+            # Tiered and scored, snapshots written; now raising alerts, and held there.
+            workers.wait_until(lambda: workers.waiting_on("accounts_alert"), timeout=90, what="the run to reach alerts")
+            assert RiskSnapshot.objects.filter(as_of=AS_OF).count() == 10
+            [pool_process] = workers.pool_processes(worker)
+            workers.kill(pool_process)
+            release()
+            result = sent.get(timeout=90)
+
+    assert result["outcome"] == "succeeded" and result["customers_scored"] == 10
+    assert all_snapshots() == uninterrupted[0]
+    assert alert_state() == uninterrupted[1]  # the tier changes' alerts too, though tiering was done
+    assert summaries() == uninterrupted[2]
+    killed, rerun = RiskRun.objects.filter(job=RiskRun.Job.NIGHTLY).order_by("pk")
+    assert killed.outcome == RiskRun.Outcome.FAILED and "Interrupted" in killed.message
+    assert rerun.outcome == RiskRun.Outcome.SUCCEEDED and rerun.task_id == killed.task_id == sent.id
 
 
 # Catching up missed nights -------------------------------------------------------------------

@@ -3,6 +3,8 @@ import that wrote nothing and runs again, an unexpected error shown on the job's
 
 import io
 import time
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -13,6 +15,7 @@ from exchange import jobs
 from exchange.kinds.sales import OrdersHandler
 from exchange.models import ImportJob
 from keyaccounts.tests import factories as f
+from keyaccounts.tests import workers
 
 ORDERS = (
     "order_number,customer_code,ordered_on,amount,line_no,sku,quantity_ordered,promised_on\n"
@@ -124,3 +127,42 @@ def test_check_and_import_run_on_a_real_worker(real_worker, client, admin, book)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.APPLIED, job.result
     assert Order.objects.filter(customer=Customer.objects.get(code="C1")).count() == 2
+
+
+def order_rows():
+    return sorted(Order.objects.values_list("customer__code", "number", "ordered_on", "amount").order_by()), sorted(
+        DeliveryLine.objects.values_list("order__number", "line_no", "product__sku", "quantity_ordered").order_by()
+    )
+
+
+@pytest.mark.needs_redis
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_import_whose_worker_process_is_killed_mid_write_is_applied_once_by_the_redelivered_task(
+    postgres_only, redis_url, broker, client, admin, book, tmp_path
+):
+    client.force_login(admin)
+    table = Order._meta.db_table
+    with workers.worker_processes(broker, redis_url, log_dir=tmp_path) as [worker]:
+        post_file(client, "orders", ORDERS)
+        job = ImportJob.objects.get()
+        workers.wait_until(
+            lambda: ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.CHECKED, timeout=90, what="the check"
+        )
+        with workers.table_locked(table) as release:
+            client.post(reverse("import_apply", args=[job.pk]))
+            # Writing the orders, inside the import's transaction, and held there.
+            workers.wait_until(lambda: workers.waiting_on(table), timeout=90, what="the import to write orders")
+            [pool_process] = workers.pool_processes(worker)
+            workers.kill(pool_process)
+            release()
+        workers.wait_until(
+            lambda: ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.APPLIED, timeout=90, what="the rerun"
+        )
+    job.refresh_from_db()
+    assert job.result["applied"] and job.result["counts"]["orders"]["created"] == 2
+    assert order_rows() == (
+        [("C1", "SO-1", date(2026, 1, 5), Decimal("1000.00")), ("C1", "SO-2", date(2026, 2, 5), Decimal("300.00"))],
+        [("SO-1", 1, "P-1", 10), ("SO-1", 2, "P-2", 5), ("SO-2", 1, "P-1", 3)],
+    )
+    assert Order.history.count() == 2  # one creation each: nothing of the killed attempt remains

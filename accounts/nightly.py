@@ -47,17 +47,28 @@ def _recorded_job(
     as_of: date,
     task_id: str,
     work: Callable[[], tuple[int, int, str]],
+    once: bool = False,
 ) -> NightlyResult:
     """Run ``work`` under the job's lock and record the run: skipped if locked, failed with its error.
 
     ``work`` returns (customers scored, alerts raised, message). The run's record is created once the
-    lock is held, so every other `running` record of the job belongs to a run that died.
+    lock is held, so every other `running` record of the job belongs to a run that died. With
+    ``once`` (the scheduled run), a date the job already succeeded for is skipped: two schedulers
+    sending the same night, or a late duplicate, score it once.
     """
     started_at = timezone.now()
     try:
         with job_lock(name):
             run = RiskRun.objects.create(job=job, as_of=as_of, started_at=started_at, task_id=task_id)
             _close_interrupted(run)
+            done = RiskRun.objects.filter(job=job, as_of=as_of, outcome=RiskRun.Outcome.SUCCEEDED).first()
+            if once and done is not None:
+                message = _("Skipped: %(date)s was already done by run %(run)s.") % {
+                    "date": as_of.isoformat(),
+                    "run": done.pk,
+                }
+                _finish(run, RiskRun.Outcome.SKIPPED, message=message)
+                return NightlyResult(as_of, RiskRun.Outcome.SKIPPED, message=message)
             try:
                 scored, alerts, message = work()
             except Exception as exc:
@@ -89,7 +100,7 @@ def _close_interrupted(run: RiskRun) -> int:
 
 
 def risk_nightly(
-    *, as_of: date, task_id: str = "", progress: Callable[[int, int], None] | None = None
+    *, as_of: date, task_id: str = "", progress: Callable[[int, int], None] | None = None, once: bool = False
 ) -> NightlyResult:
     """Tiering, then scoring, then alerts, for one date; never two runs at once.
 
@@ -114,16 +125,17 @@ def risk_nightly(
         task_id=task_id,
         name="nightly-risk",
         work=work,
+        once=once,
     )
 
 
 def nightly_jobs(
-    *, as_of: date, task_id: str = "", progress: Callable[[int, int], None] | None = None
+    *, as_of: date, task_id: str = "", progress: Callable[[int, int], None] | None = None, once: bool = False
 ) -> NightlyResult:
     """The night's work for a date: the risk job, then, when it ran, the executive dashboard's
     summaries from the snapshots and alerts it wrote. The summaries are a step of their own, so the
     risk run's record and timing stay the risk job's, and a skipped run refreshes nothing."""
-    result = risk_nightly(as_of=as_of, task_id=task_id, progress=progress)
+    result = risk_nightly(as_of=as_of, task_id=task_id, progress=progress, once=once)
     if result.outcome == RiskRun.Outcome.SUCCEEDED:
         portfolio_summaries_refresh(as_of=as_of)
     return result
@@ -141,13 +153,19 @@ def missed_nights(*, as_of: date, limit: int = CATCH_UP_DAYS) -> list[date]:
 
 
 def nightly_catch_up(
-    *, as_of: date, task_id: str = "", limit: int = CATCH_UP_DAYS, progress: Callable[[int, int], None] | None = None
+    *,
+    as_of: date,
+    task_id: str = "",
+    limit: int = CATCH_UP_DAYS,
+    progress: Callable[[int, int], None] | None = None,
+    once: bool = False,
 ) -> list[NightlyResult]:
     """The nightly task's work: the missed nights before ``as_of`` (see missed_nights), oldest
-    first, then ``as_of`` itself. Stops at a skipped night: another run is at work."""
+    first, then ``as_of`` itself. Stops at a skipped night: another run is at work (or, with
+    ``once``, has done it)."""
     results = []
     for day in [*missed_nights(as_of=as_of, limit=limit), as_of]:
-        results.append(nightly_jobs(as_of=day, task_id=task_id, progress=progress))
+        results.append(nightly_jobs(as_of=day, task_id=task_id, progress=progress, once=once))
         if results[-1].outcome == RiskRun.Outcome.SKIPPED:
             break
     return results

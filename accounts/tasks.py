@@ -18,8 +18,11 @@ def _as_of(value: str | None) -> date:
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=30 * 60, time_limit=35 * 60)
 def nightly_risk(self, as_of: str | None = None) -> dict:
     """Tiering, risk scoring and alerts for a date (today by default), then the dashboard's
-    summaries; first the nights missed since the last successful run. Skipped if one is running."""
-    results = nightly_catch_up(as_of=_as_of(as_of), task_id=self.request.id or "")
+    summaries; first the nights missed since the last successful run. Skipped if one is running.
+
+    The scheduled run (no date given) scores a night once: a second scheduler, or a duplicate
+    delivered late, finds it done and skips. A date given explicitly is always scored again."""
+    results = nightly_catch_up(as_of=_as_of(as_of), task_id=self.request.id or "", once=as_of is None)
     result = results[-1]
     return {
         "as_of": result.as_of.isoformat(),

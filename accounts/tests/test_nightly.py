@@ -297,6 +297,73 @@ def test_a_worker_process_killed_mid_night_is_replaced_and_the_night_ends_as_if_
     assert rerun.outcome == RiskRun.Outcome.SUCCEEDED and rerun.task_id == killed.task_id == sent.id
 
 
+def test_the_scheduled_night_is_scored_once_and_a_night_asked_for_by_date_again(book, monkeypatch):
+    monkeypatch.setattr(tasks, "business_today", lambda: AS_OF)
+    first = tasks.nightly_risk.delay().get()
+    duplicate = tasks.nightly_risk.delay().get()
+    assert first["outcome"] == "succeeded" and duplicate["outcome"] == "skipped"
+    assert "already done" in duplicate["message"]
+    assert tasks.nightly_risk.delay(AS_OF.isoformat()).get()["outcome"] == "succeeded"
+    assert RiskRun.objects.filter(outcome=RiskRun.Outcome.SUCCEEDED).count() == 2
+
+
+# Two schedulers sending the night's task, as a real `celery beat` does, every second here.
+BEAT = textwrap.dedent(
+    """
+    import sys
+    import django
+
+    django.setup()
+    from keyaccounts.celery import app
+
+    queue, schedule_file = sys.argv[1], sys.argv[2]
+    app.conf.task_default_queue = queue
+    app.conf.beat_schedule = {"nightly-risk": {"task": "accounts.tasks.nightly_risk", "schedule": 1.0}}
+    app.Beat(schedule=schedule_file, loglevel="WARNING", quiet=True).run()
+    """
+)
+
+
+@pytest.mark.needs_redis
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_and_two_schedulers_score_the_night_once(postgres_only, redis_url, broker, book, tmp_path):
+    today = tasks.business_today()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "keyaccounts.settings_test",
+        "DATABASE_URL": workers.database_url(),
+        "REDIS_URL": redis_url,
+    }
+    with workers.worker_processes(broker, redis_url, count=2, log_dir=tmp_path):
+        beats = [
+            subprocess.Popen(
+                [sys.executable, "-c", BEAT, broker, str(tmp_path / f"beat{n}")],
+                env=env,
+                cwd=settings.BASE_DIR,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for n in range(2)
+        ]
+        try:
+            # Each scheduler sends the night every second; let them send a dozen between them.
+            workers.wait_until(
+                lambda: RiskRun.objects.filter(as_of=today).exclude(outcome=RiskRun.Outcome.RUNNING).count() >= 8,
+                timeout=120,
+                what="the schedulers' tasks to be run",
+            )
+        finally:
+            for beat in beats:
+                beat.kill()
+                beat.wait()
+    runs = RiskRun.objects.filter(job=RiskRun.Job.NIGHTLY, as_of=today)
+    assert runs.filter(outcome=RiskRun.Outcome.SUCCEEDED).count() == 1
+    assert runs.filter(outcome=RiskRun.Outcome.SKIPPED).count() >= 7
+    assert not runs.filter(outcome=RiskRun.Outcome.FAILED).exists()
+    assert RiskSnapshot.objects.filter(as_of=today).count() == 10
+
+
 # Catching up missed nights -------------------------------------------------------------------
 
 

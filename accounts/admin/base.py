@@ -2,10 +2,13 @@
 objects, through the permission door; computed records are read-only.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import Http404
+
+from keyaccounts.editing import validate_day
 
 from ..permissions import is_admin, restrict
 
@@ -16,6 +19,15 @@ class VisibleChoicesMixin:
     Without it a form would accept the id of another manager's customer (or contact, order…)
     posted by hand, even though the autocomplete never offered it.
     """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Dates typed in admin follow the site's one rule (1900 to a few years ahead), as in
+        every other form: a stored year 9999 would break the pages that show it."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField):
+            if validate_day not in field.validators:
+                field.validators.append(validate_day)
+        return field
 
     def get_field_queryset(self, db, db_field, request):
         queryset = super().get_field_queryset(db, db_field, request)

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from keyaccounts import clock
 from keyaccounts.clock import EARLIEST_DATE, business_today, latest_date
-from keyaccounts.editing import BoundedDates
+from keyaccounts.editing import BoundedDates, validate_day
 from keyaccounts.tests import factories as f
 from relationships.models import Cadence, InteractionKind
 
@@ -172,3 +172,44 @@ def test_an_htmx_cadence_of_the_year_9999_is_refused_and_nothing_is_saved(client
     assert "Give a date between 1900-01-01 and" in response.text
     assert not Cadence.objects.exists()
     assert client.get(reverse("customer_detail", args=[customer.pk])).status_code == 200
+
+
+# --- admin -----------------------------------------------------------------------------------------
+
+
+def test_every_admin_form_bounds_its_dates(rf, superuser):
+    from django.contrib import admin
+
+    request = rf.get("/")
+    request.user = superuser
+    checked = 0
+    for model, model_admin in admin.site._registry.items():
+        if not model.__module__.startswith(("accounts.", "relationships.", "complaints.", "exchange.")):
+            continue
+        for owner in [model_admin, *model_admin.get_inline_instances(request)]:
+            form = owner.get_formset(request).form if owner is not model_admin else owner.get_form(request)
+            for name, field in form.base_fields.items():
+                if isinstance(field, DateField | DateTimeField):
+                    assert validate_day in field.validators, f"{model.__name__}: {name}"
+                    checked += 1
+    assert checked > 10
+
+
+def test_an_order_of_the_year_9999_is_refused_in_admin_and_nothing_is_saved(client, superuser, customer):
+    from accounts.models import Order
+
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:accounts_order_add"),
+        {
+            "customer": customer.pk,
+            "number": "SO-9999",
+            "ordered_on": "9999-12-31",
+            "amount": "100",
+            "lines-TOTAL_FORMS": "0",
+            "lines-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Give a date between 1900-01-01 and" in response.content.decode()
+    assert not Order.objects.exists()

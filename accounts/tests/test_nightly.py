@@ -297,6 +297,35 @@ def test_a_worker_process_killed_mid_night_is_replaced_and_the_night_ends_as_if_
     assert rerun.outcome == RiskRun.Outcome.SUCCEEDED and rerun.task_id == killed.task_id == sent.id
 
 
+@pytest.mark.needs_redis
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_night_whose_whole_worker_is_killed_is_redelivered_after_the_visibility_timeout(
+    postgres_only, redis_url, broker, book, tmp_path
+):
+    nightly.nightly_jobs(as_of=AS_OF)
+    uninterrupted = all_snapshots()
+    RiskSnapshot.objects.all().delete()
+    RiskRun.objects.all().delete()
+    # Production waits CELERY_VISIBILITY_TIMEOUT (2 h 15 min) before giving the task to another worker.
+    short = {"CELERY_VISIBILITY_TIMEOUT": "2"}
+    with workers.table_locked(RiskSnapshot._meta.db_table) as release:
+        with workers.worker_processes(broker, redis_url, log_dir=tmp_path, env=short) as [worker]:
+            sent = tasks.nightly_risk.delay(AS_OF.isoformat())
+            workers.wait_until(
+                lambda: workers.waiting_on(RiskSnapshot._meta.db_table), timeout=90, what="the run to start scoring"
+            )
+            workers.kill_machine(worker)
+        release()
+    started = time.monotonic()
+    with workers.worker_processes(broker, redis_url, log_dir=tmp_path, env=short):
+        result = sent.get(timeout=240)
+    print(f"redelivered and finished after {time.monotonic() - started:.1f} s")
+    assert result["outcome"] == "succeeded" and all_snapshots() == uninterrupted
+    killed = RiskRun.objects.order_by("pk").first()
+    assert killed.outcome == RiskRun.Outcome.FAILED and "Interrupted" in killed.message
+
+
 def test_the_scheduled_night_is_scored_once_and_a_night_asked_for_by_date_again(book, monkeypatch):
     monkeypatch.setattr(tasks, "business_today", lambda: AS_OF)
     first = tasks.nightly_risk.delay().get()

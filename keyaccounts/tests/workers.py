@@ -34,23 +34,36 @@ def wait_until(condition: Callable[[], object], *, timeout: float, what: str) ->
 
 
 @contextmanager
-def worker_processes(queue: str, redis_url: str, *, count: int = 1, log_dir=None) -> Iterator[list[subprocess.Popen]]:
-    """``count`` worker processes (prefork, one pool process each) on ``queue``; stopped after."""
+def worker_processes(
+    queue: str, redis_url: str, *, count: int = 1, log_dir=None, env: dict | None = None
+) -> Iterator[list[subprocess.Popen]]:
+    """``count`` worker processes (prefork, one pool process each) on ``queue``; stopped after.
+
+    Each leads a process group of its own (its pool processes with it), as on a machine of its own.
+    """
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "keyaccounts.settings_test",
         "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
+        **(env or {}),
     }
     workers = []
     try:
         for n in range(count):
-            log = open(log_dir / f"worker{n}.log", "w") if log_dir else subprocess.DEVNULL  # noqa: SIM115
+            log = open(log_dir / f"worker{len(os.listdir(log_dir))}.log", "w") if log_dir else subprocess.DEVNULL  # noqa: SIM115
             command = [sys.executable, "-m", "celery", "-A", "keyaccounts", "worker", "-Q", queue, "-c", "1"]
             command += ["-n", f"w{n}-{queue}@localhost", "--loglevel", "WARNING", "--without-gossip"]
             command += ["--without-mingle", "--without-heartbeat", "--prefetch-multiplier", "1"]
             workers.append(
-                subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT)
+                subprocess.Popen(
+                    command,
+                    env=env,
+                    cwd=settings.BASE_DIR,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             )
         yield workers
     finally:
@@ -109,3 +122,9 @@ def waiting_on(table: str) -> int:
 
 def kill(pid: int) -> None:
     os.kill(pid, signal.SIGKILL)
+
+
+def kill_machine(worker: subprocess.Popen) -> None:
+    """SIGKILL to a worker and its pool processes at once: the machine it ran on is gone."""
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()

@@ -89,13 +89,22 @@ def broker(redis_url):
 
     from keyaccounts.celery import app
 
+    def connect(**conf):
+        # The connection pools and the result backend are made once from the settings of their
+        # time: drop them, or tasks would still go to the in-process broker of earlier tests.
+        app._pool = None
+        app.amqp._producer_pool = None
+        app._backend_cache = None
+        app._local.__dict__.pop("backend", None)
+        app.conf.update(conf)
+
     queue = f"keyaccounts-test-{settings.RUN_ID}"
     saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager", "task_default_queue")}
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False, task_default_queue=queue)
+    connect(broker_url=redis_url, result_backend=redis_url, task_always_eager=False, task_default_queue=queue)
     try:
         yield queue
     finally:
-        app.conf.update(saved)
+        connect(**saved)
 
 
 @pytest.fixture

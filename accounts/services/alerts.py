@@ -85,7 +85,12 @@ def alerts_raise(*, as_of: date, candidates: list[AlertCandidate]) -> int:
 
 
 def risk_alert_candidates(*, as_of: date) -> list[AlertCandidate]:
-    """Compare each customer's snapshot of the day with its previous one, for all customers at once."""
+    """Compare each customer's snapshot of the day with its previous one, for all customers at once.
+
+    A customer's first scored night has nothing to compare with: it raises no band change (a whole
+    book scored for the first time would otherwise open an alert for every amber and red account),
+    only the trip-wires that fire.
+    """
     previous = RiskSnapshot.objects.filter(customer=OuterRef("customer"), as_of__lt=as_of).order_by("-as_of")
     rows = (
         RiskSnapshot.objects.filter(as_of=as_of)
@@ -95,14 +100,22 @@ def risk_alert_candidates(*, as_of: date) -> list[AlertCandidate]:
         )
         .filter(Q(computed_band__in=[RiskBand.AMBER, RiskBand.RED]) | Q(score_change_7d__gte=SCORE_JUMP_POINTS))
         .values_list(
-            "customer_id", "computed_band", "prev_band", "score", "score_change_7d", "tripwires", "prev_tripwires"
+            "customer_id",
+            "computed_band",
+            "prev_band",
+            "score",
+            "score_change_7d",
+            "tripwires",
+            "prev_tripwires",
         )
     )
     candidates = []
     for customer_id, band, prev_band, score, change_7d, tripwires, prev_tripwires in rows.iterator(chunk_size=5000):
         score_text = round(score) if score is not None else None
         now, before = BAND_ORDER.get(band), BAND_ORDER.get(prev_band)
-        if band == RiskBand.RED and prev_band != RiskBand.RED:
+        if prev_band is None:
+            pass  # first scored night (every snapshot has a band): no change to tell
+        elif band == RiskBand.RED and prev_band != RiskBand.RED:
             candidates.append(AlertCandidate(customer_id, AlertKind.NEW_RED, {"score": score_text, "from": prev_band}))
         elif now is not None and before is not None and now > before:
             candidates.append(

@@ -52,6 +52,20 @@ def test_band_worsened_jump_and_new_tripwire_each_raise_their_own_alert(customer
     assert kinds[AlertKind.SCORE_JUMP]["change"] == 30
 
 
+def test_a_customers_first_scored_night_raises_no_band_change_only_its_tripwires(customer, oscars_customer):
+    _snapshot(customer, DAY, RiskBand.RED, 70, tripwires=["decision_maker_gone"])
+    _snapshot(oscars_customer, DAY, RiskBand.AMBER, 40)
+    kinds = {(c.customer_id, c.kind) for c in services.risk_alert_candidates(as_of=DAY)}
+    assert kinds == {(customer.pk, AlertKind.TRIPWIRE)}
+
+
+def test_a_customer_red_after_a_night_of_insufficient_data_is_new_red(customer):
+    first = _snapshot(customer, DAY - timedelta(days=1), RiskBand.GREY, None)
+    _snapshot(customer, DAY, RiskBand.RED, 70, version=first.model_version)
+    [candidate] = services.risk_alert_candidates(as_of=DAY)
+    assert (candidate.kind, candidate.details["from"]) == (AlertKind.NEW_RED, RiskBand.GREY)
+
+
 def test_unchanged_band_raises_nothing(customer):
     first = _snapshot(customer, DAY - timedelta(days=1), RiskBand.RED, 80)
     _snapshot(customer, DAY, RiskBand.RED, 81, version=first.model_version)

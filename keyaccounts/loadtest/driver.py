@@ -238,6 +238,11 @@ def report(args) -> int:
             problems.append(f"{len(lines)} error lines in the {name}")
             print(f"  {name}: " + "\n    ".join(lines[:10]))
 
+    signed_in = results.get("signed_in", [])
+    print(f"  {len(signed_in)} of {args.users} account managers signed in, one login each")
+    if len(set(signed_in)) != args.users:
+        problems.append(f"{len(set(signed_in))} of {args.users} account managers signed in")
+
     compared = compare_writes(results["confirmed"], stored_writes(args.run))
     print("\n  writes              confirmed   stored   lost   duplicated   stored, unconfirmed")
     for kind, c in compared.items():
@@ -251,8 +256,13 @@ def report(args) -> int:
             problems.append(f"{len(c['duplicated'])} {kind} stored twice, e.g. {c['duplicated'][:3]}")
     if not sum(c["confirmed"] for c in compared.values()):
         problems.append("no write was confirmed")
+    per_user = Counter(m.split("-")[2] for markers in results["confirmed"].values() for m in markers)
+    if per_user:
+        writers = [per_user.get(name, 0) for name in signed_in] or [0]
+        print(f"  confirmed writes per account manager: {min(writers)}–{max(writers)} ({len(per_user)} wrote)")
 
     problems += _report_nightly(out / "nightly.json", args)
+    _forget_queue(args.queue)
     load = os.getloadavg()
     print(f"\n  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
     if problems:
@@ -260,6 +270,17 @@ def report(args) -> int:
         return 1
     print("\nPASSED: no failed request, no server error, no lost write, the nightly run succeeded.")
     return 0
+
+
+def _forget_queue(queue: str) -> None:
+    """Remove the run's queue bindings from Redis (the queue itself is gone once empty)."""
+    if not queue:
+        return
+    from keyaccounts.celery import app
+
+    with app.connection_for_write() as connection:
+        client = connection.default_channel.client
+        client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def _report_nightly(path: Path, args) -> list[str]:
@@ -312,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--load-start", type=float, default=0)
     p.add_argument("--load-end", type=float, default=0)
+    p.add_argument("--queue", default="", help="the run's Celery queue, whose bindings are then removed")
     args = parser.parse_args(argv)
     _setup()
     step = {"prepare": prepare, "worker-ready": worker_ready, "nightly": nightly, "report": report}[args.step]

@@ -60,6 +60,7 @@ TIMES: dict[str, list[float]] = {}
 FAILURES: dict[str, dict[str, int]] = {}
 SERVER_ERRORS: dict[str, int] = {}
 SPAN: list[float] = []  # when the first request started and the last one ended (epoch seconds)
+SIGNED_IN: list[str] = []
 
 _logins = itertools.count()
 
@@ -86,7 +87,7 @@ def _record(request_type, name, response_time, response=None, exception=None, st
 def _write_results(**_kwargs) -> None:
     if RESULTS_FILE:
         results = {"run": RUN, "confirmed": CONFIRMED, "times": TIMES, "failures": FAILURES}
-        results |= {"server_errors": SERVER_ERRORS, "span": SPAN}
+        results |= {"server_errors": SERVER_ERRORS, "span": SPAN, "signed_in": SIGNED_IN}
         with open(RESULTS_FILE, "w", encoding="utf-8") as out:
             json.dump(results, out)
 
@@ -103,9 +104,9 @@ class AccountManager(HttpUser):
 
     def on_start(self) -> None:
         number = next(_logins)
+        self.username = MANAGERS[number] if number < len(MANAGERS) else f"user{number + 1}"
         if number >= len(MANAGERS):
-            raise StopUser(f"more users than account managers ({len(MANAGERS)}): one login each")
-        self.username = MANAGERS[number]
+            self._give_up(f"more users than account managers ({len(MANAGERS)}): one login each")
         self.writes = itertools.count(1)
         self.customers: list[int] = []
         self.names: list[str] = []
@@ -116,11 +117,23 @@ class AccountManager(HttpUser):
 
     # Helpers -----------------------------------------------------------------------------------
 
+    def _give_up(self, reason: str) -> None:
+        """Stop this user, counted as a failure: a user that cannot work must not pass unseen."""
+        self.environment.events.request.fire(
+            request_type="USER",
+            name="gave up",
+            response_time=0,
+            response_length=0,
+            exception=RuntimeError(f"{self.username}: {reason}"),
+            context={},
+        )
+        raise StopUser(reason)
+
     def _sign_in(self) -> None:
         page = self.client.get(route("login"), name="login")
         form = first_form(page.text, having="password") if page.ok else None
         if form is None or "csrfmiddlewaretoken" not in form.names():
-            raise StopUser(f"{self.username}: no login form ({page.status_code})")
+            self._give_up(f"no login form ({page.status_code})")
         data = form.filled(username=self.username, password=PASSWORD)
         with self.client.post(route("login"), data=data, name="login", catch_response=True) as answer:
             # Signed in: redirected to My customers. A wrong password is not retried (django-axes
@@ -128,6 +141,7 @@ class AccountManager(HttpUser):
             if answer.status_code != 200 or urlsplit(answer.url).path != route("home"):
                 answer.failure(f"{self.username} not signed in: {answer.status_code} at {answer.url}")
                 raise StopUser()
+        SIGNED_IN.append(self.username)
 
     def _headers(self, hx: bool, current: str = "") -> dict:
         if not hx:
@@ -177,7 +191,7 @@ class AccountManager(HttpUser):
         if ids:
             self.customers, self.names = ids, linked_names(page.text, "/customers/") or self.names
         elif page.status_code == 200 and not self.customers:
-            raise StopUser(f"{self.username} has no customers on My customers")
+            self._give_up("no customer on My customers")
 
     @task(2)
     def today(self) -> None:

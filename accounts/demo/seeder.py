@@ -126,6 +126,7 @@ def seed_demo(
     today: date,
     flush: bool = False,
     orders_only: bool = False,
+    managers: int | None = None,
     progress: Progress | None = None,
 ) -> SeedResult:
     """Build the demo data set; the same seed and today always give the same data.
@@ -135,6 +136,9 @@ def seed_demo(
     same rhythms and stories (churners stop ordering), and nothing else: no delivery lines,
     contacts, interactions, cadences, tickets, criteria, benchmarks, plans, needs, incentives,
     churn records or history.
+
+    ``managers``: how many account managers own the customers (by default one per 150 customers,
+    between 8 and 200).
 
     Raises CustomersExist when the database has customers and ``flush`` is not set, and
     DemoUserClash when a demo username belongs to a real user.
@@ -147,7 +151,7 @@ def seed_demo(
             flush_business_data()
         else:
             delete_demo_users()
-        staff = create_demo_users(rng=random.Random(f"{seed}/users"), managers=manager_count(customers))
+        staff = create_demo_users(rng=random.Random(f"{seed}/users"), managers=managers or manager_count(customers))
         sla = None if orders_only else ensure_sla_policies()
         first = _first_pks()
         calendar = DemoCalendar(today)

@@ -290,6 +290,21 @@ def test_demo_logins_have_their_roles_and_the_demo_password():
     assert users.filter(groups__name=ROLE_ACCOUNT_MANAGER).count() == 8
 
 
+def test_managers_sets_how_many_account_managers_own_the_customers():
+    args = ["--customers", str(CUSTOMERS), "--managers", "20", "--seed", "7", "--today", TODAY.isoformat()]
+    call_command("seed_demo", *args, verbosity=0)
+    managers = get_user_model().objects.filter(groups__name=ROLE_ACCOUNT_MANAGER)
+    assert sorted(managers.values_list("username", flat=True)) == [f"am{n:02d}" for n in range(1, 21)]
+    owners = set(Customer.objects.values_list("owner__username", flat=True))
+    assert owners <= {f"am{n:02d}" for n in range(1, 21)} and len(owners) > 8
+
+
+def test_managers_must_be_a_positive_number():
+    with pytest.raises(CommandError, match="--managers"):
+        call_command("seed_demo", "--customers", "5", "--managers", "0", verbosity=0)
+    assert not Customer.objects.exists()
+
+
 def test_refuses_a_database_with_customers_without_flush():
     seed()
     before = data_digest()

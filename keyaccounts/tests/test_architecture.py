@@ -64,6 +64,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "keyaccounts.celery",
             "keyaccounts.wsgi",
             "keyaccounts.asgi",
+            "keyaccounts.loadtest",
             "=accounts",
             "accounts.apps",
             "relationships.apps",

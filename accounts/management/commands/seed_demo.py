@@ -43,6 +43,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--customers", type=_positive, default=300, help=_("Number of customers (default 300)."))
+        parser.add_argument(
+            "--managers",
+            type=_positive,
+            default=None,
+            help=_(
+                "Number of account managers (am01, am02, …) who own the customers (default: one per 150 customers, "
+                "at least 8, at most 200)."
+            ),
+        )
         parser.add_argument("--seed", type=int, default=42, help=_("Random seed (default 42)."))
         parser.add_argument(
             "--today",
@@ -77,6 +86,12 @@ class Command(BaseCommand):
             customers = _positive(str(options["customers"]))
         except argparse.ArgumentTypeError as exc:
             raise CommandError(f"--customers {exc}") from exc
+        managers = options.get("managers")
+        if managers is not None:
+            try:
+                managers = _positive(str(managers))
+            except argparse.ArgumentTypeError as exc:
+                raise CommandError(f"--managers {exc}") from exc
         today = self._today(options["today"])
         show_progress = options["verbosity"] >= 1
         started = time.monotonic()
@@ -87,6 +102,7 @@ class Command(BaseCommand):
                 today=today,
                 flush=options["flush"],
                 orders_only=options.get("orders_only", False),
+                managers=managers,
                 progress=_progress if show_progress else None,
             )
         except CustomersExist as exc:

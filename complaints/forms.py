@@ -174,6 +174,8 @@ class CloseForm(TicketActionForm):
         if self.ticket is not None and self.ticket.kind == Ticket.Kind.COMPLAINT:
             if not (data.get("root_cause") or "").strip() and "root_cause" not in self.errors:
                 self.add_error("root_cause", _("A complaint is closed only with its root cause."))
+            if not (data.get("corrective_action") or "").strip() and "corrective_action" not in self.errors:
+                self.add_error("corrective_action", _("A complaint is closed only with the corrective action taken."))
             if data.get("satisfaction") is None and "satisfaction" not in self.errors:
                 self.add_error("satisfaction", _("A complaint is closed only with the customer's satisfaction (1–5)."))
         return data

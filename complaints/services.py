@@ -474,8 +474,9 @@ def ticket_close(
     version: str | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Close a resolved ticket with what was learnt. A complaint needs its root cause and the
-    customer's satisfaction (1–5); a service request may close without them."""
+    """Close a resolved ticket with what was learnt. A complaint needs its root cause, the
+    corrective action taken and the customer's satisfaction (1–5); a service request may close
+    without them."""
     now = now or timezone.now()
     root_cause = (root_cause or "").strip()
     corrective_action = (corrective_action or "").strip()
@@ -484,6 +485,8 @@ def ticket_close(
     if ticket.kind == Ticket.Kind.COMPLAINT:
         if not root_cause:
             problems.append(gettext("A complaint is closed only with its root cause."))
+        if not corrective_action:
+            problems.append(gettext("A complaint is closed only with the corrective action taken."))
         if satisfaction is None:
             problems.append(gettext("A complaint is closed only with the customer's satisfaction (1–5)."))
     if satisfaction is not None and not 1 <= satisfaction <= 5:

@@ -178,11 +178,17 @@ def test_closing_a_complaint_without_root_cause_or_satisfaction_is_refused_on_th
     response = client.post(action("close", ticket), {"close-version": version, "close-root_cause": ""}, headers=HTMX)
     assert response.status_code == INVALID
     assert "A complaint is closed only with its root cause." in response.text
+    assert "A complaint is closed only with the corrective action taken." in response.text
     assert "A complaint is closed only with the customer&#x27;s satisfaction (1–5)." in response.text
     assert fresh(ticket).status == S.RESOLVED
     response = client.post(
         action("close", ticket),
-        {"close-version": version, "close-root_cause": "Wet storage", "close-satisfaction": "4"},
+        {
+            "close-version": version,
+            "close-root_cause": "Wet storage",
+            "close-corrective_action": "Dry store",
+            "close-satisfaction": "4",
+        },
         headers=HTMX,
     )
     assert response.status_code == 200 and 'data-status="closed"' in response.text

@@ -57,7 +57,9 @@ def test_the_whole_workflow_records_every_move_with_who_and_when(key_customer, s
     ticket = open_ticket(key_customer, sam)
     for hours, to in enumerate([S.ACKNOWLEDGED, S.IN_PROGRESS, S.WAITING_CUSTOMER, S.IN_PROGRESS, S.RESOLVED], 1):
         ticket = move(ticket, to, sam, T0 + hours * H)
-    ticket = services.ticket_close(ticket=ticket, by=sam, root_cause="Wet storage", satisfaction=4, now=T0 + 9 * H)
+    ticket = services.ticket_close(
+        ticket=ticket, by=sam, root_cause="Wet storage", corrective_action="Dry store", satisfaction=4, now=T0 + 9 * H
+    )
     assert ticket.status == S.CLOSED and ticket.closed_at == T0 + 9 * H and ticket.resolved_at == T0 + 5 * H
     moves = list(ticket.events.filter(kind="status").values_list("from_status", "to_status", "at", "by"))
     assert moves == [
@@ -115,7 +117,9 @@ def test_the_first_move_out_of_new_is_the_first_response_and_later_moves_keep_it
 def test_reopening_clears_resolved_and_closed_times_so_the_ticket_counts_as_open(key_customer, sam, closed):
     ticket = move(move(open_ticket(key_customer, sam), S.IN_PROGRESS, sam, T0 + H), S.RESOLVED, sam, T0 + 2 * H)
     if closed:
-        ticket = services.ticket_close(ticket=ticket, by=sam, root_cause="Wet", satisfaction=2, now=T0 + 3 * H)
+        ticket = services.ticket_close(
+            ticket=ticket, by=sam, root_cause="Wet", corrective_action="Dry", satisfaction=2, now=T0 + 3 * H
+        )
     ticket = move(ticket, S.IN_PROGRESS, sam, T0 + 4 * H)
     assert ticket.status == S.IN_PROGRESS and ticket.resolved_at is None and ticket.closed_at is None
     assert ticket.is_open and ticket.first_response_at == T0 + H
@@ -233,7 +237,7 @@ def test_bulk_assign_changes_those_that_differ_and_skips_closed_ones(key_custome
     a, b, c = (open_ticket(key_customer, sam, at=T0 + i * H) for i in range(3))
     services.ticket_assign(ticket=b, by=sam, department="technical", assigned_to=tina, now=T0 + 4 * H)
     c = move(c, S.RESOLVED, sam, T0 + 4 * H)
-    services.ticket_close(ticket=c, by=sam, root_cause="x", satisfaction=3, now=T0 + 5 * H)
+    services.ticket_close(ticket=c, by=sam, root_cause="x", corrective_action="y", satisfaction=3, now=T0 + 5 * H)
     result = services.ticket_assign_bulk(
         tickets=[a, b, c], by=sam, department="technical", assigned_to=tina, now=T0 + 6 * H
     )
@@ -273,15 +277,27 @@ def test_on_site_service_is_requested_scheduled_and_done_in_order(key_customer, 
 
 
 @pytest.mark.parametrize(
-    "root_cause, satisfaction, message",
-    [("", 4, "root cause"), ("Wet storage", None, "satisfaction"), ("Wet storage", 6, "1 to 5")],
+    "root_cause, action, satisfaction, message",
+    [
+        ("", "Dry store", 4, "root cause"),
+        ("Wet storage", " ", 4, "corrective action"),
+        ("Wet storage", "Dry store", None, "satisfaction"),
+        ("Wet storage", "Dry store", 6, "1 to 5"),
+    ],
 )
-def test_closing_a_complaint_without_root_cause_or_satisfaction_is_refused(
-    key_customer, sam, root_cause, satisfaction, message
+def test_closing_a_complaint_without_root_cause_action_or_satisfaction_is_refused(
+    key_customer, sam, root_cause, action, satisfaction, message
 ):
     ticket = move(open_ticket(key_customer, sam), S.RESOLVED, sam, T0 + H)
     with pytest.raises(ValidationError) as refusal:
-        services.ticket_close(ticket=ticket, by=sam, root_cause=root_cause, satisfaction=satisfaction, now=T0 + 2 * H)
+        services.ticket_close(
+            ticket=ticket,
+            by=sam,
+            root_cause=root_cause,
+            corrective_action=action,
+            satisfaction=satisfaction,
+            now=T0 + 2 * H,
+        )
     assert message in " ".join(refusal.value.messages)
     ticket.refresh_from_db()
     assert ticket.status == S.RESOLVED and ticket.closed_at is None and ticket.satisfaction is None
@@ -296,7 +312,7 @@ def test_a_service_request_may_close_without_root_cause(key_customer, sam):
 def test_closing_an_unresolved_ticket_is_refused(key_customer, sam):
     ticket = open_ticket(key_customer, sam)
     with pytest.raises(ValidationError, match="cannot move"):
-        services.ticket_close(ticket=ticket, by=sam, root_cause="x", satisfaction=3, now=T0 + H)
+        services.ticket_close(ticket=ticket, by=sam, root_cause="x", corrective_action="y", satisfaction=3, now=T0 + H)
 
 
 # Recurrence -------------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ class Ticket(models.Model):
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     subject = models.CharField(_("subject"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=10000)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     department = models.CharField(
         _("assigned department"), max_length=20, choices=Department.choices, default=Department.SERVICE
@@ -153,9 +153,9 @@ class Ticket(models.Model):
         related_name="onsite_tickets",
     )
     onsite_done_at = models.DateTimeField(_("on-site visit done at"), null=True, blank=True)
-    onsite_report = models.TextField(_("on-site report"), blank=True)
-    root_cause = models.TextField(_("root cause"), blank=True)
-    corrective_action = models.TextField(_("corrective action"), blank=True)
+    onsite_report = models.TextField(_("on-site report"), blank=True, max_length=10000)
+    root_cause = models.TextField(_("root cause"), blank=True, max_length=5000)
+    corrective_action = models.TextField(_("corrective action"), blank=True, max_length=5000)
     satisfaction = models.PositiveSmallIntegerField(_("customer satisfaction (1-5)"), null=True, blank=True)
     # The same customer complained about the same thing within RECURRENCE_DAYS before this one.
     recurrence_of = models.ForeignKey(
@@ -287,7 +287,7 @@ class TicketEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     from_status = models.CharField(_("from"), max_length=20, choices=Ticket.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Ticket.Status.choices, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=5000)
     # What a generated event is about (department, person, category, visit), so the page words it
     # in the reader's language; the comment holds only what a person wrote.
     details = models.JSONField(_("details"), default=dict, blank=True)

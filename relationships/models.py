@@ -133,7 +133,7 @@ class Interaction(models.Model):
     occurred_on = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=20, choices=InteractionKind.choices)
     subject = models.CharField(_("subject"), max_length=200)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=10000)
     contacts = models.ManyToManyField(Contact, verbose_name=_("customer participants"), blank=True, related_name="+")
     our_people = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("our participants"), blank=True, related_name="+"

@@ -123,7 +123,7 @@ class Customer(models.Model):
     customer_since = models.DateField(_("customer since"))
     churned_on = models.DateField(_("churned on"), null=True, blank=True)
     churn_reason = models.CharField(_("churn reason"), max_length=30, choices=ChurnReason.choices, blank=True)
-    churn_notes = models.TextField(_("churn notes"), blank=True)
+    churn_notes = models.TextField(_("churn notes"), blank=True, max_length=5000)
     # Computed nightly by tiering; an admin may pin a customer as key.
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, default=Tier.REGULAR)
     tier_pinned = models.BooleanField(_("pinned as key account"), default=False)

@@ -133,7 +133,7 @@ class RiskOverride(models.Model):
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="risk_overrides"
     )
     band = models.CharField(_("band"), max_length=10, choices=RiskBand.choices)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=2000)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("set by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -214,7 +214,7 @@ class Alert(models.Model):
         related_name="+",
     )
     # What the manager did about it, so the next reader of the history knows.
-    close_note = models.TextField(_("note on closing"), blank=True)
+    close_note = models.TextField(_("note on closing"), blank=True, max_length=2000)
 
     history = HistoricalRecords()
     objects = AlertQuerySet.as_manager()

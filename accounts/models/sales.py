@@ -31,7 +31,7 @@ class Competitor(models.Model):
     """A rival supplier that can meet our customers' purchase criteria or undercut our price."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=5000)
 
     history = HistoricalRecords()
 

@@ -35,7 +35,7 @@ class PurchaseCriterion(models.Model):
         Competitor, verbose_name=_("competitor"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     assessed_on = models.DateField(_("assessed on"))
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=5000)
 
     # The key of this record in the company's own system (ERP, CRM, service desk): imports and
     # the API find the record by it. Empty for records entered here.
@@ -83,8 +83,8 @@ class AccountPlan(models.Model):
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="account_plans"
     )
-    customer_strategy = models.TextField(_("customer's strategic direction"))
-    our_actions = models.TextField(_("our aligned actions"))
+    customer_strategy = models.TextField(_("customer's strategic direction"), max_length=5000)
+    our_actions = models.TextField(_("our aligned actions"), max_length=5000)
     reviewed_on = models.DateField(_("last reviewed on"))
     next_review_on = models.DateField(_("next review on"), null=True, blank=True)
 

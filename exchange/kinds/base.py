@@ -8,6 +8,11 @@ from ..context import Context, Row
 from ..staging import Stage, Target
 
 
+def longest(model, field: str) -> int:
+    """The most characters a text column of ``model`` takes, as its forms allow."""
+    return model._meta.get_field(field).max_length
+
+
 class Handler:
     """The shared shape; subclasses define `targets` and `row`."""
 

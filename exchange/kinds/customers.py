@@ -12,7 +12,7 @@ from accounts.models import ChurnReason, Customer, CustomerStatus, Industry, Reg
 from .. import cells
 from ..context import Row, choice
 from ..staging import Target, q
-from .base import Handler
+from .base import Handler, longest
 
 CUSTOMER_FIELDS = {
     "code": "code",
@@ -150,7 +150,7 @@ class ChurnHandler(Handler):
             "code": customer and cells.text(row.raw.get("customer_code")),
             "churned_on": row("churned_on", cells.day, required=True),
             "churn_reason": row("churn_reason", self.reason, required=True),
-            "churn_notes": row("churn_notes", cells.text) or "",
+            "churn_notes": row("churn_notes", cells.bounded_text, longest(Customer, "churn_notes")) or "",
         }
         if customer and values["churned_on"] and values["churned_on"] < customer[1]:
             row.fail("churned_on", _("is before the customer-since date (%(day)s)") % {"day": customer[1].isoformat()})

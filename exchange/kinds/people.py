@@ -14,7 +14,7 @@ from .. import cells
 from ..cells import CellError
 from ..context import Row, choice
 from ..staging import Target
-from .base import Handler
+from .base import Handler, longest
 
 
 def email(raw) -> str:
@@ -108,7 +108,7 @@ class InteractionsHandler(Handler):
             "occurred_on": row("occurred_on", cells.day, required=True),
             "kind": row("kind", self.kind, required=True),
             "subject": row("subject", cells.bounded_text, 200, required=True),
-            "notes": row("notes", cells.text),
+            "notes": row("notes", cells.bounded_text, longest(Interaction, "notes")),
             "logged_by_id": row("logged_by", self.ctx.user_id),
         }
         if customer and values["occurred_on"] and values["occurred_on"] < customer[1]:
@@ -150,7 +150,7 @@ class CriteriaHandler(Handler):
             "competitor_meets": row("competitor_meets", cells.flag, required=True),
             "competitor_id": row("competitor", self.ctx.competitor_id),
             "assessed_on": row("assessed_on", cells.day, required=True),
-            "notes": row("notes", cells.text),
+            "notes": row("notes", cells.bounded_text, longest(PurchaseCriterion, "notes")),
         }
         if values["competitor_meets"] and not values["competitor_id"]:
             row.fail("competitor", _("say which competitor meets the criterion"))

@@ -14,7 +14,7 @@ from complaints.models import Severity, SlaPolicy, Ticket
 from .. import cells
 from ..context import Row, choice
 from ..staging import Target
-from .base import Handler
+from .base import Handler, longest
 from .people import external_id
 
 FIELDS = {
@@ -65,7 +65,7 @@ class TicketsHandler(Handler):
             "severity": row("severity", self.severity, required=True),
             "channel": row("channel", self.channel, required=True),
             "subject": row("subject", cells.bounded_text, 200, required=True),
-            "description": row("description", cells.text),
+            "description": row("description", cells.bounded_text, longest(Ticket, "description")),
             "status": row("status", self.status, required=True),
             "department": row("department", self.department) or Ticket.Department.SERVICE,
             "assigned_to_id": row("assigned_to", self.ctx.user_id),
@@ -74,8 +74,8 @@ class TicketsHandler(Handler):
             "resolved_at": row("resolved_at", cells.moment),
             "closed_at": row("closed_at", cells.moment),
             "satisfaction": row("satisfaction", cells.whole, low=1, high=5),
-            "root_cause": row("root_cause", cells.text),
-            "corrective_action": row("corrective_action", cells.text),
+            "root_cause": row("root_cause", cells.bounded_text, longest(Ticket, "root_cause")),
+            "corrective_action": row("corrective_action", cells.bounded_text, longest(Ticket, "corrective_action")),
         }
         opened = values["opened_at"]
         for key in ("first_response_at", "resolved_at", "closed_at"):

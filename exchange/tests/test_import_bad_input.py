@@ -204,6 +204,12 @@ def test_bad_customer_cells(write, admin, world, column, value, why):
     assert all(e["row"] == 3 for e in outcome.errors), outcome.errors
 
 
+def test_notes_longer_than_the_form_allows_are_refused(write, admin, world, customer):
+    header = ["external_id", "customer_code", "occurred_on", "kind", "subject", "notes"]
+    path = write(csv_text([header, ["V-1", customer.code, "2026-03-02", "visit", "Review", "x" * 10001]]))
+    refused("interactions", path, admin, row=2, column="notes", why="longer than 10000")
+
+
 def test_nul_byte_is_shown_escaped(write, admin, world):
     outcome = refused("customers", write(customers(good_customer(name="a\x00b"))), admin, row=2, column="name")
     assert outcome.errors[0]["value"] == "a\\0b"

@@ -109,6 +109,7 @@ def test_logging_is_audited_with_the_participants(client, bob, customer, gm, ali
         ("year_9999", "occurred_on", "Give a date between 1900-01-01 and"),
         ("year_1899", "occurred_on", "Give a date between 1900-01-01 and"),
         ("before_customer", "occurred_on", "has been a customer since 2020-01-01"),
+        ("novel", "notes", "Ensure this value has at most 10000 characters"),
     ],
 )
 def test_bad_interaction_input_is_refused_with_a_message_and_nothing_written(
@@ -135,6 +136,7 @@ def test_bad_interaction_input_is_refused_with_a_message_and_nothing_written(
             "year_9999": {"occurred_on": "9999-12-31"},
             "year_1899": {"occurred_on": "1899-12-31"},
             "before_customer": {"occurred_on": "2019-12-31"},
+            "novel": {"notes": "Met the new plant manager " + "and then " * 25_000},
         }[case]
     )
     client.force_login(alice)

@@ -2,6 +2,7 @@
 
 import hashlib
 import math
+import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -346,3 +347,26 @@ def test_rows_added_after_seeding_get_fresh_ids():
     customer = Customer.objects.first()
     order = f.OrderFactory(customer=customer, number="SO-AFTER-SEED")
     assert order.pk > Order.objects.exclude(pk=order.pk).aggregate(top=Max("pk"))["top"]
+
+
+def columns(text: str) -> int:
+    """Terminal columns: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def test_the_login_table_lines_up_in_chinese():
+    from io import StringIO
+
+    from django.utils import translation
+
+    out = StringIO()
+    args = ["--customers", str(CUSTOMERS), "--seed", "7", "--today", TODAY.isoformat()]
+    with translation.override("zh-hans"):
+        call_command("seed_demo", *args, stdout=out)
+    lines = out.getvalue().splitlines()
+    start = next(i for i, line in enumerate(lines) if "keyaccounts-demo" in line) + 1
+    table = [line.rstrip() for line in lines[start : start + 4]]  # admin, exec, service, am01
+    assert [line.split()[0] for line in table] == ["admin", "exec", "service", "am01"]
+    # Each line ends with the person's name; the names start in the same terminal column.
+    names = [line.rsplit("  ", 1)[-1].strip() for line in table]
+    assert len({columns(line) - columns(name) for line, name in zip(table, names, strict=True)}) == 1, table

@@ -3,6 +3,7 @@
 import argparse
 import sys
 import time
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
@@ -167,7 +168,7 @@ class Command(BaseCommand):
                 if user is staff.admin
                 else ROLE_LABELS[user.role]
             )
-            out(f"  {user.username:<{width}}{str(role):<28}{user.full_name}")
+            out(f"  {user.username:<{width}}{padded(str(role), 28)}{user.full_name}")
         rest = staff.managers[MANAGERS_LISTED:]
         if rest:
             out(
@@ -185,6 +186,13 @@ class Command(BaseCommand):
             out(f"  {table:<{width}}{count:>12,}  {label}")
         in_total = _("in total")
         out(f"  {'':<{width}}{sum(count for *_, count in rows):>12,}  {in_total}")
+
+
+def padded(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` columns of a terminal, where a Chinese character
+    takes two columns (str.ljust counts it as one and misaligns the table)."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(1, width - columns)
 
 
 def _progress(iterable: Iterable, label: str, total: int) -> Iterable:

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .locking import LockHeld, job_lock
 from .models import (
@@ -116,7 +117,12 @@ def risk_nightly(
             for customer_id, old, new in tier_changes_of(as_of)
         ]
         alerts = alerts_raise(as_of=as_of, candidates=candidates)
-        message = f"{recompute.customers_scored} customers scored, {alerts} alerts raised or refreshed."
+        message = ngettext("%(count)d customer scored", "%(count)d customers scored", recompute.customers_scored) % {
+            "count": recompute.customers_scored
+        }
+        message += ngettext(
+            ", %(count)d alert raised or refreshed.", ", %(count)d alerts raised or refreshed.", alerts
+        ) % {"count": alerts}
         return recompute.customers_scored, alerts, message
 
     return _recorded_job(
@@ -174,7 +180,8 @@ def nightly_catch_up(
 def overrides_expire_job(*, as_of: date, task_id: str = "") -> NightlyResult:
     def work() -> tuple[int, int, str]:
         expired = overrides_expire(as_of=as_of)
-        return 0, expired, f"{expired} overrides expired."
+        message = ngettext("%(count)d override expired.", "%(count)d overrides expired.", expired) % {"count": expired}
+        return 0, expired, message
 
     return _recorded_job(
         job=RiskRun.Job.OVERRIDE_EXPIRY,

@@ -50,7 +50,7 @@ def test_nightly_job_tiers_scores_and_alerts_and_records_the_run(book):
     assert Alert.objects.filter(kind="tier_change").count() == 2
     run = RiskRun.objects.get()
     assert run.customers_scored == 10 and run.finished_at >= run.started_at
-    assert "10 customers scored" in run.message
+    assert run.message == f"10 customers scored, {Alert.objects.count()} alerts raised or refreshed."
 
 
 def test_running_the_nightly_job_twice_gives_identical_snapshots_and_no_duplicate_alerts(book):

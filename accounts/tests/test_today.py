@@ -98,7 +98,7 @@ def test_owner_sees_every_kind_of_action_and_nothing_that_is_fine(client, alice,
         f"#{Ticket.objects.get(subject='Late answer').pk} Late answer",
         f"#{Ticket.objects.get(subject='Due tonight').pk} Due tonight",
     ]
-    assert texts(response, "alerts") == ["Now red (risk 70), was Amber"]
+    assert texts(response, "alerts") == ["Now red (risk 70), was amber"]
     assert [t.split(":")[0] for t in texts(response, "cadences")] == ["Quarterly executive meeting"]
     assert [t.split(" (")[0] for t in texts(response, "decision_makers")] == ["Director Wang"]
     assert len(texts(response, "overrides")) == 1
@@ -172,7 +172,7 @@ def test_backup_and_teammate_see_the_customers_work(client, work, who, request):
 
 def test_alerts_are_listed_only_for_the_people_they_are_addressed_to(client, tina, bob, work):
     assert texts(today_page(client, tina), "alerts") == []
-    assert texts(today_page(client, bob), "alerts") == ["Now red (risk 70), was Amber"]
+    assert texts(today_page(client, bob), "alerts") == ["Now red (risk 70), was amber"]
 
 
 def test_outsider_manager_sees_nothing_of_another_managers_customer(client, oscar, work):

@@ -7,7 +7,8 @@ from ..risk.reasons import TRIPWIRE_LABELS
 
 
 def _band(value) -> str:
-    return str(RiskBand(value).label) if value in RiskBand.values else gettext("no band")
+    """The band's name inside a sentence: "was amber", not "was Amber"."""
+    return str(RiskBand(value).label).lower() if value in RiskBand.values else gettext("no band")
 
 
 def render_alert(kind: str, details: dict) -> str:

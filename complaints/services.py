@@ -474,9 +474,8 @@ def ticket_close(
     version: str | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Close a resolved ticket with what was learnt. A complaint needs its root cause, the
-    corrective action taken and the customer's satisfaction (1–5); a service request may close
-    without them."""
+    """Close a resolved ticket with what was learnt. A complaint needs its root cause, corrective
+    action and the customer's satisfaction (1–5); a service request may close without them."""
     now = now or timezone.now()
     root_cause = (root_cause or "").strip()
     corrective_action = (corrective_action or "").strip()

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Customer
@@ -53,7 +54,7 @@ class Contact(models.Model):
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
     )
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(pgettext_lazy("a person", "name"), max_length=120)
     title = models.CharField(_("title"), max_length=120, blank=True)
     department = models.CharField(_("department"), max_length=20, choices=Department.choices)
     buying_role = models.CharField(_("buying role"), max_length=20, choices=BuyingRole.choices)

@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "keyaccounts.bulk",
             "keyaccounts.middleware",
             "keyaccounts.spreadsheets",
+            "keyaccounts.third_party_messages",
         ),
     ),
     (

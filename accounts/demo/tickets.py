@@ -46,6 +46,8 @@ DEPARTMENTS = {
 }
 # Contacts who usually raise tickets.
 REPORTERS = (Department.QUALITY.value, Department.USER.value, Department.PROCUREMENT.value)
+# A ticket the desk never solved stays open only when it is this recent; older ones were solved late.
+STILL_OPEN = timedelta(days=45)
 
 
 def ensure_sla_policies() -> dict[tuple[str, str], tuple[int, int]]:
@@ -120,7 +122,12 @@ class TicketWriter:
             1.1 + 4.0 * random_() if late_resolution else 0.15 + 0.8 * random_()
         )
         if bad and random_() < 0.35:
-            resolved = None  # never solved: the customer gave up waiting
+            # Not solved in time: still open if recent, else solved at last, very late (a live desk
+            # has few tickets open for months).
+            if cutoff - opened < STILL_OPEN:
+                resolved = None
+            else:
+                resolved = opened + hours * resolution_hours * 12 + STILL_OPEN / 3
         elif resolved <= first_response:
             resolved = first_response + hours * (0.5 + random_())
         closed = resolved + hours * (24 + 216 * random_()) if resolved is not None and random_() < 0.85 else None

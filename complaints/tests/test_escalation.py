@@ -348,3 +348,18 @@ def test_bad_step_percentages_stop_the_start_with_a_clear_message(monkeypatch, r
     monkeypatch.setenv("ESCALATION_STEP_PERCENT", raw)
     with pytest.raises(ImproperlyConfigured, match="ESCALATION_STEP_PERCENT"):
         env_percent_steps("ESCALATION_STEP_PERCENT", "80,100,150,200")
+
+
+def test_the_command_escalates_now_and_a_second_run_adds_nothing(customer, desk):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    ticket = open_ticket(customer, assigned_to=desk["assignee"], opened=datetime.now(UTC) - timedelta(hours=30))
+    first, second = StringIO(), StringIO()
+    call_command("escalate_tickets", stdout=first)
+    call_command("escalate_tickets", stdout=second)
+    assert [s for s, _reason in steps(ticket)] == [1, 2, 3, 4]
+    assert Notification.objects.filter(ticket=ticket).exists()
+    assert first.getvalue().startswith("4 escalation steps on 1 ticket, ")
+    assert second.getvalue().startswith("0 escalation steps")

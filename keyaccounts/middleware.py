@@ -1,5 +1,8 @@
-"""Requests no page can answer sensibly, refused before any view runs."""
+"""Request-level plumbing shared by the whole project: requests no page can answer sensibly,
+refused before any view runs; the client's address behind the trusted proxies; the
+Permissions-Policy header."""
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
@@ -34,3 +37,22 @@ class RejectNulMiddleware:
         if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
             params.append(request.POST)
         return any(NUL in key or any(NUL in v for v in values) for qd in params for key, values in qd.lists())
+
+
+def client_ip(request) -> str | None:
+    """The address of the client, as the login lockout keys on it (``AXES_CLIENT_IP_CALLABLE``).
+
+    With no trusted proxy (``TRUSTED_PROXY_COUNT`` 0) it is the connecting address: an
+    X-Forwarded-For header is then whatever the client chose to send and is ignored. Behind N
+    trusted proxies, each appends the address it saw to X-Forwarded-For, so the client's address
+    is the N-th entry from the right; entries further left came from the client and are not
+    trusted. A chain shorter than N did not come through every proxy: the connecting address then.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if count <= 0:
+        return remote
+    chain = [item.strip() for item in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if item.strip()]
+    if len(chain) < count:
+        return remote
+    return chain[-count]

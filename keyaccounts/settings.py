@@ -165,6 +165,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 
+# How many reverse proxies (the front web server, a load balancer…) stand between the clients and
+# gunicorn, each appending the address it saw to X-Forwarded-For. 0: none, the connecting address
+# is the client's and X-Forwarded-For / X-Forwarded-Proto are ignored (a client could forge them).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+# The lockout keys on the client's address as the trusted proxies report it (django-ipware is not
+# installed, so without this axes would key on REMOTE_ADDR: the proxy's, the same for everyone).
+AXES_CLIENT_IP_CALLABLE = "keyaccounts.middleware.client_ip"
+
 # Internationalisation
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

@@ -298,12 +298,34 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Production hardening, active whenever DEBUG is off.
+# Production hardening, active whenever DEBUG is off: HTTPS only (`manage.py check --deploy` is
+# silent with these). bin/run serves plain http with DEBUG on; the test settings turn the redirect off.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
+    # Plain http is redirected to https (off only where something in front already does it).
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # HSTS: browsers that saw the site over https refuse plain http to it for this long. A year by
+    # default; a first rollout may start lower (e.g. 3600) and raise it once https is known good.
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    # Both reach beyond this application (every subdomain; the browsers' built-in list), so they
+    # are the operator's decision, off unless asked for; the deploy check's reminders are silenced
+    # only while they are off.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
+    # Behind the front web server, which terminates TLS and says so in X-Forwarded-Proto (it must
+    # set the header itself, overwriting whatever the client sent). Without a trusted proxy the
+    # header is ignored: a client could send it over plain http.
+    if TRUSTED_PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

@@ -56,3 +56,19 @@ def client_ip(request) -> str | None:
     if len(chain) < count:
         return remote
     return chain[-count]
+
+
+class PermissionsPolicyMiddleware:
+    """Adds the Permissions-Policy header of ``settings.PERMISSIONS_POLICY`` (feature → allowed
+    origins; an empty list refuses the feature everywhere) to every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        policy = getattr(settings, "PERMISSIONS_POLICY", {})
+        self.header = ", ".join(f"{feature}=({' '.join(origins)})" for feature, origins in policy.items())
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response

@@ -1,6 +1,8 @@
 """Request-level plumbing shared by the whole project: requests no page can answer sensibly,
 refused before any view runs; the client's address behind the trusted proxies; the
-Permissions-Policy header."""
+Permissions-Policy header; the sessions' idle timeout."""
+
+import time
 
 from django.conf import settings
 from django.http import HttpResponseBadRequest
@@ -71,4 +73,26 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class SessionIdleMiddleware:
+    """Makes SESSION_COOKIE_AGE an idle timeout for signed-in sessions: a session used again more
+    than SESSION_REFRESH_SECONDS after its last renewal is marked changed, so the session
+    middleware saves it with a fresh expiry and sends the cookie again. Cheaper than
+    SESSION_SAVE_EVERY_REQUEST (a write per request); anonymous visitors get no session."""
+
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # After the view, so the sign-in's own request counts and a sign-out's does not.
+        session = getattr(request, "session", None)
+        if session is not None and "_auth_user_id" in session:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[self.KEY] = now
         return response

@@ -102,6 +102,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: signs out sessions ended by "log out everywhere".
+    "api.sessions.SessionEpochMiddleware",
+    # Keeps a signed-in session alive while it is used (the idle timeout below).
+    "keyaccounts.middleware.SessionIdleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -157,6 +161,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sessions end after SESSION_IDLE_HOURS without a request (an idle timeout, not one from sign-in):
+# SessionIdleMiddleware renews a signed-in session's expiry at most every SESSION_REFRESH_SECONDS,
+# which costs one session write per user per five minutes instead of one per request
+# (SESSION_SAVE_EVERY_REQUEST). So an idle session ends between 8 h - 5 min and 8 h after its last use.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_HOURS", 8) * 3600
+SESSION_REFRESH_SECONDS = 5 * 60
+if SESSION_COOKIE_AGE <= SESSION_REFRESH_SECONDS:
+    raise ImproperlyConfigured("SESSION_IDLE_HOURS must be at least 1.")
+SESSION_COOKIE_HTTPONLY = True
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -363,6 +363,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     # Plain http is redirected to https (off only where something in front already does it).
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # The load balancer's liveness probe may come over plain http from inside.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     # HSTS: browsers that saw the site over https refuse plain http to it for this long. A year by
     # default; a first rollout may start lower (e.g. 3600) and raise it once https is known good.
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)

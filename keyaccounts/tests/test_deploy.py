@@ -57,6 +57,14 @@ def test_with_subdomains_and_preload_opted_in_nothing_is_silenced():
     assert "no issues (0 silenced)" in result.stdout
 
 
+def test_plain_http_is_redirected_but_the_liveness_probe_is_not(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/login/")
+    assert response.status_code == 301 and response["Location"] == "https://testserver/login/"
+    assert client.get("/health/").status_code == 200
+    assert client.get("/login/", secure=True).status_code == 200
+
+
 PRINT_SETTINGS = (
     "from django.conf import settings as s; "
     "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER, s.SESSION_COOKIE_SECURE)"

@@ -3,17 +3,22 @@
 A session is stamped at sign-in with the user's generation (``SessionEpoch``, 0 until first
 ended). ``end_all_sessions`` moves the generation on; ``SessionEpochMiddleware`` signs out, on its
 next request, every session stamped with an older one — other browsers, other devices, a stolen
-cookie. That costs one primary-key read per signed-in request. API tokens are not sessions: they
-are revoked on the profile page.
+cookie. The generation comes with the user: ``SessionEpochBackend`` loads both in the one query
+that reads the signed-in user on each request, so the check costs no query of its own. API tokens
+are not sessions: they are revoked on the profile page.
 """
 
 import logging
+import time
 
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
+from django.contrib.auth.backends import ModelBackend
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from keyaccounts.middleware import SessionIdleMiddleware
 
 from .models import SessionEpoch
 
@@ -27,6 +32,26 @@ def current_epoch(user_id) -> int:
     return epoch or 0
 
 
+def user_epoch(user) -> int:
+    """The generation of a signed-in user, read with the user when it was (no query then)."""
+    related = get_user_model().session_epoch.related
+    if related.is_cached(user):
+        row = related.get_cached_value(user)  # None: the user has no generation row yet
+        return row.epoch if row is not None else 0
+    return current_epoch(user.pk)
+
+
+class SessionEpochBackend(ModelBackend):
+    """Django's model backend, reading the user's session generation in the same query as the user."""
+
+    def get_user(self, user_id):
+        try:
+            user = get_user_model()._default_manager.select_related("session_epoch").get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+
 def stamp_session(request, user) -> None:
     """Put the user's current generation into the session (at sign-in; after ending the others)."""
     request.session[SESSION_KEY] = current_epoch(user.pk)
@@ -35,6 +60,8 @@ def stamp_session(request, user) -> None:
 def on_user_logged_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         stamp_session(request, user)
+        # A new session has its full idle time: no renewal due on the next request.
+        request.session[SessionIdleMiddleware.KEY] = int(time.time())
 
 
 def end_all_sessions(user, *, by, keep_request=None) -> int:
@@ -74,7 +101,7 @@ class SessionEpochMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             stamped = request.session.get(SESSION_KEY, 0)
-            if stamped != current_epoch(user.pk):
+            if stamped != user_epoch(user):
                 log.info("Session of user %s (id %s) ended: an older sign-in generation", user.get_username(), user.pk)
                 logout(request)
                 messages.info(request, _("You were signed out: all your sessions were ended. Sign in again."))

@@ -152,7 +152,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend, also reading the user's session generation ("log out everywhere").
+    "api.sessions.SessionEpochBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -159,3 +159,16 @@ def test_the_session_lasts_the_idle_hours_from_its_last_use(amy, settings):
 def test_an_anonymous_visit_gets_no_session(client, settings):
     response = client.get(LOGIN)
     assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+
+def test_the_generation_check_costs_no_query_of_its_own(amy):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _signed_in(amy)
+    client.post(reverse("profile"), {"action": "end_sessions"})  # amy now has a generation row
+    with CaptureQueriesContext(connection) as queries:
+        assert _is_signed_in(client)
+    reading = [q["sql"] for q in queries.captured_queries if "api_sessionepoch" in q["sql"]]
+    # Read with the user, in the one query that loads the signed-in user.
+    assert len(reading) == 1 and 'FROM "auth_user"' in reading[0]

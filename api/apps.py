@@ -6,3 +6,10 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "api"
     verbose_name = _("API")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .sessions import on_user_logged_in
+
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="api_stamp_session_epoch")

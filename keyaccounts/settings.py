@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_htmx",
+    "csp",
     "django_filters",
     "rest_framework",
     "rest_framework.authtoken",
@@ -91,6 +93,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "keyaccounts.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "keyaccounts.middleware.RejectNulMiddleware",
@@ -98,6 +102,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: signs out sessions ended by "log out everywhere".
+    "api.sessions.SessionEpochMiddleware",
+    # Keeps a signed-in session alive while it is used (the idle timeout below).
+    "keyaccounts.middleware.SessionIdleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -144,7 +152,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend, also reading the user's session generation ("log out everywhere").
+    "api.sessions.SessionEpochBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -153,6 +162,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sessions end after SESSION_IDLE_HOURS without a request (an idle timeout, not one from sign-in):
+# SessionIdleMiddleware renews a signed-in session's expiry at most every SESSION_REFRESH_SECONDS,
+# which costs one session write per user per five minutes instead of one per request
+# (SESSION_SAVE_EVERY_REQUEST). So an idle session ends between 8 h - 5 min and 8 h after its last use.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_HOURS", 8) * 3600
+SESSION_REFRESH_SECONDS = 5 * 60
+if SESSION_COOKIE_AGE <= SESSION_REFRESH_SECONDS:
+    raise ImproperlyConfigured("SESSION_IDLE_HOURS must be at least 1.")
+SESSION_COOKIE_HTTPONLY = True
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -164,6 +183,16 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+
+# How many reverse proxies (the front web server, a load balancer…) stand between the clients and
+# gunicorn, each appending the address it saw to X-Forwarded-For. 0: none, the connecting address
+# is the client's and X-Forwarded-For / X-Forwarded-Proto are ignored (a client could forge them).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+# The lockout keys on the client's address as the trusted proxies report it (django-ipware is not
+# installed, so without this axes would key on REMOTE_ADDR: the proxy's, the same for everyone).
+AXES_CLIENT_IP_CALLABLE = "keyaccounts.middleware.client_ip"
 
 # Internationalisation
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
@@ -291,12 +320,72 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Production hardening, active whenever DEBUG is off.
+# Content-Security-Policy (django-csp): everything from this site only, no inline script or style,
+# no eval, no framing. Page behaviour lives in static/js, styles in static/css; JSON data blocks
+# (json_script) are not scripts. The API docs page adds what Swagger UI needs (api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+# Features no page uses, refused to the page and anything it might embed (PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# Production hardening, active whenever DEBUG is off: HTTPS only (`manage.py check --deploy` is
+# silent with these). bin/run serves plain http with DEBUG on; the test settings turn the redirect off.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
+    # Plain http is redirected to https (off only where something in front already does it).
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # The load balancer's liveness probe may come over plain http from inside.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    # HSTS: browsers that saw the site over https refuse plain http to it for this long. A year by
+    # default; a first rollout may start lower (e.g. 3600) and raise it once https is known good.
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    # Both reach beyond this application (every subdomain; the browsers' built-in list), so they
+    # are the operator's decision, off unless asked for; the deploy check's reminders are silenced
+    # only while they are off.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
+    # Behind the front web server, which terminates TLS and says so in X-Forwarded-Proto (it must
+    # set the header itself, overwriting whatever the client sent). Without a trusted proxy the
+    # header is ignored: a client could send it over plain http.
+    if TRUSTED_PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,9 @@ os.environ.setdefault("SECRET_KEY", "keyaccounts-test-only-insecure-key")
 
 from .settings import *  # noqa: E402,F403
 
+# Tests run with DEBUG off (the production settings) but over plain http: no redirect to https.
+SECURE_SSL_REDIRECT = False
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -133,7 +133,7 @@ def test_each_factor_is_a_bar_of_its_points_out_of_the_score(client, alice, scor
     client.force_login(alice)
     page = client.get(page_url(customer)).text
     # price: 10·80 / 20 = 40 of 70 points, 57% of the bar; up 20 points on the week.
-    assert "40.0 of 70" in page and "width: 57%" in page
+    assert "40.0 of 70" in page and "ka-pct-57" in page
     assert "▲ 20.0" in page
     assert "Revenue down by more than half year on year" in page
     assert "Review our pricing for this customer" in page

@@ -15,7 +15,7 @@ def test_executive_reads_the_dashboard_in_both_languages_and_drills_down(page, l
     page.select_option("select[name=language]", "en")
     page.wait_for_selector("text=Portfolio at a glance")
     # The charts drew (Chart.js sets the canvas size when it renders).
-    page.wait_for_function("document.getElementById('chart-bands').height > 0 && Chart.getChart('chart-bands')")
+    page.wait_for_function("() => document.getElementById('chart-bands').height > 0 && Chart.getChart('chart-bands')")
     assert page.inner_text("[data-testid=key-red] [data-figure=count]") == "1"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-en.png"), full_page=True)
@@ -33,11 +33,11 @@ def test_executive_reads_the_dashboard_in_both_languages_and_drills_down(page, l
     page.goto(f"{live_server.url}/dashboard/")
     page.select_option("select[name=language]", "zh-hans")
     page.wait_for_selector("text=投资组合概览")
-    page.wait_for_function("Chart.getChart('chart-risk') !== undefined")
+    page.wait_for_function("() => Chart.getChart('chart-risk') !== undefined")
     page.screenshot(path=str(ARTIFACTS / "dashboard-zh.png"), full_page=True)
     # A projector's 1280×720: the at-a-glance figures fill the first screen.
     page.set_viewport_size({"width": 1280, "height": 720})
     page.reload()
-    page.wait_for_function("Chart.getChart('chart-bands') !== undefined")
+    page.wait_for_function("() => Chart.getChart('chart-bands') !== undefined")
     assert page.locator("[data-testid=glance-key]").is_visible()
     page.screenshot(path=str(ARTIFACTS / "dashboard-projector-zh.png"))

@@ -19,7 +19,9 @@ def _drawn(page, canvases):  # noqa: F811
     script = " && ".join(
         f"document.getElementById('{c}').height > 0 && Chart.getChart('{c}') !== undefined" for c in canvases
     )
-    page.wait_for_function(script)
+    # A function, not an expression: Playwright evaluates an expression with eval, which the
+    # Content-Security-Policy refuses.
+    page.wait_for_function(f"() => {script}")
 
 
 def test_a_done_run_draws_its_charts_on_desktop_and_phone(page, live_server, erin):  # noqa: F811

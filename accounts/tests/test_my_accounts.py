@@ -566,7 +566,7 @@ def test_manager_filters_sorts_and_searches_in_the_browser(browser_page, live_se
 
     page.select_option("select[name=band]", "red")
     page.wait_for_url("**/?band=red")
-    page.wait_for_function("!document.querySelector('#my-accounts').innerText.includes('Suzhou Optics')")
+    page.wait_for_function("() => !document.querySelector('#my-accounts').innerText.includes('Suzhou Optics')")
     assert "Ningbo Bearings" in page.inner_text("#my-accounts")
 
     page.click("a[data-sort='name']")

@@ -129,7 +129,7 @@ def test_the_queue_in_the_browser_filters_and_bulk_assigns(page, live_server):  
     page.screenshot(path=str(ARTIFACTS / "ticket-queue.png"), full_page=True)
 
     page.select_option("#id_tier", "key")
-    page.wait_for_function("document.querySelectorAll('#ticket-queue tbody tr').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#ticket-queue tbody tr').length === 2")
     assert "Price question" not in page.inner_text("#ticket-queue")
 
     page.check(f"#ticket-queue input[name=tickets][value='{late.pk}']")

@@ -61,3 +61,51 @@ def test_language_switch_to_english_translates_the_page(client, db):
     assert "My customers" in client.get(reverse("home")).text
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     assert "我的客户" in client.get(reverse("home")).text
+
+
+# The lockout behind the front web server: REMOTE_ADDR is the proxy's; the client's address is the
+# one the trusted proxy appended to X-Forwarded-For.
+PROXY = "10.0.0.2"
+CLIENT_A = "203.0.113.5"
+CLIENT_B = "198.51.100.7"
+
+
+def _login(client, password, *, forwarded_for=None, remote=PROXY):
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded_for is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return client.post(reverse("login"), {"username": "amy", "password": password}, **extra)
+
+
+def test_behind_the_proxy_failures_from_one_client_do_not_lock_out_another(client, db, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    f.account_manager("amy")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, "wrong", forwarded_for=CLIENT_A)
+    assert _login(client, "correct-horse-battery", forwarded_for=CLIENT_A).status_code == 429
+    assert _login(client, "correct-horse-battery", forwarded_for=CLIENT_B).status_code == 302
+
+
+def test_behind_the_proxy_a_forged_forwarded_address_does_not_dodge_the_lockout(client, db, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    f.account_manager("amy")
+    # The client sends its own X-Forwarded-For; the proxy appends the address it saw.
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, "wrong", forwarded_for=f"192.0.2.{n}, {CLIENT_A}")
+    assert _login(client, "correct-horse-battery", forwarded_for=f"192.0.2.99, {CLIENT_A}").status_code == 429
+
+
+def test_without_a_proxy_a_forwarded_address_is_not_trusted(client, db, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    f.account_manager("amy")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, "wrong", forwarded_for=f"192.0.2.{n}", remote=CLIENT_A)
+    assert _login(client, "correct-horse-battery", forwarded_for=CLIENT_B, remote=CLIENT_A).status_code == 429
+
+
+def test_a_short_forwarded_chain_falls_back_to_the_connecting_address(db, settings, rf):
+    from keyaccounts.middleware import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = 2
+    assert client_ip(rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=CLIENT_A)) == PROXY
+    assert client_ip(rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"{CLIENT_A}, 10.0.0.1")) == CLIENT_A

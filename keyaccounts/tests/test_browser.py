@@ -30,8 +30,22 @@ def page():
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
-        yield context.new_page()
+        page = context.new_page()
+        # Every Content-Security-Policy violation, as the console reports it and as the page's
+        # securitypolicyviolation events describe it (the init script is the browser's, not the page's).
+        page.csp_violations = []
+        page.on("console", lambda message: _note_csp_console(page, message.text))
+        context.add_init_script(
+            'document.addEventListener("securitypolicyviolation", function (e) {'
+            ' console.error("CSP violation: " + e.violatedDirective + " " + e.blockedURI); });'
+        )
+        yield page
         browser.close()
+
+
+def _note_csp_console(page, text: str) -> None:
+    if "Refused to" in text or "Content Security Policy" in text or text.startswith("CSP violation"):
+        page.csp_violations.append(text)
 
 
 def _login(page, live_server, username):
@@ -210,3 +224,45 @@ def test_in_page_editors_open_in_their_slot_refuse_in_place_and_cancel(page, liv
     dialog.locator("select[name=category]").select_option("product_quality")
     dialog.locator("[data-testid=save]").click()
     page.wait_for_selector("text=recorded and sent to production")
+
+
+def test_main_pages_run_under_the_content_security_policy_without_a_violation(page, live_server):
+    """Charts, htmx fragments, the nav search, the API docs and the admin, with the policy on."""
+    from accounts.nightly import risk_nightly
+    from keyaccounts.clock import business_today
+    from keyaccounts.tests.journeys import red_account_with_a_silent_general_manager
+
+    f.UserFactory(username="root", is_staff=True, is_superuser=True)
+    alice = f.account_manager("alice")
+    story = red_account_with_a_silent_general_manager(owner=alice)
+    risk_nightly(as_of=business_today())
+
+    _login(page, live_server, "root")
+    page.wait_for_selector("text=Ningbo Bearings")
+    page.goto(f"{live_server.url}/customers/{story.customer.pk}/")
+    page.wait_for_selector("canvas")
+    page.wait_for_selector("[data-testid=tripwires]")
+    page.goto(f"{live_server.url}/dashboard/")
+    page.wait_for_selector("[data-testid=as-of]")
+    page.goto(f"{live_server.url}/today/")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{live_server.url}/risk/quality/")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{live_server.url}/tickets/")
+    page.wait_for_load_state("networkidle")
+
+    # The nav search's live results (htmx) and its Escape (app.js, no inline handler).
+    page.fill("#nav-search", "Ningbo")
+    page.wait_for_selector("#nav-search-results >> text=Ningbo Bearings")
+    page.press("#nav-search", "Escape")
+    assert page.input_value("#nav-search") == ""
+    assert page.inner_html("#nav-search-results").strip() == ""
+
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".swagger-ui .info")
+    page.goto(f"{live_server.url}/admin/auth/user/")
+    page.wait_for_selector("#result_list")
+    page.goto(f"{live_server.url}/admin/auth/user/{alice.pk}/change/")
+    page.wait_for_selector("#user_form")
+    page.wait_for_load_state("networkidle")
+    assert page.csp_violations == []

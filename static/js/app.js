@@ -30,4 +30,49 @@
     if (dialog) bootstrap.Modal.getOrCreateInstance(dialog).hide();
     else slot.replaceChildren();
   });
+
+  // Small behaviours the templates ask for with data attributes: no inline handlers, so the
+  // Content-Security-Policy needs no 'unsafe-inline' for scripts.
+  document.body.addEventListener("click", function (event) {
+    const target = event.target;
+    const hide = target.closest("[data-ka-hide-parent]");
+    if (hide) hide.parentElement.classList.add("d-none");
+    const remove = target.closest("[data-ka-remove-parent]");
+    if (remove) remove.parentElement.remove();
+    if (target.closest("[data-ka-print]")) window.print();
+    // A drill-down filter's ×: drop the filter and reload the list without it.
+    const drop = target.closest("[data-ka-drop-filter]");
+    if (drop) {
+      event.preventDefault();
+      const form = drop.closest("form");
+      drop.closest("[data-testid=drill-down]").remove();
+      if (form) form.requestSubmit();
+    }
+    // "Tick all": the box ticks or clears every box its selector names.
+    const all = target.closest("[data-ka-tick-all]");
+    if (all) {
+      for (const box of document.querySelectorAll(all.dataset.kaTickAll)) box.checked = all.checked;
+    }
+  });
+  document.body.addEventListener("change", function (event) {
+    const select = event.target.closest("[data-ka-autosubmit]");
+    if (select && select.form) select.form.submit();
+  });
+  // Escape in a search box empties it and its live results.
+  document.body.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    const box = event.target.closest("[data-ka-escape-clears]");
+    if (!box) return;
+    box.value = "";
+    const results = document.getElementById(box.dataset.kaEscapeClears);
+    if (results) results.replaceChildren();
+  });
+  // Filter forms send only the filters that are set, so the address stays short and shareable.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (!event.target.closest("[data-ka-drop-empty]")) return;
+    const parameters = event.detail.parameters;
+    for (const name of Object.keys(parameters)) {
+      if (parameters[name] === "") delete parameters[name];
+    }
+  });
 })();

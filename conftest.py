@@ -105,6 +105,10 @@ def broker(redis_url):
         yield queue
     finally:
         connect(**saved)
+        # The run's queue and its bindings go with it, so runs leave nothing behind in Redis.
+        import redis
+
+        redis.Redis.from_url(redis_url).delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 @pytest.fixture

@@ -20,7 +20,9 @@ def test_a_worker_of_another_run_on_the_same_redis_never_takes_this_runs_tasks(r
     def digest_of_another_run(*args):
         return {"sent": "another run"}
 
-    with start_worker(stranger, perform_ping_check=False, pool="solo", loglevel="ERROR", queues=["celery"]):
+    with start_worker(
+        stranger, perform_ping_check=False, pool="solo", loglevel="ERROR", queues=["celery"], shutdown_timeout=30
+    ):
         app.set_current()  # starting a worker makes its app the current one; ours sends the tasks
         task = app.tasks["accounts.tasks.weekly_digest"]
         sent = [task.delay("2026-11-30") for _ in range(10)]

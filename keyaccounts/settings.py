@@ -91,6 +91,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view whose database connection fails answers a self-contained 503 (keyaccounts/faults.py).
+    "keyaccounts.faults.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "keyaccounts.middleware.RejectNulMiddleware",
@@ -106,6 +108,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "keyaccounts.urls"
+# The CSRF refusal in the app's style and language (keyaccounts/errors.py).
+CSRF_FAILURE_VIEW = "keyaccounts.errors.csrf_failure"
 
 TEMPLATES = [
     {

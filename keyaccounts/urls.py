@@ -17,6 +17,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler403 = "keyaccounts.errors.permission_denied"
+handler404 = "keyaccounts.errors.page_not_found"
+handler500 = "keyaccounts.errors.server_error"
+
 admin.site.site_header = "KeyAccounts"
 admin.site.site_title = "KeyAccounts"
 

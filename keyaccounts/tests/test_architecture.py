@@ -26,6 +26,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "keyaccounts.editing",
             "keyaccounts.bulk",
             "keyaccounts.middleware",
+            "keyaccounts.faults",
+            "keyaccounts.errors",
             "keyaccounts.spreadsheets",
         ),
     ),

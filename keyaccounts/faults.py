@@ -159,7 +159,7 @@ def database_unavailable_response(request) -> HttpResponse:
             if getattr(request, "htmx", False):
                 body = render_to_string("errors/_fragment.html", {"status": 503, "kind": "unavailable"})
             else:
-                body = render_to_string("503.html", {"language": translation.get_language()})
+                body = render_to_string("503.html", {"status": 503})
     except Exception:  # the page itself must never fail
         logger.exception("The 503 page could not be rendered")
         body = "<!doctype html><title>503</title><h1>503 Service Unavailable</h1>"

@@ -218,6 +218,10 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 35 * 60)
 # expiry, and the next night catches up a night that was lost anyway.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600 + 15 * 60)}
 
+# /health/ reports the nightly risk run as stale (HTTP 503) when its last success finished longer
+# ago than this: a day plus the two hours the run may take and start late.
+HEALTH_NIGHTLY_MAX_AGE_HOURS = env_int("HEALTH_NIGHTLY_MAX_AGE_HOURS", 26)
+
 # Email: notifications go out through Django's mail. Without EMAIL_HOST they are printed to the
 # console (development); with it, sent over SMTP.
 EMAIL_HOST = env_str("EMAIL_HOST")

@@ -63,6 +63,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "keyaccounts.settings",
             "keyaccounts.settings_test",
             "keyaccounts.urls",
+            "keyaccounts.health",
             "keyaccounts.celery",
             "keyaccounts.wsgi",
             "keyaccounts.asgi",

@@ -123,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "keyaccounts.faults.admin_background_status",
             ],
         },
     },
@@ -195,13 +196,24 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A dead Redis is a cache miss, not an error, and a short wait, not a hang (keyaccounts/faults.py).
+    CACHES = {
+        "default": {
+            "BACKEND": "keyaccounts.faults.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
+    }
 else:
     CELERY_BROKER_URL = "memory://"
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sending a task to a dead broker fails within about a second instead of retrying for long: the
+# request answers, and the work stays recorded as pending (keyaccounts.faults.enqueue).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -216,7 +228,10 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 35 * 60)
 # task's hard time limit (the model-quality backtest, 2 h 5 min), or a task still running would
 # be handed to a second worker; the nightly task's redelivery still falls well within its 12 h
 # expiry, and the next night catches up a night that was lost anyway.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600 + 15 * 60)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600 + 15 * 60),
+    "socket_connect_timeout": 1,
+}
 
 # /health/ reports the nightly risk run as stale (HTTP 503) when its last success finished longer
 # ago than this: a day plus the two hours the run may take and start late.

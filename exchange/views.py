@@ -27,16 +27,21 @@ RECENT = 20
 
 
 def _enqueue(request, task, job: ImportJob) -> None:
-    """Queue the job's task; with the background service down the job stays recorded and its page
-    offers to run it again, and the user is told so."""
-    if not enqueue(task, job.pk):
-        messages.warning(
-            request,
-            _(
-                "The background service is unavailable, so this import cannot run now. Your file is saved "
-                "and nothing was lost: press “Run again” on this page once the service is back."
-            ),
+    """Queue the job's task; with the background service down the job stays as it was (its page
+    offers the same button again), and the user is told so."""
+    if enqueue(task, job.pk):
+        return
+    if task is tasks.apply_import:
+        refusal = _(
+            "The background service is unavailable, so this import cannot run now. Nothing was imported "
+            "and nothing was lost: press “Import now” again once the service is back."
         )
+    else:
+        refusal = _(
+            "The background service is unavailable, so this file cannot be checked now. It is saved "
+            "and nothing was lost: press “Run again” on this page once the service is back."
+        )
+    messages.warning(request, refusal)
 
 
 def _count_labels() -> dict:

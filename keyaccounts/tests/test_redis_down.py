@@ -84,6 +84,18 @@ def test_an_import_is_kept_and_the_user_told(dead_redis, client, superuser, alic
     assert job.status == ImportJob.Status.CHECKING and Customer.objects.count() == 0
 
 
+def test_a_checked_import_is_not_applied_and_the_user_told(dead_redis, client, superuser):
+    job = ImportJob.objects.create(
+        user=superuser, kind="customers", filename="c.csv", stored_as="c.csv", size=1, status=ImportJob.Status.CHECKED
+    )
+    client.force_login(superuser)
+    response = client.post(reverse("import_apply", args=[job.pk]), follow=True)
+    html = response.content.decode()
+    assert response.status_code == 200 and UNAVAILABLE in html and "press “Import now” again" in html
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CHECKED and Customer.objects.count() == 0
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_backtest_run_is_kept_and_the_user_told(dead_redis, client, erin):
     # A real commit, so the task is sent within the request, as in production.

@@ -3,6 +3,7 @@ htmx requests get a one-line fragment; no page shows a stack trace."""
 
 import pytest
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.test import Client
 from django.urls import path, reverse
 
@@ -23,7 +24,26 @@ def _explode(request):
     raise Boom("secret detail of the failure")
 
 
-urlpatterns = [path("boom/", _explode, name="boom"), *root_urls.urlpatterns]
+def _database_gone(request):
+    raise OperationalError("connection to server at 10.0.0.9 failed: secret detail")
+
+
+class DatabaseGoneAfterTheView:
+    """A middleware whose database write fails after the view (as saving a session would)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        self.get_response(request)
+        raise InterfaceError("connection already closed: secret detail")
+
+
+urlpatterns = [
+    path("boom/", _explode, name="boom"),
+    path("database-gone/", _database_gone),
+    *root_urls.urlpatterns,
+]
 handler403 = root_urls.handler403
 handler404 = root_urls.handler404
 handler500 = root_urls.handler500
@@ -156,3 +176,29 @@ def test_an_htmx_csrf_failure_is_a_fragment(alice):
     client.force_login(alice)
     response = client.post(reverse("logout"), HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 403 and response.content.decode().startswith('<div class="alert')
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_database_failure_in_a_view_is_the_503_page(alice, settings, debug):
+    settings.ROOT_URLCONF = __name__
+    settings.DEBUG = debug
+    client = Client(raise_request_exception=False)
+    client.force_login(alice)
+    response = client.get("/database-gone/", HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert "Temporarily unavailable" in html and "Sign out" not in html
+    _no_trace(html)
+    assert "10.0.0.9" not in html
+
+
+def test_a_database_failure_outside_the_view_is_the_503_page_too(alice, settings):
+    settings.ROOT_URLCONF = __name__
+    settings.DEBUG = False
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}.DatabaseGoneAfterTheView"]
+    client = Client(raise_request_exception=False)
+    response = client.get("/no/such/page/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert '<html lang="zh-hans">' in html and 'data-status="503"' in html
+    _no_trace(html)

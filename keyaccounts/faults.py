@@ -40,7 +40,7 @@ def _redis_errors() -> tuple[type[BaseException], ...]:
     import redis
     from kombu.exceptions import OperationalError as KombuOperationalError
 
-    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, KombuOperationalError, OSError)
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, KombuOperationalError)
 
 
 def background_failed(exc: BaseException | None = None, what: str = "") -> None:
@@ -86,7 +86,11 @@ def ping_redis(url: str, timeout: float = 1.0) -> bool:
 def enqueue(task, *args, **kwargs) -> bool:
     """Send ``task`` to the broker; False (logged, never raised) when the broker is unreachable.
 
-    Callers record their work before enqueueing it, so a False leaves it pending and visible."""
+    Callers record their work before enqueueing it, so a False leaves it pending and visible.
+    Tasks run in-process (no broker) raise as they always did: their errors are not the broker's."""
+    if task.app.conf.task_always_eager:
+        task.delay(*args, **kwargs)
+        return True
     try:
         task.delay(*args, **kwargs)
     except _redis_errors() as exc:

@@ -3,11 +3,13 @@ clean 503 page with Retry-After, /health/ answers 503 saying the database is dow
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -23,8 +25,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _get(url: str, headers: dict | None = None) -> tuple[int, dict, str]:
-    request = urllib.request.Request(url, headers=headers or {})
+def _get(url: str, headers: dict | None = None, data: bytes | None = None) -> tuple[int, dict, str]:
+    request = urllib.request.Request(url, headers=headers or {}, data=data)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, dict(response.headers), response.read().decode()
@@ -107,3 +109,19 @@ def test_health_says_the_database_is_down(app_without_database):
     assert data["checks"]["database"] == {"status": "down"}
     assert data["checks"]["nightly"] == {"status": "unknown"}
     assert data["checks"]["broker"] == {"status": "in-process"}
+
+
+def test_a_new_visitor_sees_the_sign_in_form_and_signing_in_is_the_503_page(app_without_database):
+    # The form needs no database; checking the password does.
+    request = urllib.request.Request(app_without_database + "/login/", headers={"Accept-Language": "en"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+        cookie = re.search(r"csrftoken=([^;]+)", response.headers["Set-Cookie"]).group(1)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode()).group(1)
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "alice", "password": "x"}).encode()
+    status, headers, html = _get(
+        app_without_database + "/login/",
+        {"Cookie": f"csrftoken={cookie}", "Accept-Language": "en", "Content-Type": "application/x-www-form-urlencoded"},
+        data=form,
+    )
+    assert status == 503 and headers["Retry-After"] == "30" and "Temporarily unavailable" in html

@@ -125,3 +125,23 @@ def test_no_banner_without_redis(client, superuser, settings):
     settings.REDIS_URL = ""
     client.force_login(superuser)
     assert 'data-testid="background-down"' not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_production_settings_use_the_degrading_cache_and_give_up_quickly():
+    """What the fixture above sets is what settings.py gives a deployment with REDIS_URL."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "REDIS_URL": DEAD, "SECRET_KEY": "x", "DEBUG": "0"}
+    env.pop("DATABASE_URL", None)
+    code = (
+        "import json; from keyaccounts import settings as s; print(json.dumps([s.CACHES, "
+        "s.CELERY_BROKER_CONNECTION_TIMEOUT, s.CELERY_TASK_PUBLISH_RETRY_POLICY, s.CELERY_TASK_ALWAYS_EAGER]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    caches, connect_timeout, retry_policy, eager = json.loads(out)
+    assert caches["default"]["BACKEND"] == "keyaccounts.faults.DegradingRedisCache"
+    assert caches["default"]["OPTIONS"] == {"socket_connect_timeout": 0.5, "socket_timeout": 1}
+    assert connect_timeout <= 1 and retry_policy["max_retries"] <= 1 and eager is False

@@ -28,10 +28,11 @@ RECENT = 20
 
 def _enqueue(request, task, job: ImportJob) -> None:
     """Queue the job's task; with the background service down the job stays as it was (its page
-    offers the same button again), and the user is told so."""
+    offers the same button again: Import now when checked, Run again otherwise), and the user is
+    told so."""
     if enqueue(task, job.pk):
         return
-    if task is tasks.apply_import:
+    if job.status == ImportJob.Status.CHECKED:
         refusal = _(
             "The background service is unavailable, so this import cannot run now. Nothing was imported "
             "and nothing was lost: press “Import now” again once the service is back."

@@ -41,12 +41,20 @@ def dead_redis(settings):
         broker_connection_timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT,
         task_publish_retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY,
     )
+    _fresh_broker_pools()
     try:
         yield
     finally:
         app.conf.update(**saved)
-        app.pool.force_close_all()
+        _fresh_broker_pools()
         faults.background_recovered()
+
+
+def _fresh_broker_pools():
+    """Celery keeps its connection and producer pools for the broker it first used: drop them, so
+    the dead broker is the one used here and the in-memory one again afterwards."""
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 def test_the_cache_is_a_miss_and_a_no_op(dead_redis):

@@ -48,7 +48,9 @@ def weekly_digest(self, today: str | None = None) -> dict:
 
 
 # A long replay may take a while; a worker that dies mid-run leaves the run interrupted, to run again.
-@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=2 * 3600, time_limit=2 * 3600 + 300)
+@shared_task(
+    acks_late=True, ignore_result=True, reject_on_worker_lost=True, soft_time_limit=2 * 3600, time_limit=2 * 3600 + 300
+)
 def backtest_run(run_id: int) -> dict:
     """Evaluate a model quality run's model version on history and store the result."""
     run = quality_run_execute(run_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -34,6 +34,10 @@ BADGE_LIMIT = 99
 notifications_committed = Signal()
 
 EMAIL_BATCH = 200
+# Notifications left unmailed (their email task could not be queued: the broker was down) are sent
+# by the catch-up once they are this old, and no more once they are older than the window.
+CATCH_UP_GRACE = timedelta(minutes=10)
+CATCH_UP_WINDOW = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -271,6 +275,25 @@ def emails_send(*, notification_ids: list[int]) -> int:
     sent = get_connection().send_messages(emails) or 0
     Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
     return sent
+
+
+def unsent_emails_send(*, now: datetime | None = None) -> int:
+    """Email the notifications whose own email never went (their task could not be queued), from
+    CATCH_UP_GRACE to CATCH_UP_WINDOW old; returns how many went. The grace leaves a queued task
+    time to run first; a task still waiting after it may send its batch a second time."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lte=now - CATCH_UP_GRACE,
+            created_at__gte=now - CATCH_UP_WINDOW,
+            recipient__is_active=True,
+        )
+        .exclude(recipient__email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(emails_send(notification_ids=ids[i : i + EMAIL_BATCH]) for i in range(0, len(ids), EMAIL_BATCH))
 
 
 def one_line(text: str, limit: int = 200) -> str:

@@ -5,8 +5,10 @@ from datetime import datetime
 from celery import shared_task
 from django.dispatch import receiver
 
+from keyaccounts.faults import enqueue
+
 from .escalation import tickets_escalate
-from .notifications import emails_send, notifications_committed
+from .notifications import emails_send, notifications_committed, unsent_emails_send
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=4 * 60, time_limit=5 * 60)
@@ -22,13 +24,20 @@ def escalate_tickets(self, now: str | None = None) -> dict:
     }
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=5 * 60, time_limit=6 * 60)
+@shared_task(acks_late=True, ignore_result=True, reject_on_worker_lost=True, soft_time_limit=5 * 60, time_limit=6 * 60)
 def send_notification_emails(notification_ids: list[int]) -> int:
     """Email notifications to their recipients (those with an address); each goes once."""
     return emails_send(notification_ids=notification_ids)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=10 * 60, time_limit=11 * 60)
+def send_unsent_notification_emails() -> int:
+    """Catch up the notification emails whose task could not be queued while the broker was down."""
+    return unsent_emails_send()
+
+
 @receiver(notifications_committed, dispatch_uid="complaints_queue_notification_emails")
 def queue_notification_emails(sender, ids: list[int], **kwargs) -> None:
-    """New notifications are committed: e-mail them from a worker."""
-    send_notification_emails.delay(ids)
+    """New notifications are committed: e-mail them from a worker. With the broker down the
+    notifications stay in the centre and the periodic catch-up mails them later."""
+    enqueue(send_notification_emails, ids)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import is_account_manager, is_admin
+from keyaccounts.faults import enqueue
 
 from . import jobs, tasks
 from .engine import may_import
@@ -23,6 +24,25 @@ from .models import ImportJob
 from .reading import max_bytes, size_refusal
 
 RECENT = 20
+
+
+def _enqueue(request, task, job: ImportJob) -> None:
+    """Queue the job's task; with the background service down the job stays as it was (its page
+    offers the same button again: Import now when checked, Run again otherwise), and the user is
+    told so."""
+    if enqueue(task, job.pk):
+        return
+    if job.status == ImportJob.Status.CHECKED:
+        refusal = _(
+            "The background service is unavailable, so this import cannot run now. Nothing was imported "
+            "and nothing was lost: press “Import now” again once the service is back."
+        )
+    else:
+        refusal = _(
+            "The background service is unavailable, so this file cannot be checked now. It is saved "
+            "and nothing was lost: press “Run again” on this page once the service is back."
+        )
+    messages.warning(request, refusal)
 
 
 def _count_labels() -> dict:
@@ -87,7 +107,7 @@ def import_index(request):
                 except jobs.UploadRefused as refused:
                     error = refused.message
                 else:
-                    tasks.check_import.delay(job.pk)
+                    _enqueue(request, tasks.check_import, job)
                     return redirect("import_job", pk=job.pk)
     recent = ImportJob.objects.select_related("user").order_by("-created_at", "-id")
     if not is_admin(request.user):
@@ -143,9 +163,9 @@ def import_apply(request, pk: int):
     if not may_import(request.user, FORMATS[job.kind]):
         raise PermissionDenied
     if job.status == ImportJob.Status.CHECKED or (job.status == ImportJob.Status.APPLYING and jobs.interrupted(job)):
-        tasks.apply_import.delay(job.pk)
+        _enqueue(request, tasks.apply_import, job)
     elif job.status == ImportJob.Status.CHECKING and jobs.interrupted(job):
-        tasks.check_import.delay(job.pk)
+        _enqueue(request, tasks.check_import, job)
     else:
         messages.error(request, _("This import cannot be applied: %(status)s.") % {"status": job.get_status_display()})
         return render(request, "exchange/job.html", _job_context(job), status=409)

@@ -34,6 +34,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
     },
+    # Notification emails whose task could not be queued (the broker was down when the
+    # notification was made) go out with the next run after the broker is back.
+    "send-unsent-notification-emails": {
+        "task": "complaints.tasks.send_unsent_notification_emails",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 10 * 60},
+    },
     # Monday morning, after the night's scoring and summaries: one digest per executive per week
     # (sends are recorded, so a second run in the week sends nothing). Expires within the day.
     "weekly-executive-digest": {

@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "keyaccounts.middleware.PermissionsPolicyMiddleware",
+    # A view whose database connection fails answers a self-contained 503 (keyaccounts/faults.py).
+    "keyaccounts.faults.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "keyaccounts.middleware.RejectNulMiddleware",
@@ -114,6 +116,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "keyaccounts.urls"
+# The CSRF refusal in the app's style and language (keyaccounts/errors.py).
+CSRF_FAILURE_VIEW = "keyaccounts.errors.csrf_failure"
 
 TEMPLATES = [
     {
@@ -127,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "keyaccounts.faults.admin_background_status",
             ],
         },
     },
@@ -220,7 +225,14 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A dead Redis is a cache miss, not an error, and a short wait, not a hang (keyaccounts/faults.py).
+    CACHES = {
+        "default": {
+            "BACKEND": "keyaccounts.faults.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
+    }
 else:
     CELERY_BROKER_URL = "memory://"
     CELERY_RESULT_BACKEND = "cache+memory://"
@@ -230,6 +242,10 @@ else:
 # The queue the app sends its tasks to and a worker started without -Q takes them from: apps
 # sharing one Redis (a load test beside a deployment) keep their tasks apart with names of their own.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE") or "celery"
+# Sending a task to a dead broker fails within about a second instead of retrying for long: the
+# request answers, and the work stays recorded as pending (keyaccounts.faults.enqueue).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -244,7 +260,14 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 35 * 60)
 # task's hard time limit (the model-quality backtest, 2 h 5 min), or a task still running would
 # be handed to a second worker; the nightly task's redelivery still falls well within its 12 h
 # expiry, and the next night catches up a night that was lost anyway.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600 + 15 * 60)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600 + 15 * 60),
+    "socket_connect_timeout": 1,
+}
+
+# /health/ reports the nightly risk run as stale (HTTP 503) when its last success finished longer
+# ago than this: a day plus the two hours the run may take and start late.
+HEALTH_NIGHTLY_MAX_AGE_HOURS = env_int("HEALTH_NIGHTLY_MAX_AGE_HOURS", 26)
 
 # Email: notifications go out through Django's mail. Without EMAIL_HOST they are printed to the
 # console (development); with it, sent over SMTP.
@@ -368,7 +391,7 @@ if not DEBUG:
     # Plain http is redirected to https (off only where something in front already does it).
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # The load balancer's liveness probe may come over plain http from inside.
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/(live/)?$"]
     # HSTS: browsers that saw the site over https refuse plain http to it for this long. A year by
     # default; a first rollout may start lower (e.g. 3600) and raise it once https is known good.
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)

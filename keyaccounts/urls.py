@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from . import health
+
 urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("relationships.urls")),
@@ -15,7 +17,13 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("health/", health.health, name="health"),
+    path("health/live/", health.live, name="health_live"),
 ]
+
+handler403 = "keyaccounts.errors.permission_denied"
+handler404 = "keyaccounts.errors.page_not_found"
+handler500 = "keyaccounts.errors.server_error"
 
 admin.site.site_header = "KeyAccounts"
 admin.site.site_title = "KeyAccounts"

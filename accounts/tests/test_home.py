@@ -6,8 +6,8 @@ from django.urls import reverse
 from keyaccounts.tests import factories as f
 
 
-def test_health_answers_ok(client, db):
-    assert client.get(reverse("health")).json() == {"status": "ok"}
+def test_liveness_answers_ok(client, db):
+    assert client.get(reverse("health_live")).json() == {"status": "ok"}
 
 
 def test_home_is_my_accounts(client, alice, customer):

@@ -455,6 +455,7 @@ def test_beat_schedule_runs_registered_tasks_and_expires_under_a_day():
         "accounts.tasks.nightly_risk",
         "accounts.tasks.expire_overrides",
         "complaints.tasks.escalate_tickets",
+        "complaints.tasks.send_unsent_notification_emails",
         "accounts.tasks.weekly_digest",
     }
     for entry in schedule.values():

@@ -13,6 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from keyaccounts.faults import enqueue
+
 from .. import tasks
 from ..forms import QualityRunForm
 from ..models import BacktestRun, RiskModelVersion
@@ -24,6 +26,23 @@ from ..risk.quality_report import compare_report, number, quality_report
 LISTED_RUNS = 50
 # The parts of a run every page reads: never the result of the runs it only lists.
 VERSION_HEAVY = ("model_version__weights", "model_version__parameters", "model_version__notes")
+
+
+def _queue(request, run: BacktestRun) -> None:
+    """Queue the run's task once the run is committed; with the background service down the run
+    stays recorded, its page offers to run it again, and the user is told so."""
+
+    def send():
+        if not enqueue(tasks.backtest_run, run.pk):
+            messages.warning(
+                request,
+                _(
+                    "The background service is unavailable, so this run cannot start now. It is saved and "
+                    "nothing was lost: press “Run again” on its page once the service is back."
+                ),
+            )
+
+    transaction.on_commit(send)
 
 
 def _door(request) -> None:
@@ -68,7 +87,7 @@ def quality_index(request):
             end=data["end"],
             horizon_days=data["horizon_days"],
         )
-        transaction.on_commit(lambda: tasks.backtest_run.delay(run.pk))
+        _queue(request, run)
         return redirect("risk_quality_run", pk=run.pk)
     if request.method == "POST":
         chosen = form.data.get("model_version")
@@ -96,7 +115,7 @@ def quality_run(request, pk: int):
     run = get_object_or_404(_runs(), pk=pk)
     if request.method == "POST":
         if quality_runs.quality_run_requeue(run):
-            transaction.on_commit(lambda: tasks.backtest_run.delay(run.pk))
+            _queue(request, run)
             return redirect("risk_quality_run", pk=run.pk)
         refusal = _("This run cannot be started again: it is %(status)s.")
         messages.error(request, refusal % {"status": run.get_status_display()})

@@ -261,3 +261,22 @@ def test_many_notifications_are_emailed_in_batches_of_one_task_each(
         notify(recipients=people, text="Plant visit moved to Thursday")
     assert [len(b) for b in batches] == [3, 3, 1]
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+
+
+def test_notifications_left_unmailed_are_caught_up_later(db, alice, bob, tina):
+    """Their task could not be queued (the broker was down): the periodic catch-up mails them once."""
+    from complaints import tasks
+
+    now = timezone.now()
+    due = notify(recipients=[alice, bob], text="Plant visit moved", at=now - timedelta(minutes=30))
+    notify(recipients=[tina], text="Too fresh: its own task may still run", at=now - timedelta(minutes=2))
+    notify(recipients=[tina], text="Too old to send now", at=now - timedelta(days=3))
+    Notification.objects.update(emailed_at=None)
+    mail.outbox.clear()
+    assert tasks.send_unsent_notification_emails.delay().get() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([alice.email, bob.email])
+    assert set(Notification.objects.filter(emailed_at__isnull=False).values_list("pk", flat=True)) == {
+        n.pk for n in due
+    }
+    mail.outbox.clear()
+    assert tasks.send_unsent_notification_emails.delay().get() == 0 and mail.outbox == []

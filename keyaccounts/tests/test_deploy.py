@@ -61,7 +61,8 @@ def test_plain_http_is_redirected_but_the_liveness_probe_is_not(client, db, sett
     settings.SECURE_SSL_REDIRECT = True
     response = client.get("/login/")
     assert response.status_code == 301 and response["Location"] == "https://testserver/login/"
-    assert client.get("/health/").status_code == 200
+    assert client.get("/health/live/").status_code == 200
+    assert client.get("/health/").status_code != 301  # monitoring reads its status over http too
     assert client.get("/login/", secure=True).status_code == 200
 
 

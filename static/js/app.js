@@ -7,7 +7,13 @@
     if (!box) return;
     const status = event.detail.xhr.status;
     const key = status === 403 ? "forbidden" : status === 404 ? "missing" : status === 409 ? "conflict" : "failed";
-    box.querySelector("[data-message]").textContent = box.dataset[key] + " (" + status + ")";
+    // The error pages answer htmx with a one-line fragment (templates/errors/_fragment.html) in
+    // the page's language: say what it says; anything else gets the page's message for the status.
+    const type = event.detail.xhr.getResponseHeader("Content-Type") || "";
+    const fragment = type.startsWith("text/html")
+      ? new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html").querySelector("[data-error-fragment]")
+      : null;
+    box.querySelector("[data-message]").textContent = fragment ? fragment.textContent.trim() : box.dataset[key] + " (" + status + ")";
     box.classList.add("alert-danger");
     box.classList.remove("d-none");
   });

@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import requires_csrf_token
 
-from .faults import database_unavailable_response, is_database_unavailable
+from .faults import database_unavailable_response, is_database_unavailable, is_htmx
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def _fragment(status: int, kind: str) -> HttpResponse:
 
 
 def _page(request, template: str, status: int, kind: str) -> HttpResponse:
-    if getattr(request, "htmx", False):
+    if is_htmx(request):
         return _fragment(status, kind)
     return HttpResponse(render_to_string(template, {"status": status}, request), status=status)
 
@@ -47,7 +47,7 @@ def page_not_found(request, exception=None):
 def csrf_failure(request, reason: str = ""):
     """CSRF_FAILURE_VIEW: the form expired or came from elsewhere. The reason is not shown (Django
     already logs it to django.security.csrf)."""
-    if getattr(request, "htmx", False):
+    if is_htmx(request):
         return _fragment(403, "csrf")
     try:
         return HttpResponse(render_to_string("403_csrf.html", {"status": 403}, request), status=403)
@@ -62,7 +62,7 @@ def server_error(request):
     if is_database_unavailable(sys.exc_info()[1]):
         return database_unavailable_response(request)
     try:
-        if getattr(request, "htmx", False):
+        if is_htmx(request):
             return _fragment(500, "failed")
         return HttpResponse(render_to_string("500.html", {"status": 500}, request), status=500)
     except Exception:

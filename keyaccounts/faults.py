@@ -36,6 +36,11 @@ _lock = threading.Lock()
 _down_since: datetime | None = None
 
 
+def is_htmx(request) -> bool:
+    """An htmx request, told by its header: the failure may come before django-htmx's middleware."""
+    return request.headers.get("HX-Request") == "true"
+
+
 def _redis_errors() -> tuple[type[BaseException], ...]:
     import redis
     from kombu.exceptions import OperationalError as KombuOperationalError
@@ -160,7 +165,7 @@ def database_unavailable_response(request) -> HttpResponse:
     language = translation.get_language_from_request(request)
     try:
         with translation.override(language):
-            if getattr(request, "htmx", False):
+            if is_htmx(request):
                 body = render_to_string("errors/_fragment.html", {"status": 503, "kind": "unavailable"})
             else:
                 body = render_to_string("503.html", {"status": 503})

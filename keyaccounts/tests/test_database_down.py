@@ -48,6 +48,10 @@ def app_without_database():
         SECRET_KEY="database-down-test-key",
         ALLOWED_HOSTS="127.0.0.1",
         DEBUG="0",
+        # Plain http on loopback, as behind a front web server that ends TLS.
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
         PYTHONPATH=str(ROOT),
     )
     command = [sys.executable, "-m", "gunicorn", "keyaccounts.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"]

@@ -46,6 +46,11 @@
     const remove = target.closest("[data-ka-remove-parent]");
     if (remove) remove.parentElement.remove();
     if (target.closest("[data-ka-print]")) window.print();
+    // "Go back" on the error pages: the previous page when there is one, else the link's own.
+    if (target.closest("[data-ka-back]") && history.length > 1) {
+      event.preventDefault();
+      history.back();
+    }
     // A drill-down filter's ×: drop the filter and reload the list without it.
     const drop = target.closest("[data-ka-drop-filter]");
     if (drop) {

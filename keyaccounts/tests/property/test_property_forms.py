@@ -317,3 +317,17 @@ def test_hostile_filter_parameters_are_answered_and_write_nothing(client, world,
         assert changed_tables(before, fingerprint()) == []
 
     read()
+
+
+@pytest.mark.parametrize("name", ["interaction_log", "interaction_update"])
+def test_an_interaction_naming_an_id_past_the_integer_range_is_refused(client, world, name):
+    """Found by the property test above: on SQLite such an id was a server error."""
+    client.force_login(world.users["alice"])
+    target = TARGETS[name]
+    form = target.form(client, world)
+    body = {key: form[key].value() or "" for key in form.fields}
+    body.update(contacts=["9" * 40], our_people=[str(2**63)], occurred_on=business_today().isoformat())
+    before = fingerprint()
+    response = client.post(target.url(world), body)
+    assert response.status_code == 422
+    assert changed_tables(before, fingerprint()) == []

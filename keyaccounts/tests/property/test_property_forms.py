@@ -17,7 +17,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.messages import ERROR, get_messages
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from accounts.forms import OverrideForm
@@ -204,6 +204,7 @@ def test_a_hostile_post_is_answered_and_a_refusal_writes_nothing(client, world, 
         url = target.url(world)
         before = fingerprint()
         response = client.post(url, body, headers=headers)
+        event(f"answered {response.status_code}")
         assert response.status_code < 500, f"POST {url} {body!r}: {response.status_code}"
         if _refused(response):
             after = fingerprint()
@@ -311,6 +312,7 @@ def test_hostile_filter_parameters_are_answered_and_write_nothing(client, world,
     def read(params, htmx):
         before = fingerprint()
         response = client.get(url(world), params, headers=HTMX if htmx else {})
+        event(f"answered {response.status_code}")
         assert response.status_code < 500, f"GET {url(world)} {params!r}: {response.status_code}"
         if response.streaming:
             b"".join(response.streaming_content)

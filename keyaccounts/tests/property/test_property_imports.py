@@ -172,3 +172,15 @@ def test_an_upload_through_the_page_is_answered(client, importer, kind, content,
         job = client.get(response["Location"])
         assert job.status_code == 200
     assert changed_tables(before, fingerprint()) == []
+
+
+@pytest.mark.parametrize("cell", ["\x00", "1\x01"])
+@pytest.mark.parametrize("column", ["line_no", "sku"])
+def test_an_order_row_with_a_control_character_in_a_line_column_is_a_row_error(importer, tmp_path, cell, column):
+    """Found by the property test above: such a cell was an exception out of the import."""
+    header = ["order_number", "customer_code", "ordered_on", "amount", "line_no", "sku"]
+    line = {"line_no": "", "sku": "", column: cell}
+    path = tmp_path / "orders.csv"
+    path.write_bytes(_csv([header, ["SO-2", "K-1", "2026-01-02", "10", line["line_no"], line["sku"]]]))
+    outcome = _check("orders", path, importer)
+    assert not outcome.ok and any(e["row"] == 2 for e in outcome.errors)

@@ -13,8 +13,8 @@ _COMMON = {
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
     "print_blob": True,
 }
-settings.register_profile("property", max_examples=25, **_COMMON)
-settings.register_profile("property-ci", max_examples=25, derandomize=True, **_COMMON)
+settings.register_profile("property", max_examples=20, **_COMMON)
+settings.register_profile("property-ci", max_examples=20, derandomize=True, **_COMMON)
 settings.register_profile("property-long", max_examples=300, **_COMMON)
 
 _CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -69,36 +69,27 @@ def _csv(rows) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+ANY_CONTENT = st.one_of(st.binary(max_size=400), st.text(max_size=300).map(lambda t: t.encode("utf-8", "replace")))
+
+
 @pytest.mark.parametrize("kind", KINDS)
-def test_arbitrary_bytes_as_a_csv_file_are_answered(importer, tmp_path, kind):
+@given(content=ANY_CONTENT)
+def test_arbitrary_bytes_as_a_csv_file_are_answered(importer, tmp_path, kind, content):
     path = tmp_path / "data.csv"
-
-    @given(
-        content=st.one_of(st.binary(max_size=400), st.text(max_size=300).map(lambda t: t.encode("utf-8", "replace")))
-    )
-    def check(content):
-        path.write_bytes(content)
-        _check(kind, path, importer)
-
-    check()
+    path.write_bytes(content)
+    _check(kind, path, importer)
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_hostile_rows_under_the_kinds_own_headers_are_answered(importer, tmp_path, kind):
+@given(data=st.data())
+def test_hostile_rows_under_the_kinds_own_headers_are_answered(importer, tmp_path, kind, data):
     headers = [column.key for column in FORMATS[kind].columns]
+    header = data.draw(st.lists(st.sampled_from(headers), min_size=1, unique=True), label="header")
+    extra = data.draw(st.one_of(st.none(), hostile_text(30)), label="extra header")
+    rows = data.draw(st.lists(st.lists(CELL, max_size=len(headers) + 2), max_size=4), label="rows")
     path = tmp_path / "data.csv"
-
-    @given(
-        chosen=st.lists(st.sampled_from(headers), min_size=1, unique=True),
-        rows=st.lists(st.lists(CELL, max_size=len(headers) + 2), min_size=0, max_size=4),
-        extra_header=st.one_of(st.none(), hostile_text(30)),
-    )
-    def check(chosen, rows, extra_header):
-        header = [*chosen, extra_header] if extra_header is not None else chosen
-        path.write_bytes(_csv([header, *rows]))
-        _check(kind, path, importer)
-
-    check()
+    path.write_bytes(_csv([[*header, extra] if extra is not None else header, *rows]))
+    _check(kind, path, importer)
 
 
 def _workbook(rows) -> bytes:
@@ -145,15 +136,11 @@ def malformed_workbooks(draw) -> bytes:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_malformed_workbooks_are_answered(importer, tmp_path, kind):
+@given(content=malformed_workbooks())
+def test_malformed_workbooks_are_answered(importer, tmp_path, kind, content):
     path = tmp_path / "data.xlsx"
-
-    @given(content=malformed_workbooks())
-    def check(content):
-        path.write_bytes(content)
-        _check(kind, path, importer)
-
-    check()
+    path.write_bytes(content)
+    _check(kind, path, importer)
 
 
 @given(

@@ -351,3 +351,58 @@ def test_the_relationship_models_have_text_fields_to_fill():
         for field in _text_fields(model)
     }
     assert {"Contact.name", "Contact.title", "Interaction.notes", "Ticket.subject", "Ticket.description"} <= names
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
+def test_imported_rows_with_payloads_show_as_text_and_export_without_formulas(
+    client, alice, customer, payload, tmp_path
+):
+    """Rows arriving by import (contacts, interactions, criteria) take the same way to the pages."""
+    from exchange.engine import run
+
+    today = business_today().isoformat()
+    files = {
+        "contacts": [
+            ["external_id", "customer_code", "name", "title", "department", "buying_role", "joined_on"],
+            ["X-1", customer.code, payload, payload, "procurement", "user", today],
+        ],
+        "interactions": [
+            ["external_id", "customer_code", "occurred_on", "kind", "subject", "notes"],
+            ["X-2", customer.code, today, "call", payload, payload],
+        ],
+        "criteria": [
+            [
+                "external_id",
+                "customer_code",
+                "criterion",
+                "importance",
+                "we_meet",
+                "competitor_meets",
+                "assessed_on",
+                "notes",
+            ],
+            ["X-3", customer.code, payload, "3", "yes", "no", today, payload],
+        ],
+    }
+    for kind, rows in files.items():
+        path = tmp_path / f"{kind}.csv"
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        path.write_text(out.getvalue(), encoding="utf-8")
+        outcome = run(kind, path, alice, apply=True)
+        assert outcome.applied, f"{kind}: {outcome.errors}"
+    client.force_login(alice)
+    for url in (
+        reverse("customer_detail", args=[customer.pk]),
+        reverse("customer_timeline", args=[customer.pk]),
+        reverse("criteria_section", args=[customer.pk]),
+        reverse("search") + "?q=" + "X",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_html_safe(response.content.decode(), url)
+    for kind in files:
+        for extension in ("csv", "xlsx"):
+            response = client.get(reverse("export_records", args=[kind, extension]))
+            for cell in _cells_of(_content(response), extension):
+                assert not (isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS)), (kind, extension, cell)

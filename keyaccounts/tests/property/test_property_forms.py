@@ -328,3 +328,25 @@ def test_an_interaction_naming_an_id_past_the_integer_range_is_refused(client, w
     response = client.post(target.url(world), body)
     assert response.status_code == 422
     assert changed_tables(before, fingerprint()) == []
+
+
+@given(
+    action=st.one_of(
+        st.sampled_from(["create", "regenerate", "revoke"]),
+        hostile_text(40),
+        st.lists(st.sampled_from(["create", "revoke", "", "\x00"]), min_size=2, max_size=3),
+    )
+)
+def test_the_profile_token_actions_answer_hostile_input_and_a_refusal_keeps_the_token(client, world, action):
+    """The profile page has no Django form: its one field, ``action``, read by hand."""
+    from rest_framework.authtoken.models import Token
+
+    client.force_login(world.users["alice"])
+    before = list(Token.objects.values_list("key", "user_id"))
+    response = client.post(reverse("profile"), {"action": action})
+    event(f"answered {response.status_code}")
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert list(Token.objects.values_list("key", "user_id")) == before
+    else:
+        assert client.get(reverse("profile")).status_code == 200

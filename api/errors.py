@@ -3,14 +3,15 @@
 DRF already answers its own validation errors, parse errors and authentication failures. What
 reaches the database and is refused there — a constraint (IntegrityError), a value the column
 cannot hold (DataError), a model's ValidationError raised by a service — is turned into a 400 here
-as well, with the message under the field it names when it names one.
+as well, with the message under the field it names when it names one; so is a body nested too
+deep to parse (RecursionError).
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.utils.translation import gettext
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -31,6 +32,9 @@ def exception_handler(exc, context):
         exc = ValidationError({NON_FIELD: [gettext("The data conflicts with a stored record.")]})
     elif isinstance(exc, DataError):
         exc = ValidationError({NON_FIELD: [gettext("A value does not fit its field.")]})
+    elif isinstance(exc, RecursionError):
+        # JSON nested deeper than the parser can follow: a malformed body, like any other.
+        exc = ParseError()
     response = drf_exception_handler(exc, context)
     if response is None and isinstance(exc, (OverflowError, UnicodeError)):
         return Response({NON_FIELD: [gettext("A value does not fit its field.")]}, status=status.HTTP_400_BAD_REQUEST)

@@ -24,6 +24,26 @@ DEPARTMENT_ORDER = Case(
 MAX_INTERVAL_DAYS = 366
 
 
+# The largest id a database integer column holds: SQLite cannot even compare a larger one.
+MAX_ID = 2**63 - 1
+
+
+class _IdsInRange(forms.ModelMultipleChoiceField):
+    """Ids past the integer range are an invalid choice, not a database error."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # not a number: the field's own check refuses it
+            if not -MAX_ID - 1 <= number <= MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     """Our people by the name colleagues use for them."""
 
@@ -31,12 +51,12 @@ class PersonChoiceField(forms.ModelChoiceField):
         return display_name(obj)
 
 
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
+class PeopleChoiceField(_IdsInRange):
     def label_from_instance(self, obj) -> str:
         return display_name(obj)
 
 
-class ContactChoiceField(forms.ModelMultipleChoiceField):
+class ContactChoiceField(_IdsInRange):
     def label_from_instance(self, obj) -> str:
         parts = [obj.name, obj.title, str(obj.get_department_display())]
         return " · ".join(p for p in parts if p)

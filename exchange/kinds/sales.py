@@ -33,6 +33,11 @@ LINE_FIELDS = {
 }
 
 
+def _filled(raw) -> bool:
+    """Whether a cell holds anything; what it holds is checked where the cell is read, as a row error."""
+    return raw is not None and str(raw).strip() != ""
+
+
 def _money(raw, digits=14):
     return cells.decimal(raw, max_digits=digits, places=2, minimum=Decimal(0))
 
@@ -93,9 +98,9 @@ class OrdersHandler(Handler):
         """The row's delivery line, if it has one (an order-only row leaves the line columns empty)."""
         if not self.with_lines:
             return
-        if not cells.text(row.raw.get("line_no")):
+        if not _filled(row.raw.get("line_no")):
             for key in LINE_COLUMNS[1:]:
-                if cells.text(row.raw.get(key)):
+                if _filled(row.raw.get(key)):
                     row.fail("line_no", _("is required when the row has line columns"))
                     break
             return

@@ -103,12 +103,14 @@ def saved(
     event: str = "",
     reload: bool = False,
     status: int = 200,
+    toast: bool = True,
 ) -> HttpResponse:
     """The answer to a write that went through.
 
     htmx: ``fragment`` re-rendered with ``context`` (a callable is called only here; the context
     carries ``message`` if the fragment shows it), or an empty answer without one; ``event`` is
-    triggered on the client for other parts of the page. With ``reload`` htmx loads ``back`` whole
+    triggered on the client for other parts of the page, and ``message`` shows as a toast
+    unless ``toast`` is off (the fragment says it itself). With ``reload`` htmx loads ``back`` whole
     instead (the change shows in more than one place), and ``message`` is flashed for it. A full
     request: ``message`` is flashed and the browser goes ``back``. ``status`` is for a batch
     refused as a whole, whose fragment says why (422).
@@ -119,6 +121,9 @@ def saved(
         else:
             values = context() if callable(context) else context or {}
             response = render(request, fragment, {**values, "as_fragment": True}, status=status)
+        if message and toast and status < 300:
+            # The page stays as it is: a toast says the change was saved (static/js/app.js).
+            response = trigger_client_event(response, "kaToast", {"message": str(message)})
         return trigger_client_event(response, event) if event else response
     if message:
         messages.success(request, message)

@@ -123,6 +123,10 @@ def test_account_manager_reads_why_an_account_is_red_and_sets_a_manual_band(page
     page.fill("input[name=expires_on]", (business_today() + timedelta(days=20)).isoformat())
     page.click("button:has-text('Set manual band')")
     page.wait_for_selector("[data-testid=override]")
+    # The saved change is confirmed by a toast that leaves by itself.
+    toast = page.locator("[data-testid=toasts] .toast", has_text="Manual band set")
+    toast.wait_for(state="visible")
+    toast.wait_for(state="hidden", timeout=10_000)
     assert "Price review agreed with their purchasing director" in page.content()
     assert page.inner_text("[data-testid=computed-score]").startswith("72")
     assert page.inner_text("[data-testid=displayed-band]") == "Amber"

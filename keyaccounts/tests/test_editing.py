@@ -1,6 +1,7 @@
 """The one in-page editor (keyaccounts.editing): how every editor and fragment answers."""
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,22 @@ def test_saved_with_reload_has_htmx_load_the_page_whole(make_request):
     response = saved(request, "Recorded.", back="/customers/1/", reload=True)
     assert response["HX-Redirect"] == "/customers/1/"
     assert [str(m) for m in get_messages(request)] == ["Recorded."]
+
+
+def test_a_save_that_keeps_the_page_says_so_in_a_toast(make_request):
+    request = make_request("post", HTMX)
+    response = saved(request, "Alert marked as dealt with.", back="/back/")
+    assert json.loads(response["HX-Trigger"])["kaToast"] == {"message": "Alert marked as dealt with."}
+
+
+def test_a_fragment_that_says_saved_itself_gets_no_toast(make_request):
+    request = make_request("post", HTMX)
+    response = saved(
+        request,
+        "Saved.",
+        back="/back/",
+        fragment="accounts/_today_badge.html",
+        context={"count": 1, "more": False},
+        toast=False,
+    )
+    assert "HX-Trigger" not in response

@@ -132,7 +132,7 @@ def test_without_htmx_a_save_redirects_to_the_section_of_the_customer_page(clien
     assert response.status_code == 302
     assert response["Location"] == reverse("customer_detail", args=[customer.pk]) + "#section-relationships"
     page = client.get(response["Location"]).text
-    assert "alert alert-success" in page
+    assert "data-ka-toast" in page
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, indirect=True)

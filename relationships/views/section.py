@@ -42,4 +42,5 @@ def saved_response(request, customer, message: str):
         fragment=SECTION_TEMPLATE,
         context=section,
         event=CHANGED_EVENT,
+        toast=False,  # the section shows the message itself
     )

@@ -78,6 +78,68 @@
     const results = document.getElementById(box.dataset.kaEscapeClears);
     if (results) results.replaceChildren();
   });
+  // Toasts: those the page was rendered with, and those an htmx answer asks for with its
+  // HX-Trigger header ({"kaToast": {"message": "…"}}) after a save that keeps the page as it is.
+  const toasts = document.getElementById("toasts");
+  function showToast(element) {
+    bootstrap.Toast.getOrCreateInstance(element, { delay: 6000 }).show();
+  }
+  if (toasts) {
+    for (const element of toasts.querySelectorAll("[data-ka-toast]")) showToast(element);
+  }
+  document.body.addEventListener("kaToast", function (event) {
+    if (!toasts || !event.detail || !event.detail.message) return;
+    const element = document.createElement("div");
+    element.className = "toast align-items-center text-bg-success border-0";
+    element.setAttribute("role", "status");
+    element.setAttribute("aria-live", "polite");
+    element.setAttribute("aria-atomic", "true");
+    element.dataset.kaToast = "";
+    const row = document.createElement("div");
+    row.className = "d-flex";
+    const body = document.createElement("div");
+    body.className = "toast-body";
+    body.textContent = event.detail.message;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close btn-close-white me-2 m-auto";
+    close.dataset.bsDismiss = "toast";
+    close.setAttribute("aria-label", toasts.dataset.close);
+    row.append(body, close);
+    element.append(row);
+    element.addEventListener("hidden.bs.toast", function () { element.remove(); });
+    toasts.append(element);
+    showToast(element);
+  });
+  // Anything longer than a moment — an htmx request, a form sent, a page being left — shows the
+  // moving bar at the top, so nobody wonders whether the click was taken.
+  const busy = document.getElementById("ka-busy");
+  let busyTimer = null;
+  let pending = 0;
+  function startBusy() {
+    if (!busy) return;
+    pending += 1;
+    if (busyTimer === null) {
+      busyTimer = window.setTimeout(function () {
+        busy.classList.add("ka-busy-on");
+        busy.setAttribute("aria-hidden", "false");
+      }, 400);
+    }
+  }
+  function stopBusy() {
+    pending = Math.max(0, pending - 1);
+    if (pending || !busy) return;
+    window.clearTimeout(busyTimer);
+    busyTimer = null;
+    busy.classList.remove("ka-busy-on");
+    busy.setAttribute("aria-hidden", "true");
+  }
+  document.body.addEventListener("htmx:beforeRequest", startBusy);
+  document.body.addEventListener("htmx:afterRequest", stopBusy);
+  document.body.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented && !event.target.hasAttribute("hx-post") && !event.target.hasAttribute("hx-get")) startBusy();
+  });
+  window.addEventListener("pageshow", function () { pending = 1; stopBusy(); });
   // Filter forms send only the filters that are set, so the address stays short and shareable.
   document.body.addEventListener("htmx:configRequest", function (event) {
     if (!event.target.closest("[data-ka-drop-empty]")) return;

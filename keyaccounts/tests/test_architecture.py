@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "keyaccounts.errors",
             "keyaccounts.spreadsheets",
             "keyaccounts.third_party_messages",
+            "keyaccounts.trigram",
         ),
     ),
     (

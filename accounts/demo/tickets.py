@@ -46,7 +46,8 @@ DEPARTMENTS = {
 }
 # Contacts who usually raise tickets.
 REPORTERS = (Department.QUALITY.value, Department.USER.value, Department.PROCUREMENT.value)
-# A ticket the desk never solved stays open only when it is this recent; older ones were solved late.
+# A ticket stays open only when it is this recent (a live desk lets none lie for months); older ones
+# were solved late.
 STILL_OPEN = timedelta(days=45)
 
 
@@ -135,6 +136,13 @@ class TicketWriter:
                 resolved = opened + hours * resolution_hours * 12 + STILL_OPEN / 3
         elif resolved <= first_response:
             resolved = first_response + hours * (0.5 + random_())
+        # A ticket older than STILL_OPEN that today's desk would still have open was solved late, in the
+        # last days. Its own draws from here on come from a generator of its own, so every other ticket
+        # (and the solved history) stays exactly as it was.
+        draws = rng
+        if resolved is not None and resolved >= cutoff and cutoff - opened >= STILL_OPEN:
+            draws = random.Random(f"solved-late/{self.ticket_pk}")
+            resolved = cutoff - hours * (12 + 108 * draws.random())
         closed = resolved + hours * (24 + 216 * random_()) if resolved is not None and random_() < 0.85 else None
         escalated = None
         escalation_level = 0
@@ -198,16 +206,16 @@ class TicketWriter:
         satisfaction = None
         root_cause = corrective_action = onsite_report = ""
         if resolved is not None:
-            if complaint or random_() < 0.4:
-                if random_() < 0.7:
+            if complaint or draws.random() < 0.4:
+                if draws.random() < 0.7:
                     if bad:
-                        satisfaction = rng.randint(1, 2)
+                        satisfaction = draws.randint(1, 2)
                     elif late_resolution or late_response:
-                        satisfaction = rng.randint(2, 3)
+                        satisfaction = draws.randint(2, 3)
                     else:
-                        satisfaction = rng.choice((3, 4, 4, 5, 5))
-            if complaint and random_() < 0.7:
-                cause = rng.choice(range(len(names.ROOT_CAUSES[category])))
+                        satisfaction = draws.choice((3, 4, 4, 5, 5))
+            if complaint and draws.random() < 0.7:
+                cause = draws.choice(range(len(names.ROOT_CAUSES[category])))
                 root_cause = names.ROOT_CAUSES[category][cause][lang]
                 corrective_action = names.CORRECTIVE_ACTIONS[category][cause][lang]
         if closed is not None and complaint and not root_cause:

@@ -47,11 +47,10 @@ DEPARTMENTS = {
 # Contacts who usually raise tickets.
 REPORTERS = (Department.QUALITY.value, Department.USER.value, Department.PROCUREMENT.value)
 # A ticket the desk never solved stays open only when it is this recent; older ones were solved late.
-STILL_OPEN = timedelta(days=45)
 # A routine ticket (not one of a complaints story's) still open this long after it was opened was
-# solved late, in the last days: a live desk's open tickets are mostly recent, and those long past
-# their target are the ones of customers at risk.
-ROUTINE_OPEN = timedelta(days=30)
+# solved late too, in the last days: a live desk's open tickets are mostly recent, and those open
+# for longer are complaints of customers at risk.
+STILL_OPEN = timedelta(days=45)
 
 
 def ensure_sla_policies() -> dict[tuple[str, str], tuple[int, int]]:
@@ -139,11 +138,11 @@ class TicketWriter:
                 resolved = opened + hours * resolution_hours * 12 + STILL_OPEN / 3
         elif resolved <= first_response:
             resolved = first_response + hours * (0.5 + random_())
-        # A routine ticket older than ROUTINE_OPEN that would still be open today was solved in the last
+        # A routine ticket older than STILL_OPEN that would still be open today was solved in the last
         # days. Its own draws from here on come from a generator of its own, so every other ticket (and
         # the solved history) stays exactly as it was.
         draws = rng
-        if not bad and resolved is not None and resolved >= cutoff and cutoff - opened >= ROUTINE_OPEN:
+        if not bad and resolved is not None and resolved >= cutoff and cutoff - opened >= STILL_OPEN:
             draws = random.Random(f"solved-late/{self.ticket_pk}")
             resolved = cutoff - hours * (12 + 108 * draws.random())
         closed = resolved + hours * (24 + 216 * random_()) if resolved is not None and random_() < 0.85 else None

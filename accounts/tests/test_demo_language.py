@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.demo import names
-from accounts.demo.tickets import ROUTINE_OPEN
+from accounts.demo.tickets import STILL_OPEN
 from accounts.models import AccountPlan, Customer, Incentive, ProductNeed, PurchaseCriterion
 from complaints.escalation import tickets_escalate
 from complaints.models import Notification, Ticket, TicketEvent
@@ -100,7 +100,7 @@ def test_the_desk_today_has_mostly_recent_open_tickets_a_few_breached_and_escala
     # Most were opened in the last two weeks; only a complaint past its target lies open for long.
     assert sum(age <= timedelta(days=14) for age in ages) > len(ages) / 2
     assert all(
-        now - opened < ROUTINE_OPEN or (kind, due < now) == (Ticket.Kind.COMPLAINT, True) for opened, kind, due in rows
+        now - opened < STILL_OPEN or (kind, due < now) == (Ticket.Kind.COMPLAINT, True) for opened, kind, due in rows
     )
     breached = running.filter(resolution_due_at__lt=now).count()
     assert 1 <= breached <= len(ages) / 2

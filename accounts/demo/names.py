@@ -250,11 +250,94 @@ ROOT_CAUSES = {
     "price": [("合同价未同步至开票系统", "Contract price not synced to invoicing")],
     "other": [("信息录入错误", "Data entry error")],
 }  # fmt: skip
+# The corrective action taken for each root cause of ROOT_CAUSES (same categories, same order).
+CORRECTIVE_ACTIONS = {
+    "product_quality": [("重新验证热处理工艺窗口，增加炉温在线监控，受影响批次全部返工。",
+                         "Revalidated the heat-treatment window, added online furnace monitoring, reworked every "
+                         "affected batch."),
+                        ("向供应商发出8D整改要求，来料检验加严一级，不良品已全部更换。",
+                         "Sent the supplier an 8D request, tightened incoming inspection, replaced every defective "
+                         "part.")],
+    "service": [("增加值班工程师，来电4小时未响应自动上报服务主管。",
+                 "More engineers on call; a call unanswered after 4 hours now goes to the service supervisor.")],
+    "delivery": [("重点客户订单单独排产，每周与客户对齐需求预测。",
+                  "Key-account orders get their own production slots; the forecast is aligned with the customer "
+                  "weekly."),
+                 ("更换承运商并增加在途跟踪，延误提前通知客户。",
+                  "Changed carrier and track shipments; the customer hears of any delay in advance.")],
+    "price": [("已重开发票；合同价变更后由商务专员当日同步至开票系统。",
+               "Invoice reissued; contract price changes now reach invoicing the same day.")],
+    "other": [("已更正客户资料，新录入信息改为双人复核。",
+               "Records corrected; new entries are now checked by a second person.")],
+}  # fmt: skip
+ONSITE_REPORTS = [
+    ("工程师到场检查设备，更换故障部件并完成调试，设备恢复正常运行。",
+     "The engineer inspected the equipment, replaced the faulty part and recommissioned it; it runs normally."),
+    ("现场测量确认问题，已取样带回实验室分析，临时措施已落实。",
+     "Measured on site and confirmed the problem; samples went to the lab and interim measures are in place."),
+    ("与客户生产、质量人员共同排查，调整安装参数后试运行正常。",
+     "Checked with the customer's production and quality staff; after adjusting the installation the test run "
+     "was normal."),
+    ("现场培训操作人员并检查维护记录，客户签字确认。",
+     "Trained the operators on site and reviewed the maintenance log; the customer signed off."),
+]  # fmt: skip
 TICKET_COMMENTS = [
     ("已联系客户确认问题细节。", "Called the customer to confirm the details."),
     ("已安排工程师跟进。", "An engineer is following up."),
     ("等待客户提供样品照片。", "Waiting for photos of the samples from the customer."),
     ("已反馈生产部门分析原因。", "Passed to production for root-cause analysis."),
+]
+# What the reporter said, one per subject of TICKET_SUBJECTS (same categories, same order).
+TICKET_DETAILS = {
+    "product_quality": [
+        ("客户来料检验发现本批次部分产品尺寸超出图纸公差，已隔离待处理。",
+         "Incoming inspection found parts of this batch outside the drawing tolerances; they are quarantined."),
+        ("设备在客户产线运行时出现异常噪音和温升，客户担心影响生产。",
+         "The unit makes abnormal noise and runs hot on the customer's line; they fear for production."),
+        ("客户IQC抽检不合格，整批退回，要求提供出厂检验记录。",
+         "Incoming inspection failed the sample and the lot came back; they want our outgoing test records."),
+        ("产品安装使用不足三个月即出现故障，客户要求更换并提供失效分析报告。",
+         "Units failed within three months of installation; the customer wants replacements and a failure analysis."),
+    ],
+    "service": [
+        ("客户反映技术支持热线两天未回复，设备调试进度受影响。",
+         "The customer's call to the support hotline went unanswered for two days, holding up commissioning."),
+        ("新产线设备已到货，客户需要我方工程师到现场安装调试。",
+         "Equipment for a new line has arrived; the customer needs our engineer on site to install and commission it."),
+        ("客户新入职操作人员较多，希望安排一次产品操作与维护培训。",
+         "Many new operators at the customer; they would like a training on operation and maintenance."),
+        ("客户对上次售后维修的响应速度和维修质量不满意。",
+         "The customer is unhappy with how slow and how good the last repair was."),
+    ],
+    "delivery": [
+        ("订单已超过承诺交期一周仍未发货，客户产线面临停线风险。",
+         "The order is a week past the promised date and not shipped; the customer's line may stop."),
+        ("到货数量与送货单不符，部分型号短缺，需尽快补发。",
+         "The quantity received does not match the delivery note; some models are short and must follow quickly."),
+        ("货物到达时外包装破损，部分产品受潮，客户拒收该批次。",
+         "The goods arrived with damaged packaging and some units wet; the customer refused the batch."),
+        ("仓库发错型号，客户要求换货并由我方承担往返运费。",
+         "The wrong model was shipped; the customer wants an exchange with the freight both ways paid by us."),
+    ],
+    "price": [
+        ("本月发票单价高于年度合同价，客户财务要求重开发票。",
+         "This month's invoice prices are above the annual contract; the customer's finance team wants it reissued."),
+        ("上季度返利至今未到账，客户采购经理已多次催问。",
+         "Last quarter's rebate has not arrived; their purchasing manager has asked several times."),
+    ],
+    "other": [
+        ("客户需要产品合格证、材质证明及RoHS检测报告用于审核。",
+         "The customer needs certificates of conformity, material certificates and RoHS reports for an audit."),
+        ("客户公司名称及开票信息变更，需要更新我方系统资料。",
+         "The customer's company name and invoicing details changed; our records need updating."),
+    ],
+}  # fmt: skip
+# What the reporter asked for, added to half the descriptions (as many as TICKET_COMMENTS).
+TICKET_REQUESTS = [
+    ("请尽快安排处理。", "Please deal with it soon."),
+    ("客户要求三个工作日内给出书面答复。", "The customer wants a written answer within three working days."),
+    ("详细情况请与报告人电话确认。", "Call the reporting contact for the details."),
+    ("客户希望本周内有明确结论。", "The customer expects a clear answer this week."),
 ]
 
 INCENTIVES = {

@@ -47,6 +47,9 @@ DEPARTMENTS = {
 # Contacts who usually raise tickets.
 REPORTERS = (Department.QUALITY.value, Department.USER.value, Department.PROCUREMENT.value)
 # A ticket the desk never solved stays open only when it is this recent; older ones were solved late.
+# A routine ticket (not one of a complaints story's) still open this long after it was opened was
+# solved late too, in the last days: a live desk's open tickets are mostly recent, and those open
+# for longer are complaints of customers at risk.
 STILL_OPEN = timedelta(days=45)
 
 
@@ -100,8 +103,13 @@ class TicketWriter:
         severity = pick(rng.random(), BAD_SEVERITIES if bad else SEVERITIES)
         channel = pick(rng.random(), CHANNELS)
         department = rng.choice(DEPARTMENTS[category])
-        subject = rng.choice(names.TICKET_SUBJECTS[category])[lang]
-        description = rng.choice(names.TICKET_COMMENTS)[lang] if random_() < 0.5 else ""
+        # Indices drawn as the lists' items were (one draw each), so the words never move the numbers.
+        subject_index = rng.choice(range(len(names.TICKET_SUBJECTS[category])))
+        subject = names.TICKET_SUBJECTS[category][subject_index][lang]
+        description = names.TICKET_DETAILS[category][subject_index][lang]
+        if random_() < 0.5:
+            request = names.TICKET_REQUESTS[rng.choice(range(len(names.TICKET_COMMENTS)))][lang]
+            description = f"{description}{request}" if lang == 0 else f"{description} {request}"
         response_hours, resolution_hours = self.sla[(plan.tier, severity)]
         hour = random_() * 24 if channel == "hotline" else 8.5 + random_() * 9.5
         opened = self.calendar.at(when, hour)
@@ -130,6 +138,13 @@ class TicketWriter:
                 resolved = opened + hours * resolution_hours * 12 + STILL_OPEN / 3
         elif resolved <= first_response:
             resolved = first_response + hours * (0.5 + random_())
+        # A routine ticket older than STILL_OPEN that would still be open today was solved in the last
+        # days. Its own draws from here on come from a generator of its own, so every other ticket (and
+        # the solved history) stays exactly as it was.
+        draws = rng
+        if not bad and resolved is not None and resolved >= cutoff and cutoff - opened >= STILL_OPEN:
+            draws = random.Random(f"solved-late/{self.ticket_pk}")
+            resolved = cutoff - hours * (12 + 108 * draws.random())
         closed = resolved + hours * (24 + 216 * random_()) if resolved is not None and random_() < 0.85 else None
         escalated = None
         escalation_level = 0
@@ -191,23 +206,32 @@ class TicketWriter:
             escalation_level = 0
         onsite_done = onsite_done if onsite_done is not None and onsite_done < cutoff else None
         satisfaction = None
-        root_cause = ""
+        root_cause = corrective_action = onsite_report = ""
         if resolved is not None:
-            if complaint or random_() < 0.4:
-                if random_() < 0.7:
+            if complaint or draws.random() < 0.4:
+                if draws.random() < 0.7:
                     if bad:
-                        satisfaction = rng.randint(1, 2)
+                        satisfaction = draws.randint(1, 2)
                     elif late_resolution or late_response:
-                        satisfaction = rng.randint(2, 3)
+                        satisfaction = draws.randint(2, 3)
                     else:
-                        satisfaction = rng.choice((3, 4, 4, 5, 5))
-            if complaint and random_() < 0.7:
-                root_cause = rng.choice(names.ROOT_CAUSES[category])[lang]
+                        satisfaction = draws.choice((3, 4, 4, 5, 5))
+            if complaint and draws.random() < 0.7:
+                cause = draws.choice(range(len(names.ROOT_CAUSES[category])))
+                root_cause = names.ROOT_CAUSES[category][cause][lang]
+                corrective_action = names.CORRECTIVE_ACTIONS[category][cause][lang]
+        if closed is not None and complaint and not root_cause:
+            # A complaint is closed only with its root cause and corrective action (picked without a draw).
+            cause = self.ticket_pk % len(names.ROOT_CAUSES[category])
+            root_cause = names.ROOT_CAUSES[category][cause][lang]
+            corrective_action = names.CORRECTIVE_ACTIONS[category][cause][lang]
+        if onsite_done is not None:
+            onsite_report = names.ONSITE_REPORTS[self.ticket_pk % len(names.ONSITE_REPORTS)][lang]
         row = (
             self.ticket_pk, plan.pk, contact, kind, category, severity, channel, subject, description, status,
             department, assignee, opened, opened + hours * response_hours, opened + hours * resolution_hours,
             first_response, escalated, escalation_level, resolved, closed, onsite_requested, onsite_done,
-            root_cause, satisfaction, paused_at, "", "",
+            root_cause, satisfaction, paused_at, corrective_action, onsite_report,
         )  # fmt: skip
         self.tickets.rows.append(row)
         # As opened: new, nothing done yet (no response, escalation, resolution, rating…).

@@ -131,7 +131,8 @@ def _signed_in_page(browser, live_server, username):
 
 
 def _open(page, url):
-    page.goto(url, wait_until="load")
+    response = page.goto(url, wait_until="load")
+    assert response.status == 200, f"{url}: {response.status}"
     # The nav's badges arrive by htmx after the load; the page is complete when none is pending.
     page.wait_for_function("() => !document.querySelector('.htmx-request')")
 

@@ -183,6 +183,10 @@ def test_main_pages_fit_every_width_and_pass_axe(browser, live_server):
                 impact: sum(1 for v in violations if v["impact"] == impact)
                 for impact in ("critical", "serious", "moderate", "minor")
             },
+            "nodes": {
+                impact: sum(v["nodes"] for v in violations if v["impact"] == impact)
+                for impact in ("critical", "serious", "moderate", "minor")
+            },
             "violations": violations,
         }
         for page, violations in axe_results.items()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.demo.seeder import seed_demo
 from accounts.demo.users import DEMO_PASSWORD
-from accounts.models import Tier
+from accounts.models import BacktestRun, RiskModelVersion, Tier
 from accounts.nightly import nightly_jobs
 from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
@@ -126,6 +126,23 @@ def build_layout_book() -> LayoutBook:
         user = get_user_model().objects.get(username=username)
         f.NotificationFactory(
             recipient=user, params={"text": "客户 " + LONG_CUSTOMER + " 的投诉已升级到生产部，请在今天内回复。"}
+        )
+    # Model quality: runs of the active model, one finished with its score's AUC, one failed, one queued.
+    admin = get_user_model().objects.get(username=ROLES["admin"])
+    version = RiskModelVersion.objects.get(is_active=True)
+    for status, result, error in (
+        (BacktestRun.Status.DONE, {"predictors": [{"key": "score", "auc": 0.81}]}, ""),
+        (BacktestRun.Status.FAILED, None, "Not enough history before the first replay date."),
+        (BacktestRun.Status.QUEUED, None, ""),
+    ):
+        f.BacktestRunFactory(
+            model_version=version,
+            start=today - timedelta(days=540),
+            end=today - timedelta(days=200),
+            status=status,
+            result=result,
+            error=error,
+            created_by=admin,
         )
     for days_ago in (14, 7, 0):
         nightly_jobs(as_of=today - timedelta(days=days_ago))

@@ -202,3 +202,39 @@ def test_main_pages_fit_every_width_and_pass_axe(browser, live_server):
     assert not overflows and not blocking, "\n".join(
         ["Wider than the window:", *overflows, "Serious or critical accessibility problems:", *blocking]
     )
+
+
+FOCUS_JS = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {tag: el.tagName.toLowerCase(), name: el.name || el.textContent.trim().slice(0, 40),
+          outline: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+}"""
+
+
+def test_the_keyboard_alone_signs_in_and_every_focus_is_visible(browser, live_server):
+    """Signed in with Tab and Enter only; the filter form is reached with Tab, and whatever has the
+    focus on the way shows a ring of at least 2 px (app.css, :focus-visible)."""
+    from keyaccounts.tests import factories as f
+
+    alice = f.account_manager("alice")
+    f.CustomerFactory(name="Suzhou Optics", owner=alice)
+    page = browser.new_context(viewport={"width": 390, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.focus("input[name=username]")
+    page.keyboard.type("alice")
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUS_JS)["name"] == "password"
+    page.keyboard.type("correct-horse-battery")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Suzhou Optics")
+    seen = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS_JS)
+        seen.append(focus)
+        assert focus["outline"] != "none" and focus["width"] >= 2, f"no visible focus ring on {focus}"
+        if focus["name"] == "q":
+            break
+    assert seen[-1]["name"] == "q", f"the filter form's search box was not reached by Tab: {seen}"
+    page.context.close()

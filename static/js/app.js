@@ -140,6 +140,21 @@
     if (!event.defaultPrevented && !event.target.hasAttribute("hx-post") && !event.target.hasAttribute("hx-get")) startBusy();
   });
   window.addEventListener("pageshow", function () { pending = 1; stopBusy(); });
+  // A table too wide for its box scrolls inside it: the box takes keyboard focus then, so it can be
+  // scrolled without a mouse (and axe's scrollable-region-focusable holds).
+  function focusableScrollBoxes(root) {
+    for (const box of root.querySelectorAll(".table-responsive")) {
+      if (box.scrollWidth > box.clientWidth) box.setAttribute("tabindex", "0");
+      else if (box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
+    }
+  }
+  focusableScrollBoxes(document);
+  document.body.addEventListener("htmx:afterSettle", function () { focusableScrollBoxes(document); });
+  let resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () { focusableScrollBoxes(document); }, 150);
+  });
   // Filter forms send only the filters that are set, so the address stays short and shareable.
   document.body.addEventListener("htmx:configRequest", function (event) {
     if (!event.target.closest("[data-ka-drop-empty]")) return;

@@ -51,17 +51,6 @@ ITEM_LIMIT = 500
 # The navigation badge counts customers with something urgent up to this, then says "99+".
 BADGE_CAP = 99
 
-# The kinds of item, most urgent first: the order within a customer's card.
-KINDS = ("tickets", "alerts", "cadences", "decision_makers", "overrides", "needs")
-KIND_TITLES = {
-    "tickets": "Tickets at or past their SLA",
-    "alerts": "New alerts",
-    "cadences": "Overdue meetings and calls",
-    "decision_makers": "Decision makers not met in 90 days",
-    "overrides": "Manual bands about to expire",
-    "needs": "Unmet product needs",
-}
-
 
 @dataclass
 class TodayItem:
@@ -253,7 +242,8 @@ def today_page(
 
 
 def _items(*, user, ids: list[int], today: date, now: datetime) -> list[TodayItem]:
-    """Everything to do about the customers ``ids``: one query a kind, in `KINDS` order."""
+    """Everything to do about the customers ``ids``, one query a kind, most urgent kind first:
+    tickets, alerts, cadences, decision makers, overrides, needs."""
     items: list[TodayItem] = []
     tickets = (
         _tickets(now)

@@ -227,3 +227,37 @@ def test_band_raised_by_a_trip_wire_says_so_in_lists(client, alice, customer):
     # Only the customer the score alone would not make red carries the marker.
     assert page.count('data-testid="tripwire-marker"') == 1 and f'title="{why}"' in page
     assert "bi-lightning-charge-fill" in page
+
+
+# --- the navigation badge --------------------------------------------------------------------------
+
+BADGE_QUERIES = 4  # session, user, roles, the count
+
+
+def test_badge_counts_customers_with_something_urgent_in_one_query(client, alice, django_assert_num_queries):
+    today = business_today()
+    client.force_login(alice)
+    client.get(reverse("today_badge"))
+    urgent = f.CustomerFactory(owner=alice)
+    raise_alert(urgent)
+    raise_alert(urgent, kind="new_red")
+    f.TicketFactory(customer=f.CustomerFactory(owner=alice), response_due_at=timezone.now() - timedelta(hours=1))
+    # Slower work waits on the page: not in the badge.
+    f.ProductNeedFactory(customer=f.CustomerFactory(owner=alice))
+    f.ContactFactory(customer=f.CustomerFactory(owner=alice), name="Never met")
+    f.CadenceFactory(customer=f.CustomerFactory(owner=alice), starts_on=today - timedelta(days=200))
+    with django_assert_num_queries(BADGE_QUERIES):
+        response = client.get(reverse("today_badge"), headers=HTMX)
+    assert ">2<span" in response.text
+    for _n in range(5):
+        raise_alert(f.CustomerFactory(owner=alice))
+    with django_assert_num_queries(BADGE_QUERIES):
+        assert ">7<span" in client.get(reverse("today_badge"), headers=HTMX).text
+
+
+def test_badge_stops_counting_at_its_cap(client, alice, monkeypatch):
+    monkeypatch.setattr("accounts.workspace.today.BADGE_CAP", 2)
+    for _n in range(3):
+        raise_alert(f.CustomerFactory(owner=alice))
+    client.force_login(alice)
+    assert ">2+<span" in client.get(reverse("today_badge"), headers=HTMX).text

@@ -117,14 +117,6 @@ class TodayPage:
     def remaining(self) -> int:
         return max(self.total - self.page * self.page_size, 0)
 
-    @property
-    def shown_until(self) -> int:
-        return min(self.page * self.page_size, self.total)
-
-    @property
-    def alert_count(self) -> int:
-        return sum(len(c.alerts) for c in self.customers)
-
 
 def alert_item(alert: Alert) -> TodayItem:
     """An open alert as a line of Today (the alert's customer must be loaded with it)."""

@@ -9,6 +9,7 @@ urlpatterns = [
     path("customers/<int:pk>/override/", customers.override_create, name="override_create"),
     path("customers/<int:pk>/override/end/", customers.override_end, name="override_end"),
     path("alerts/<int:pk>/close/", workspace.alert_close, name="alert_close"),
+    path("alerts/close/", workspace.alerts_close, name="alerts_close"),
 ]
 
 # The purchase-criteria and strategy sections of the customer 360 page, and their editors.

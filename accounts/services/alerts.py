@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from keyaccounts.clock import business_today
@@ -140,6 +141,49 @@ def alert_close(*, alert: Alert, by, note: str = "") -> Alert:
         alert.closed_at, alert.closed_by, alert.close_note = timezone.now(), by, (note or "").strip()
         alert.save(update_fields=["closed_at", "closed_by", "close_note"])
     return alert
+
+
+# At most this many alerts are acknowledged in one go.
+ALERTS_CLOSE_LIMIT = 500
+
+
+@transaction.atomic
+def alerts_close(*, ids, by, note: str = "") -> list[Alert]:
+    """Mark the alerts ``ids`` as dealt with, all with the same note, each audited as `alert_close`
+    does. All or nothing: an id the user may not see, or an alert already dealt with, refuses the
+    whole batch with a `ValidationError` and changes nothing. The caller checks the user may
+    change customer data."""
+    wanted = set(ids)
+    if not wanted:
+        raise ValidationError(_("Tick the alerts you dealt with first."))
+    if len(wanted) > ALERTS_CLOSE_LIMIT:
+        raise ValidationError(_("At most %(limit)s alerts can be marked at once.") % {"limit": ALERTS_CLOSE_LIMIT})
+    visible = set(Alert.objects.visible_to(by).filter(pk__in=wanted).values_list("pk", flat=True))
+    # Locked, so two people ticking the same alert cannot both close it.
+    alerts = list(Alert.objects.select_for_update().filter(pk__in=visible).order_by("pk"))
+    hidden = len(wanted - visible)
+    if hidden:
+        raise ValidationError(
+            ngettext(
+                "%(count)s of the selected alerts is not one of yours: nothing was marked.",
+                "%(count)s of the selected alerts are not yours: nothing was marked.",
+                hidden,
+            )
+            % {"count": hidden}
+        )
+    closed = [a for a in alerts if a.closed_at is not None]
+    if closed:
+        raise ValidationError(
+            ngettext(
+                "%(count)s of the selected alerts was dealt with meanwhile, by someone else or in "
+                "another window: nothing was marked. Today now shows what is still open.",
+                "%(count)s of the selected alerts were dealt with meanwhile, by someone else or in "
+                "another window: nothing was marked. Today now shows what is still open.",
+                len(closed),
+            )
+            % {"count": len(closed)}
+        )
+    return [alert_close(alert=alert, by=by, note=note) for alert in alerts]
 
 
 @transaction.atomic

@@ -315,7 +315,7 @@ def test_supply_lists_the_late_and_short_lines(client, alice, deliveries, custom
         (TODAY - timedelta(days=30), False, True),
     ]
     assert misses[1]["days_late"] == 5
-    assert 'data-testid="otif"><span class="otif-value text-danger">40%' in response.text
+    assert 'data-testid="otif"><span class="otif-value text-danger">40%<i class="bi bi-x-octagon-fill' in response.text
     assert "late 5 days" in response.text and "overdue 5 days" in response.text
 
 

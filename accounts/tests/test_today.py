@@ -3,13 +3,12 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Alert, CustomerStatus, ProductNeed
 from accounts.services import AlertCandidate, alerts_raise
+from accounts.workspace.today import TODAY_PAGE_SIZE
 from complaints.models import Ticket
 from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
@@ -17,17 +16,19 @@ from relationships.models import BuyingRole, InteractionKind
 
 TODAY_URL = reverse("today")
 HTMX = {"HX-Request": "true"}
-# Session, user, roles, then one query per group: tickets, alerts, cadences, decision makers
-# (two: their ids, then the ones not met), overrides, needs.
-TODAY_QUERIES = 10
+# Session, user, roles, the latest scoring day, the count of customers needing attention, the
+# page's customers, then one query a kind of item for them: tickets, alerts, cadences, decision
+# makers, overrides, needs.
+TODAY_QUERIES = 12
 
 
-def groups_of(response) -> dict:
-    return {g.key: g for g in response.context["groups"]}
+def items_of(response, key) -> list:
+    """The items of one kind, customer after customer, as Today shows them."""
+    return [item for card in response.context["listing"].customers for item in card.items if item.kind == key]
 
 
 def texts(response, key) -> list[str]:
-    return [item.text for item in groups_of(response)[key].items]
+    return [item.text for item in items_of(response, key)]
 
 
 def today_page(client, user):
@@ -112,16 +113,22 @@ def test_items_link_to_the_section_of_the_customer_page_where_they_are_fixed(cli
         assert f'href="{detail}#{anchor}"' in page
 
 
-def test_groups_come_most_urgent_first_with_their_counts(client, alice, work):
+def test_a_customers_items_come_most_urgent_kind_first(client, alice, work):
     response = today_page(client, alice)
-    assert [(g.key, g.count) for g in response.context["groups"]] == [
-        ("tickets", 2),
-        ("alerts", 1),
-        ("cadences", 1),
-        ("decision_makers", 1),
-        ("overrides", 1),
-        ("needs", 1),
+    [card] = response.context["listing"].customers
+    assert card.customer == work
+    assert [item.kind for item in card.items] == [
+        "tickets",
+        "tickets",
+        "alerts",
+        "cadences",
+        "decision_makers",
+        "overrides",
+        "needs",
     ]
+    # The late ticket and the overdue cadence; a decision maker long unmet is not "late".
+    assert card.late == 2
+    assert response.context["listing"].total == 1
 
 
 def test_most_overdue_cadence_comes_first(client, alice, customer):
@@ -177,7 +184,7 @@ def test_alerts_are_listed_only_for_the_people_they_are_addressed_to(client, tin
 
 def test_outsider_manager_sees_nothing_of_another_managers_customer(client, oscar, work):
     response = today_page(client, oscar)
-    assert sum(g.count for g in response.context["groups"]) == 0
+    assert response.context["listing"].total == 0 and response.context["listing"].customers == []
     assert work.name not in response.text
     assert "Nothing needs doing for your customers today." in response.text
 
@@ -211,7 +218,9 @@ def test_nav_links_to_today(client, alice, customer):
 def test_badge_counts_what_today_lists(client, alice, work):
     client.force_login(alice)
     response = client.get(reverse("today_badge"), headers=HTMX)
-    assert '<span class="badge rounded-pill text-bg-warning ms-1" data-testid="today-count">7</span>' in response.text
+    # One customer with something urgent (alert, tickets at SLA, manual band ending), not 7 items.
+    assert 'data-testid="today-count"' in response.text
+    assert ">1<span" in response.text
 
 
 def test_badge_is_empty_for_the_outsider_and_for_those_who_see_every_customer(client, oscar, erin, work):
@@ -319,20 +328,23 @@ def _more_work(customer, count):
         f.ProductNeedFactory(customer=other)
 
 
-def test_query_count_is_pinned_and_the_same_for_3_and_30_items_a_group(
-    client, alice, customer, django_assert_num_queries
-):
+def test_query_count_is_pinned_and_the_same_for_1_and_30_customers(client, alice, customer, django_assert_num_queries):
     client.force_login(alice)
-    _more_work(customer, 3)
+    _more_work(customer, 1)
     client.get(TODAY_URL)
     with django_assert_num_queries(TODAY_QUERIES):
-        few = client.get(TODAY_URL)
-    _more_work(customer, 27)
-    with CaptureQueriesContext(connection) as many:
-        response = client.get(TODAY_URL)
-    assert len(many) == TODAY_QUERIES
-    assert [g.count for g in few.context["groups"]] == [3] * 6
-    assert [g.count for g in response.context["groups"]] == [30] * 6
+        one = client.get(TODAY_URL)
+    _more_work(customer, 29)
+    with django_assert_num_queries(TODAY_QUERIES):
+        many = client.get(TODAY_URL)
+    assert len(one.context["listing"].customers) == 1
+    assert many.context["listing"].total == 30
+    assert len(many.context["listing"].customers) == TODAY_PAGE_SIZE
+    # Every kind of item of every customer shown: 6 kinds each.
+    assert all(len(card.items) == 6 for card in many.context["listing"].customers)
+    with django_assert_num_queries(TODAY_QUERIES):
+        rest = client.get(f"{TODAY_URL}?page=3", headers=HTMX)
+    assert len(rest.context["listing"].customers) == TODAY_PAGE_SIZE
 
 
 @pytest.mark.parametrize(("days_ago", "overdue"), [(30, False), (31, True)])

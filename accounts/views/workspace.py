@@ -6,14 +6,15 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from keyaccounts.clock import business_today
 from keyaccounts.editing import INVALID, fragment_or_page, saved, wants_fragment
@@ -28,7 +29,7 @@ from ..workspace.customer import alerts_for
 from ..workspace.filters import DRILL_FILTERS, filtered_accounts
 from ..workspace.my_accounts import my_accounts
 from ..workspace.search import search as search_accounts
-from ..workspace.today import alert_item, today_count, today_groups
+from ..workspace.today import alert_item, today_count, today_page
 
 HOME_ALERTS = 5
 LIVE_SEARCH_LIMIT = 6
@@ -104,28 +105,68 @@ class AlertCloseForm(forms.Form):
     )
 
 
+def _page_number(value) -> int:
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _today_context(request, page: int = 1) -> dict:
+    return {"listing": today_page(user=request.user, page=page), "form": AlertCloseForm()}
+
+
 @login_required
 @require_GET
 def today(request):
-    """What needs doing today for the user's customers, grouped, most urgent first."""
-    groups = today_groups(user=request.user)
-    context = {
-        "groups": groups,
-        "total": sum(g.count for g in groups),
-        "form": AlertCloseForm(),
-    }
-    return render(request, "accounts/today.html", context)
+    """The user's customers needing attention, worst first, each with what to do about it. htmx
+    asks for the next customers ("show the rest") and gets them alone."""
+    context = _today_context(request, _page_number(request.GET.get("page")))
+    return fragment_or_page(request, "accounts/_today_customers.html", context, page="accounts/today.html")
 
 
 @login_required
 @require_GET
 def today_badge(request):
-    """The count on the Today link, loaded after the page so no page pays for it. Only for users
-    with a book of their own: for those who see every customer the count is not cheap."""
+    """The count on the Today link, loaded after the page so no page pays for it: the customers
+    with something urgent. Only for users with a book of their own: for those who see every
+    customer the count is not cheap."""
     if may_see_every_customer(request.user):
         return HttpResponse("")
     count, more = today_count(user=request.user)
     return render(request, "accounts/_today_badge.html", {"count": count, "more": more})
+
+
+@login_required
+@require_POST
+def alerts_close(request):
+    """Acknowledge the ticked alerts with one shared, optional note: all of them or, if one is not
+    the user's or was dealt with meanwhile, none. htmx gets Today's body again with the report;
+    a plain form the report and a redirect back to Today."""
+    if not may_change_customer_data(request.user):
+        raise PermissionDenied
+    form = AlertCloseForm(request.POST)
+    ids = request.POST.getlist("alerts")
+    status, level = 200, messages.SUCCESS
+    if not form.is_valid():
+        text, status, level = _("The note is too long: at most 2,000 characters."), INVALID, messages.ERROR
+    elif not all(value.isdigit() for value in ids):
+        text, status, level = _("The selection is not valid: reload Today."), INVALID, messages.ERROR
+    else:
+        try:
+            closed = services.alerts_close(ids=[int(v) for v in ids], by=request.user, note=form.cleaned_data["note"])
+        except ValidationError as refusal:
+            text, status, level = " ".join(refusal.messages), INVALID, messages.ERROR
+        else:
+            text = ngettext(
+                "%(count)s alert marked as dealt with.", "%(count)s alerts marked as dealt with.", len(closed)
+            ) % {"count": len(closed)}
+    if wants_fragment(request):
+        context = {**_today_context(request), "notice": {"text": text, "level": level}}
+        response = render(request, "accounts/_today_body.html", context, status=status)
+        return trigger_client_event(response, "alert-closed") if status == 200 else response
+    messages.add_message(request, level, text)
+    return redirect(_next_or(request, "today"))
 
 
 def _next_or(request, fallback: str) -> str:

@@ -149,6 +149,16 @@ def account_list(*, user, scored_on: date | None) -> QuerySet[Customer]:
             snapshot_reasons=F("latest_snapshot__reasons"),
             snapshot_tier=F("latest_snapshot__tier"),
             override_band=F("open_override__band"),
+            # Why the band is what it is (the badge's marker): the trip-wires and the thresholds of
+            # the model that scored the customer, or who set the band by hand, until when and why.
+            snapshot_computed_band=F("latest_snapshot__computed_band"),
+            snapshot_tripwires=F("latest_snapshot__tripwires"),
+            snapshot_bands=F("latest_snapshot__model_version__parameters__bands"),
+            override_reason=F("open_override__reason"),
+            override_expires_on=F("open_override__expires_on"),
+            override_set_by_first_name=F("open_override__set_by__first_name"),
+            override_set_by_last_name=F("open_override__set_by__last_name"),
+            override_set_by_username=F("open_override__set_by__username"),
             # A band set by hand shows at once, not only from the next nightly snapshot.
             display_band=shown_band_expression("open_override__band", "latest_snapshot__band"),
         )

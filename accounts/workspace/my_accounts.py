@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -27,6 +28,7 @@ from ..models import (
 )
 from ..permissions import may_see_every_customer
 from ..risk.reasons import render_reason
+from .band_source import BandSource, band_source
 from .common import cadences_with_due, latest_scored_on, overdue_ticket_q
 from .filters import (
     _FIRST_CLICK,
@@ -89,6 +91,10 @@ class AccountRow:
     @property
     def overridden(self) -> bool:
         return self.customer.override_band is not None
+
+    @cached_property
+    def band_source(self) -> BandSource:
+        return band_source(self.customer)
 
     @property
     def revenue_trend(self) -> float | None:

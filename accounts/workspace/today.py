@@ -1,19 +1,28 @@
-"""Today: what an account manager should do now — open alerts, tickets at or past SLA, overdue
-cadences, decision makers not met, manual bands about to expire, unmet needs.
+"""Today: what an account manager should do now, customer by customer — open alerts, tickets at or
+past SLA, overdue cadences, decision makers not met, manual bands about to expire, unmet needs.
+
+Customers come worst first: red before amber before green, then those with something late or new
+(a ticket past its SLA, an alert), then by score and revenue. A page shows `TODAY_PAGE_SIZE` of
+them; the rest come on demand, a page at a time. A page costs the same number of queries however
+many customers and items there are: one for the latest scoring day, one to count the customers
+needing attention, one for the page's customers, one a kind of item for those customers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import (
+    BooleanField,
     Case,
     DateField,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     When,
 )
@@ -25,24 +34,24 @@ from complaints.models import Ticket
 from keyaccounts.clock import business_today
 from relationships.models import BuyingRole, Cadence, Contact, Interaction
 
-from ..models import (
-    Alert,
-    Customer,
-    ProductNeed,
-    RiskOverride,
-)
+from ..models import Alert, Customer, CustomerStatus, ProductNeed, RiskOverride
+from ..permissions import sees_all_alerts
 from .alert_text import render_alert
-from .common import overdue_cadences
-from .customer import alerts_for
+from .band_source import BandSource, band_source
+from .common import latest_scored_on, overdue_cadences
+from .filters import account_list
 
 # Today: decision makers nobody met for this long need a visit; overrides this close to their
 # expiry need a decision; tickets this close to an SLA deadline need attention now.
 DECISION_MAKER_DAYS = 90
 OVERRIDE_WARNING_DAYS = 14
 SLA_WARNING = timedelta(hours=24)
-TODAY_GROUP_LIMIT = 50
-# Up to this many decision makers in scope are looked up by id (see today_groups).
-DECISION_MAKER_ID_LIST_LIMIT = 5000
+# Customers a page of Today shows; the rest come on demand.
+TODAY_PAGE_SIZE = 10
+# At most this many items of one kind for a page of customers (a safety net, not a page size).
+ITEM_LIMIT = 500
+# The navigation badge counts customers with something urgent up to this, then says "99+".
+BADGE_CAP = 99
 
 
 @dataclass
@@ -56,18 +65,59 @@ class TodayItem:
     when: date | datetime | None = None
     late: bool = False
     alert: Alert | None = None
+    kind: str = ""
 
 
 @dataclass
-class TodayGroup:
-    key: str
-    title: str
-    items: list[TodayItem]
-    more: bool = False
+class TodayCustomer:
+    """A customer needing attention, with everything to do about it, most urgent first."""
+
+    customer: Customer
+    items: list[TodayItem] = field(default_factory=list)
 
     @property
-    def count(self) -> int:
-        return len(self.items)
+    def band(self) -> str | None:
+        return self.customer.display_band
+
+    @property
+    def score(self) -> float | None:
+        return self.customer.snapshot_score
+
+    @property
+    def band_source(self) -> BandSource:
+        return band_source(self.customer)
+
+    @property
+    def alerts(self) -> list[TodayItem]:
+        return [item for item in self.items if item.alert is not None]
+
+    @property
+    def others(self) -> list[TodayItem]:
+        return [item for item in self.items if item.alert is None]
+
+    @property
+    def late(self) -> int:
+        return sum(1 for item in self.items if item.late)
+
+
+@dataclass
+class TodayPage:
+    customers: list[TodayCustomer]
+    total: int  # customers needing attention, on every page
+    page: int
+    page_size: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.page * self.page_size < self.total
+
+    @property
+    def next_page(self) -> int:
+        return self.page + 1
+
+    @property
+    def remaining(self) -> int:
+        return max(self.total - self.page * self.page_size, 0)
 
 
 def alert_item(alert: Alert) -> TodayItem:
@@ -79,25 +129,18 @@ def alert_item(alert: Alert) -> TodayItem:
         "section-risk",
         when=alert.as_of,
         alert=alert,
+        kind="alerts",
     )
 
 
-def _limited(queryset) -> tuple[list, bool]:
-    rows = list(queryset[: TODAY_GROUP_LIMIT + 1])
-    return rows[:TODAY_GROUP_LIMIT], len(rows) > TODAY_GROUP_LIMIT
+# What needs doing, as querysets: filtered by customer for the page, as Exists for the ranking. ---
 
 
-def today_groups(*, user, today: date | None = None, now: datetime | None = None) -> list[TodayGroup]:
-    """What needs doing for the user's active customers, most urgent group first, one query a group."""
-    today = today or business_today()
-    now = now or timezone.now()
-    scope = Customer.objects.visible_to(user).active().values("pk")
-    groups = []
-
-    # Tickets: a customer is waiting and a promised time is about to pass, or has passed.
+def _tickets(now: datetime) -> QuerySet[Ticket]:
+    """Tickets where a customer is waiting and a promised time is about to pass, or has passed."""
     response_due = Case(When(first_response_at__isnull=True, then=F("response_due_at")), default=None)
-    tickets, more = _limited(
-        Ticket.objects.filter(customer__in=scope, status__in=Ticket.OPEN_STATUSES)
+    return (
+        Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES)
         .annotate(response_deadline=response_due)
         .annotate(
             deadline=Coalesce(
@@ -107,168 +150,232 @@ def today_groups(*, user, today: date | None = None, now: datetime | None = None
         .filter(deadline__lte=now + SLA_WARNING)
         # Waiting for the customer: the clock is paused, nothing is due from us unless it was late already.
         .filter(Q(sla_paused_at__isnull=True) | Q(deadline__lt=F("sla_paused_at")))
+    )
+
+
+def _alerts(user) -> QuerySet[Alert]:
+    """Open alerts addressed to the user (executives and admins: every one of a visible customer)."""
+    alerts = Alert.objects.open()
+    return alerts if sees_all_alerts(user) else alerts.filter(recipients=user)
+
+
+def _decision_makers(today: date) -> QuerySet[Contact]:
+    since = today - timedelta(days=DECISION_MAKER_DAYS)
+    met_since = Interaction.contacts.through.objects.filter(
+        contact_id=OuterRef("pk"), interaction__occurred_on__gte=since, interaction__occurred_on__lte=today
+    )
+    return Contact.objects.filter(buying_role=BuyingRole.DECISION_MAKER, left_on__isnull=True).filter(
+        ~Exists(met_since)
+    )
+
+
+def _overrides(today: date) -> QuerySet[RiskOverride]:
+    return RiskOverride.objects.filter(
+        ended_on__isnull=True, expires_on__lte=today + timedelta(days=OVERRIDE_WARNING_DAYS)
+    )
+
+
+def _needs() -> QuerySet[ProductNeed]:
+    return ProductNeed.objects.filter(status=ProductNeed.Status.UNMET)
+
+
+def _of_customer(queryset: QuerySet) -> Q:
+    """Customers with a row in ``queryset``: an uncorrelated ``IN`` the planner hashes once, not a
+    subquery run customer by customer (whose estimated cost also switched PostgreSQL's JIT on)."""
+    return Q(pk__in=queryset.values("customer_id"))
+
+
+def _flag(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def _needs_attention(*, user, today: date, now: datetime) -> Q:
+    """Something to do today about a customer, of any kind."""
+    # Meetings and decision makers are worked out for the user's customers only: company-wide
+    # they cost a scan of every cadence and contact.
+    scope = Customer.objects.visible_to(user).active().values("pk")
+    return (
+        _of_customer(_tickets(now))
+        | _of_customer(_alerts(user))
+        | _of_customer(overdue_cadences(Cadence.objects.filter(customer__in=scope), today=today))
+        | _of_customer(_decision_makers(today).filter(customer__in=scope))
+        | _of_customer(_overrides(today))
+        | _of_customer(_needs())
+    )
+
+
+def _attention(*, user, needing: Q, now: datetime, scored_on: date | None) -> QuerySet[Customer]:
+    """The user's active customers with something to do today, worst first."""
+    return (
+        account_list(user=user, scored_on=scored_on)
+        .filter(status=CustomerStatus.ACTIVE)
+        .filter(needing)
+        .annotate(
+            has_late_ticket=_flag(_of_customer(_tickets(now).filter(deadline__lt=now))),
+            has_alert=_flag(_of_customer(_alerts(user))),
+        )
+        .order_by(
+            F("band_rank").desc(),
+            F("has_late_ticket").desc(),
+            F("has_alert").desc(),
+            F("snapshot_score").desc(nulls_last=True),
+            F("revenue_12m").desc(),
+            "name",
+            "pk",
+        )
+    )
+
+
+def today_page(
+    *, user, page: int = 1, today: date | None = None, now: datetime | None = None, page_size: int = TODAY_PAGE_SIZE
+) -> TodayPage:
+    """A page of the customers needing attention, worst first, each with its items."""
+    today = today or business_today()
+    now = now or timezone.now()
+    page = max(page, 1)
+    needing = _needs_attention(user=user, today=today, now=now)
+    # Counted without the joins the page's order needs.
+    total = Customer.objects.visible_to(user).active().filter(needing).count()
+    attention = _attention(user=user, needing=needing, now=now, scored_on=latest_scored_on())
+    start = (page - 1) * page_size
+    customers = list(attention[start : start + page_size]) if start < total else []
+    cards = {c.pk: TodayCustomer(c) for c in customers}
+    if cards:
+        for item in _items(user=user, ids=list(cards), today=today, now=now):
+            cards[item.customer_id].items.append(item)
+    return TodayPage(list(cards.values()), total, page, page_size)
+
+
+def _items(*, user, ids: list[int], today: date, now: datetime) -> list[TodayItem]:
+    """Everything to do about the customers ``ids``, one query a kind, most urgent kind first:
+    tickets, alerts, cadences, decision makers, overrides, needs."""
+    items: list[TodayItem] = []
+    tickets = (
+        _tickets(now)
+        .filter(customer_id__in=ids)
         .select_related("customer")
         .only("pk", "subject", "severity", "customer__name", "response_due_at", "resolution_due_at")
-        .order_by("deadline", "pk")
+        .order_by("deadline", "pk")[:ITEM_LIMIT]
     )
-    groups.append(
-        TodayGroup(
-            "tickets",
-            gettext("Tickets at or past their SLA"),
-            [
-                TodayItem(
-                    t.customer_id,
-                    t.customer.name,
-                    gettext("#%(number)s %(subject)s (%(severity)s)")
-                    % {"number": t.pk, "subject": t.subject, "severity": t.get_severity_display()},
-                    "section-timeline",
-                    when=t.deadline,
-                    late=t.deadline < now,
-                )
-                for t in tickets
-            ],
-            more,
+    items += [
+        TodayItem(
+            t.customer_id,
+            t.customer.name,
+            gettext("#%(number)s %(subject)s (%(severity)s)")
+            % {"number": t.pk, "subject": t.subject, "severity": t.get_severity_display()},
+            "section-timeline",
+            when=t.deadline,
+            late=t.deadline < now,
+            kind="tickets",
         )
-    )
-
-    alerts = list(alerts_for(user=user, limit=TODAY_GROUP_LIMIT + 1))
-    groups.append(
-        TodayGroup(
-            "alerts",
-            gettext("New alerts"),
-            [alert_item(a) for a in alerts[:TODAY_GROUP_LIMIT]],
-            len(alerts) > TODAY_GROUP_LIMIT,
-        )
-    )
-
-    cadences, more = _limited(
-        overdue_cadences(Cadence.objects.filter(customer__in=scope), today=today)
+        for t in tickets
+    ]
+    alerts = _alerts(user).filter(customer_id__in=ids).select_related("customer").order_by("-as_of", "-id")
+    items += [alert_item(a) for a in alerts[:ITEM_LIMIT]]
+    cadences = (
+        overdue_cadences(Cadence.objects.filter(customer_id__in=ids), today=today)
         .select_related("customer")
         .only("pk", "name", "customer__name", "interaction_kind", "interval_days", "starts_on")
-        .order_by("due_on", "pk")
+        .order_by("due_on", "pk")[:ITEM_LIMIT]
     )
-    groups.append(
-        TodayGroup(
-            "cadences",
-            gettext("Overdue meetings and calls"),
-            [
-                TodayItem(
-                    c.customer_id,
-                    c.customer.name,
-                    gettext("%(name)s: due %(days)s days ago") % {"name": c.name, "days": (today - c.due_on).days},
-                    "section-relationships",
-                    when=c.due_on,
-                    late=True,
-                )
-                for c in cadences
-            ],
-            more,
+    items += [
+        TodayItem(
+            c.customer_id,
+            c.customer.name,
+            gettext("%(name)s: due %(days)s days ago") % {"name": c.name, "days": (today - c.due_on).days},
+            "section-relationships",
+            when=c.due_on,
+            late=True,
+            kind="cadences",
         )
-    )
-
-    since = today - timedelta(days=DECISION_MAKER_DAYS)
+        for c in cadences
+    ]
     last_met = (
         Interaction.contacts.through.objects.filter(contact_id=OuterRef("pk"), interaction__occurred_on__lte=today)
         .order_by("-interaction__occurred_on")
         .values("interaction__occurred_on")[:1]
     )
-    met_since = Interaction.contacts.through.objects.filter(
-        contact_id=OuterRef("pk"), interaction__occurred_on__gte=since, interaction__occurred_on__lte=today
-    )
-    # A manager's book: the ids first, so the planner probes the participants' index per contact
-    # instead of hashing everyone's recent interactions (1.0 s → 0.1 s with 100,000 customers).
-    # A whole company's list of ids would cost more than it saves.
-    in_scope = Contact.objects.filter(customer__in=scope, buying_role=BuyingRole.DECISION_MAKER, left_on__isnull=True)
-    candidates = list(in_scope.values_list("pk", flat=True)[: DECISION_MAKER_ID_LIST_LIMIT + 1])
-    if len(candidates) <= DECISION_MAKER_ID_LIST_LIMIT:
-        in_scope = Contact.objects.filter(pk__in=candidates)
-    decision_makers, more = _limited(
-        in_scope.filter(~Exists(met_since))
+    decision_makers = (
+        _decision_makers(today)
+        .filter(customer_id__in=ids)
         .annotate(last_met_on=Subquery(last_met, output_field=DateField()))
         .select_related("customer")
         .only("pk", "name", "title", "customer__name")
-        .order_by(F("last_met_on").asc(nulls_first=True), "pk")
+        .order_by(F("last_met_on").asc(nulls_first=True), "pk")[:ITEM_LIMIT]
     )
-    groups.append(
-        TodayGroup(
-            "decision_makers",
-            gettext("Decision makers not met in 90 days"),
-            [
-                TodayItem(
-                    c.customer_id,
-                    c.customer.name,
-                    (
-                        gettext("%(name)s (%(title)s): last met %(days)s days ago")
-                        % {"name": c.name, "title": c.title or "—", "days": (today - c.last_met_on).days}
-                        if c.last_met_on
-                        else gettext("%(name)s (%(title)s): never met") % {"name": c.name, "title": c.title or "—"}
-                    ),
-                    "section-relationships",
-                    when=c.last_met_on,
-                    late=True,
-                )
-                for c in decision_makers
-            ],
-            more,
+    items += [
+        TodayItem(
+            c.customer_id,
+            c.customer.name,
+            (
+                gettext("%(name)s (%(title)s): last met %(days)s days ago")
+                % {"name": c.name, "title": c.title or "—", "days": (today - c.last_met_on).days}
+                if c.last_met_on
+                else gettext("%(name)s (%(title)s): never met") % {"name": c.name, "title": c.title or "—"}
+            ),
+            "section-relationships",
+            when=c.last_met_on,
+            kind="decision_makers",
         )
-    )
-
-    overrides, more = _limited(
-        RiskOverride.objects.filter(
-            customer__in=scope, ended_on__isnull=True, expires_on__lte=today + timedelta(days=OVERRIDE_WARNING_DAYS)
-        )
+        for c in decision_makers
+    ]
+    overrides = (
+        _overrides(today)
+        .filter(customer_id__in=ids)
         .select_related("customer")
         .only("pk", "band", "expires_on", "customer__name")
-        .order_by("expires_on", "pk")
+        .order_by("expires_on", "pk")[:ITEM_LIMIT]
     )
-    groups.append(
-        TodayGroup(
-            "overrides",
-            gettext("Manual bands about to expire"),
-            [
-                TodayItem(
-                    o.customer_id,
-                    o.customer.name,
-                    gettext("Manual %(band)s band expires on %(date)s")
-                    % {"band": o.get_band_display(), "date": o.expires_on.isoformat()},
-                    "section-risk",
-                    when=o.expires_on,
-                    late=o.expires_on <= today,
-                )
-                for o in overrides
-            ],
-            more,
+    items += [
+        TodayItem(
+            o.customer_id,
+            o.customer.name,
+            gettext("Manual %(band)s band expires on %(date)s")
+            % {"band": o.get_band_display(), "date": o.expires_on.isoformat()},
+            "section-risk",
+            when=o.expires_on,
+            late=o.expires_on <= today,
+            kind="overrides",
         )
-    )
-
-    needs, more = _limited(
-        ProductNeed.objects.filter(customer__in=scope, status=ProductNeed.Status.UNMET)
+        for o in overrides
+    ]
+    needs = (
+        _needs()
+        .filter(customer_id__in=ids)
         .select_related("customer")
         .only("pk", "description", "identified_on", "customer__name")
-        .order_by("identified_on", "pk")
+        .order_by("identified_on", "pk")[:ITEM_LIMIT]
     )
-    groups.append(
-        TodayGroup(
-            "needs",
-            gettext("Unmet product needs"),
-            [
-                TodayItem(
-                    n.customer_id,
-                    n.customer.name,
-                    gettext("%(need)s (open for %(days)s days)")
-                    % {"need": n.description, "days": (today - n.identified_on).days},
-                    "section-strategy",
-                    when=n.identified_on,
-                )
-                for n in needs
-            ],
-            more,
+    items += [
+        TodayItem(
+            n.customer_id,
+            n.customer.name,
+            gettext("%(need)s (open for %(days)s days)")
+            % {"need": n.description, "days": (today - n.identified_on).days},
+            "section-strategy",
+            when=n.identified_on,
+            kind="needs",
         )
+        for n in needs
+    ]
+    return items
+
+
+def today_count(*, user, now: datetime | None = None, today: date | None = None) -> tuple[int, bool]:
+    """The navigation badge: how many customers have something urgent today — an alert addressed
+    to the user, a ticket at or past its SLA, or a manual band about to expire — capped at
+    `BADGE_CAP` (then "more" is true). Slower work (meetings, decision makers, needs) waits on
+    the page. One query."""
+    today = today or business_today()
+    now = now or timezone.now()
+
+    def exists(queryset: QuerySet) -> Exists:
+        return Exists(queryset.filter(customer_id=OuterRef("pk")))
+
+    urgent = (
+        Customer.objects.visible_to(user)
+        .active()
+        .filter(exists(_alerts(user)) | exists(_tickets(now)) | exists(_overrides(today)))
     )
-    return groups
-
-
-def today_count(*, user) -> tuple[int, bool]:
-    """How many things Today lists, and whether some group has more than it shows."""
-    groups = today_groups(user=user)
-    return sum(g.count for g in groups), any(g.more for g in groups)
+    count = urgent.values("pk")[: BADGE_CAP + 1].count()
+    return min(count, BADGE_CAP), count > BADGE_CAP

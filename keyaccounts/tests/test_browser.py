@@ -270,3 +270,48 @@ def test_main_pages_run_under_the_content_security_policy_without_a_violation(pa
     page.wait_for_selector("#user_form")
     page.wait_for_load_state("networkidle")
     assert page.csp_violations == []
+
+
+def test_account_manager_acknowledges_alerts_in_bulk_and_one_in_a_click_on_today(page, live_server):
+    from accounts.models import Alert
+    from accounts.services import AlertCandidate, alerts_raise
+    from keyaccounts.clock import business_today
+
+    alice = f.account_manager("alice")
+    oscar = f.account_manager("oscar")
+    ningbo = f.CustomerFactory(name="Ningbo Bearings", owner=alice)
+    wuxi = f.CustomerFactory(name="Wuxi Valves", owner=alice)
+    foreign = f.CustomerFactory(name="Oscar's Own", owner=oscar)
+    alerts_raise(
+        as_of=business_today(),
+        candidates=[
+            AlertCandidate(ningbo.pk, "score_jump", {"score": 50, "change": 20}),
+            AlertCandidate(ningbo.pk, "new_red", {"score": 70, "from": "amber"}),
+            AlertCandidate(wuxi.pk, "score_jump", {"score": 40, "change": 15}),
+            AlertCandidate(foreign.pk, "score_jump", {"score": 40, "change": 15}),
+        ],
+    )
+    _login(page, live_server, "alice")
+    page.goto(f"{live_server.url}/today/")
+    page.wait_for_selector("[data-testid=today-customer]")
+    assert "Oscar's Own" not in page.content()
+    assert page.inner_text("[data-testid=today-count]").startswith("2")
+    # Ningbo's "select all", a shared note, one button.
+    page.locator(f"#today-customer-{ningbo.pk} [data-testid=tick-customer]").check()
+    assert page.locator(f"#today-customer-{ningbo.pk} [data-testid=pick-alert]:checked").count() == 2
+    assert page.locator(f"#today-customer-{wuxi.pk} [data-testid=pick-alert]:checked").count() == 0
+    page.fill("#today-bulk-note", "Visited the plant manager")
+    page.click("[data-testid=bulk-close]")
+    page.wait_for_selector("[data-testid=today-notice] >> text=2 alerts marked as dealt with.")
+    closed = Alert.objects.filter(customer=ningbo)
+    assert {(a.closed_by_id, a.close_note) for a in closed} == {(alice.pk, "Visited the plant manager")}
+    # The last one in one click; the row goes away.
+    page.click(f"#today-customer-{wuxi.pk} [data-testid=close-alert]")
+    # Nothing else to do about Wuxi: the customer leaves Today, and the badge counts none.
+    page.wait_for_selector(f"#today-customer-{wuxi.pk}", state="detached")
+    page.wait_for_selector("[data-testid=today-count]", state="detached")
+    assert Alert.objects.get(customer=wuxi).closed_by_id == alice.pk
+    assert Alert.objects.get(customer=foreign).closed_at is None
+    assert page.csp_violations == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "today.png"), full_page=True)

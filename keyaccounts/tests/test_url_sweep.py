@@ -181,6 +181,8 @@ EXPECTED: dict[str, Expect] = {
     "override_create": Expect(get=WRONG_METHOD, post=row(400, 400, 400, 404, 403, 403, 400, LOGIN)),
     "override_end": Expect(get=WRONG_METHOD, post=CUSTOMER_ACTION_DONE, writes=True),
     "alert_close": Expect(get=WRONG_METHOD, post=CUSTOMER_ACTION_DONE, writes=True),
+    # Nothing ticked: refused with a message, back to Today; the read-only roles may not at all.
+    "alerts_close": Expect(get=WRONG_METHOD, post=row(302, 302, 302, 302, 403, 403, 302, LOGIN)),
     # No nightly risk run in the sweep's data: the monitoring check says "stale" (503).
     "health": Expect(get=row(503, 503, 503, 503, 503, 503, 503, 503), post=EVERYONE_WRONG_METHOD),
     "health_live": Expect(get=PUBLIC, post=EVERYONE_WRONG_METHOD),

@@ -155,6 +155,12 @@
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(function () { focusableScrollBoxes(document); }, 150);
   });
+  // Today: a customer whose last item was just dealt with leaves the list.
+  document.body.addEventListener("htmx:afterSettle", function () {
+    for (const card of document.querySelectorAll("[data-ka-today-card]")) {
+      if (!card.querySelector("li")) card.remove();
+    }
+  });
   // Filter forms send only the filters that are set, so the address stays short and shareable.
   document.body.addEventListener("htmx:configRequest", function (event) {
     if (!event.target.closest("[data-ka-drop-empty]")) return;

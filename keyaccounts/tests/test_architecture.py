@@ -30,6 +30,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "keyaccounts.errors",
             "keyaccounts.spreadsheets",
             "keyaccounts.third_party_messages",
+            "keyaccounts.money",
+            "keyaccounts.formats",
         ),
     ),
     (

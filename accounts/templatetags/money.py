@@ -34,14 +34,26 @@ def compact(value) -> str:
     return format_compact(value)
 
 
+def _sign(number) -> str:
+    return "+" if number > 0 and format_money(number) != format_money(0) else ""
+
+
+@register.filter
+def money_signed(value, decimals: int = 0) -> str:
+    """A change of an amount, exact, with its sign: +¥1,200 / -CN¥3,400 (plain text, for e-mails)."""
+    number = to_decimal(value)
+    if number is None:
+        return DASH
+    return _sign(number) + format_money(number, int(decimals))
+
+
 @register.filter
 def money_change(value):
     """A change of an amount with its sign, short, the exact change in its title: +¥1.2万 / -CN¥3.4K."""
     number = to_decimal(value)
     if number is None:
         return DASH
-    sign = "+" if number > 0 and format_money(number) != format_money(0) else ""
-    short, exact = sign + format_money_compact(number), sign + format_money(number)
+    short, exact = _sign(number) + format_money_compact(number), money_signed(number)
     if short == exact:
         return short
     return format_html('<span class="money-compact" title="{}">{}</span>', exact, short)

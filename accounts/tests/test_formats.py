@@ -284,3 +284,12 @@ def test_the_ticket_page_shows_times_in_the_language_style(client, alice, rich_c
     html = client.get(reverse("ticket_detail", args=[ticket.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     text = assert_one_date_style(html, language)
     assert opened in text
+
+
+@pytest.mark.parametrize(("language", "revenue"), [(ZH, "¥771,636,425"), (EN, "CN¥771,636,425")])
+def test_the_admin_lists_amounts_as_the_pages_do(client, superuser, rich_customer, language, revenue):
+    client.force_login(superuser)
+    html = client.get(reverse("admin:accounts_customer_changelist"), HTTP_ACCEPT_LANGUAGE=language).text
+    assert f">{revenue}<" in html
+    orders = client.get(reverse("admin:accounts_order_changelist"), HTTP_ACCEPT_LANGUAGE=language).text
+    assert f">{revenue[: -len('771,636,425')]}34,500,000.00<" in orders

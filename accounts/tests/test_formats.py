@@ -229,8 +229,8 @@ def assert_one_date_style(html: str, language: str) -> str:
 
 @pytest.fixture
 def rich_customer(alice):
-    """A customer with revenue, a churn date, an order, a price, an incentive, an interaction and
-    an overdue cadence: every kind of figure and date the pages print."""
+    """A customer with revenue, orders and a delivery, a price, an incentive, an interaction, an
+    overdue cadence, risk scores, an override and an alert: the figures and dates the pages print."""
     today = business_today()
     customer = f.CustomerFactory(owner=alice, name="Wuxi Gears", revenue_12m=Decimal("771636425.00"))
     f.OrderFactory(customer=customer, ordered_on=today - timedelta(days=20), amount=Decimal("34500000"))
@@ -238,6 +238,13 @@ def rich_customer(alice):
     f.IncentiveFactory(customer=customer, starts_on=today - timedelta(days=10), ends_on=today + timedelta(days=30))
     f.InteractionFactory(customer=customer, occurred_on=today - timedelta(days=5))
     f.CadenceFactory(customer=customer, starts_on=today - timedelta(days=400))
+    order = f.OrderFactory(customer=customer, ordered_on=today - timedelta(days=60), amount=Decimal("1000"))
+    f.DeliveryLineFactory(order=order)
+    version = f.RiskModelVersionFactory()
+    for days in (8, 1):
+        f.RiskSnapshotFactory(customer=customer, model_version=version, as_of=today - timedelta(days=days))
+    f.RiskOverrideFactory(customer=customer, starts_on=today, expires_on=today + timedelta(days=2), set_by=alice)
+    f.AlertFactory(customer=customer, as_of=today - timedelta(days=1))
     return customer
 
 
@@ -263,6 +270,7 @@ def test_the_customer_page_shows_amounts_with_the_currency_and_one_date_style(
     client.force_login(alice)
     html = client.get(reverse("customer_detail", args=[rich_customer.pk]), HTTP_ACCEPT_LANGUAGE=language).text
     assert re.search(rf'data-testid="revenue">{re.escape(revenue)}<', html)
+    assert 'data-testid="weekly-scores"' in html  # the scores by week, dated
     text = assert_one_date_style(html, language)
     assert order in text and price in text
 
@@ -271,7 +279,8 @@ def test_the_customer_page_shows_amounts_with_the_currency_and_one_date_style(
 def test_the_today_page_has_one_date_style(client, alice, rich_customer, language):
     client.force_login(alice)
     html = client.get(reverse("today"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
-    assert "Wuxi Gears" in html  # the overdue cadence is listed, with its date
+    assert "Wuxi Gears" in html  # the overdue cadence and the expiring override, with their dates
+    assert 'data-group="overrides"' in html and 'data-group="cadences"' in html
     assert_one_date_style(html, language)
 
 

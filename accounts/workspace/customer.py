@@ -54,6 +54,7 @@ def _weekly_scores(history: list[RiskSnapshot], *, weeks: int) -> list[dict]:
         points.append(
             {
                 "day": week_end.isoformat(),
+                "week_end": week_end,
                 "label": formats.date_format(week_end, "MONTH_DAY_FORMAT"),
                 "score": None if last is None or last.score is None else round(last.score, 1),
                 "band": last.band if last else None,

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from accounts.forms import IncentiveForm
+from accounts.tests.test_dashboard import portfolio  # noqa: F401
 from keyaccounts.clock import business_today
 from keyaccounts.editing import date_input
 from keyaccounts.money import format_compact, format_money, format_money_compact
@@ -302,3 +303,25 @@ def test_the_admin_lists_amounts_as_the_pages_do(client, superuser, rich_custome
     assert f">{revenue}<" in html
     orders = client.get(reverse("admin:accounts_order_changelist"), HTTP_ACCEPT_LANGUAGE=language).text
     assert f">{revenue[: -len('771,636,425')]}34,500,000.00<" in orders
+
+
+@pytest.mark.parametrize(
+    ("language", "as_of", "at_risk", "key_red"),
+    [(ZH, "2026-11-23", "¥1,600", "¥1,000"), (EN, "23 Nov 2026", "CN¥1.6K", "CN¥1K")],
+)
+def test_the_dashboard_shows_amounts_with_the_currency_and_one_date_style(
+    client,
+    erin,
+    portfolio,  # noqa: F811  (the hand-counted portfolio of test_dashboard)
+    language,
+    as_of,
+    at_risk,
+    key_red,
+):
+    client.force_login(erin)
+    html = client.get(reverse("portfolio_dashboard"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    text = assert_one_date_style(html, language)
+    assert as_of in text
+    assert re.search(rf'data-testid="key-at-risk">(<span[^>]*>)?{re.escape(at_risk)}<', html)
+    assert re.search(rf'data-figure="revenue">(<span[^>]*>)?{re.escape(key_red)}<', html)
+    assert '"currency": "CNY"' in html  # the charts format amounts in it, in the page's language

@@ -325,3 +325,17 @@ def test_the_dashboard_shows_amounts_with_the_currency_and_one_date_style(
     assert re.search(rf'data-testid="key-at-risk">(<span[^>]*>)?{re.escape(at_risk)}<', html)
     assert re.search(rf'data-figure="revenue">(<span[^>]*>)?{re.escape(key_red)}<', html)
     assert '"currency": "CNY"' in html  # the charts format amounts in it, in the page's language
+
+
+@pytest.mark.parametrize("language", [ZH, EN])
+@pytest.mark.parametrize("page", ["ticket_queue", "notification_list", "complaint_analytics", "risk_quality"])
+def test_desk_analytics_and_quality_pages_have_one_date_style(client, superuser, rich_customer, language, page):
+    f.TicketFactory(customer=rich_customer, opened_at=timezone.now() - timedelta(days=3))
+    f.NotificationFactory(recipient=superuser)
+    f.BacktestRunFactory(created_by=superuser)
+    client.force_login(superuser)
+    response = client.get(
+        reverse(page), {"status": "all"} if page == "ticket_queue" else {}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 200
+    assert_one_date_style(response.content.decode(), language)

@@ -339,3 +339,13 @@ def test_desk_analytics_and_quality_pages_have_one_date_style(client, superuser,
     )
     assert response.status_code == 200
     assert_one_date_style(response.content.decode(), language)
+
+
+def test_the_currency_comes_from_the_environment():
+    from keyaccounts.tests.test_deploy import _manage
+
+    shown = _manage("shell", "-c", "from django.conf import settings; print(settings.CURRENCY)", CURRENCY=" usd ")
+    assert shown.stdout.splitlines()[-1] == "USD", shown.stderr
+    refused = _manage("check", CURRENCY="dollars")
+    assert refused.returncode != 0
+    assert "CURRENCY must be a three-letter ISO 4217 code" in refused.stderr

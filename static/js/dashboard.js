@@ -23,7 +23,7 @@
   var currency = d.currency || "CNY";
   var chinese = /^zh/i.test(lang || "");
   var moneyShort = new Intl.NumberFormat(lang, {
-    style: "currency", currency: currency, notation: "compact", minimumFractionDigits: 0, maximumFractionDigits: chinese ? 2 : 1,
+    style: "currency", currency: currency, notation: "compact", useGrouping: true, minimumFractionDigits: 0, maximumFractionDigits: chinese ? 2 : 1,
   });
   var moneyExact = new Intl.NumberFormat(lang, { style: "currency", currency: currency, minimumFractionDigits: 0, maximumFractionDigits: 0 });
   var count = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });

@@ -323,6 +323,8 @@ def test_the_dashboard_shows_amounts_with_the_currency_and_one_date_style(
     text = assert_one_date_style(html, language)
     assert as_of in text
     assert re.search(rf'data-testid="key-at-risk">(<span[^>]*>)?{re.escape(at_risk)}<', html)
+    if at_risk == "CN¥1.6K":  # shortened: the exact amount on hover
+        assert 'data-testid="key-at-risk"><span class="money-compact" title="CN¥1,600">CN¥1.6K<' in html
     assert re.search(rf'data-figure="revenue">(<span[^>]*>)?{re.escape(key_red)}<', html)
     assert '"currency": "CNY"' in html  # the charts format amounts in it, in the page's language
 

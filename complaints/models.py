@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -427,7 +428,8 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.recipient} · {self.kind} · {self.created_at:%Y-%m-%d %H:%M}"
+        when = formats.date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT") if self.created_at else ""
+        return f"{self.recipient} · {self.kind} · {when}"
 
     @property
     def is_unread(self) -> bool:

@@ -206,6 +206,15 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# One date style and digit grouping per language (keyaccounts/formats/<lang>/formats.py). Grouping
+# is applied by the figure filters (accounts/templatetags/figures.py, money.py), not to every
+# number a template prints: ids, page numbers and data attributes stay plain.
+FORMAT_MODULE_PATH = ["keyaccounts.formats"]
+USE_THOUSAND_SEPARATOR = False
+# The currency of every amount (ISO 4217 code); pages print it with the `money` filters.
+CURRENCY = env_str("CURRENCY", "CNY").strip().upper() or "CNY"
+if len(CURRENCY) != 3 or not CURRENCY.isalpha():
+    raise ImproperlyConfigured(f"CURRENCY must be a three-letter ISO 4217 code, not {CURRENCY!r}")
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -14,7 +14,7 @@ from ..models import (
     RiskSnapshot,
 )
 from ..permissions import is_admin
-from .base import VisibleChoicesMixin, VisibleToUserAdminMixin
+from .base import VisibleChoicesMixin, VisibleToUserAdminMixin, money_column
 
 
 class ContactInline(VisibleChoicesMixin, admin.TabularInline):
@@ -62,7 +62,7 @@ class CustomerAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
         "owner",
         "region",
         "industry",
-        "revenue_12m",
+        money_column(Customer, "revenue_12m"),
         "latest_risk_band",
     )
     list_filter = ("status", "tier", "tier_pinned", "relationship_level", "industry", "region", "churn_reason")

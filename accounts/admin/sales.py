@@ -12,7 +12,7 @@ from ..models import (
     PriceBenchmark,
     Product,
 )
-from .base import VisibleChoicesMixin, VisibleToUserAdminMixin
+from .base import VisibleChoicesMixin, VisibleToUserAdminMixin, money_column
 
 
 @admin.register(Product)
@@ -63,7 +63,7 @@ class DeliveryLineInline(VisibleChoicesMixin, admin.TabularInline):
 class OrderAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
     """Orders with their delivery lines."""
 
-    list_display = ("number", "customer", "ordered_on", "amount")
+    list_display = ("number", "customer", "ordered_on", money_column(Order, "amount", 2))
     list_filter = ("customer__tier",)
     list_select_related = ("customer",)
     search_fields = ("number", "customer__name", "customer__code")

@@ -12,6 +12,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -465,8 +466,9 @@ class Dashboard:
         return [(str(FACTOR_LABELS[factor]), FACTOR_COUNTERMEASURES[factor]) for factor in FACTORS]
 
     def chart_data(self) -> dict:
-        """What the charts draw, as plain numbers for the page's JSON."""
+        """What the charts draw, as plain numbers for the page's JSON (amounts in ``currency``)."""
         return {
+            "currency": settings.CURRENCY,
             "labels": [point["label"] for point in self.trend],
             "bands": {band: [point[band] for point in self.trend] for band in BANDS},
             "band_labels": {band: str(RiskBand(band).label) for band in BANDS},

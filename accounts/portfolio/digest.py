@@ -16,8 +16,10 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
+
+from keyaccounts.money import format_money
 
 from ..models import DigestSend
 from ..permissions import ROLE_EXECUTIVE, holds_role_q
@@ -45,9 +47,9 @@ def digest_send_weekly(*, today: date) -> int:
             return 0
         context = {"board": board, "url": settings.SITE_URL + reverse("portfolio_dashboard")}
         subject = _("Key accounts, week of %(week)s: %(red)s red, %(revenue)s revenue at risk") % {
-            "week": week.isoformat(),
+            "week": formats.date_format(week, "DATE_FORMAT"),
             "red": board.key.red,
-            "revenue": f"{board.key.revenue_at_risk:,.0f}",
+            "revenue": format_money(board.key.revenue_at_risk),
         }
         body = render_to_string("accounts/dashboard/digest_email.txt", context)
     sent = 0

@@ -132,7 +132,7 @@ def _trend(*, as_of: date, filters: dict) -> list[dict]:
             row["as_of"],
             {
                 "as_of": row["as_of"],
-                "label": formats.date_format(row["as_of"], "m-d"),
+                "label": formats.date_format(row["as_of"], "MONTH_DAY_FORMAT"),
                 **{band: 0 for band in BANDS},
                 "risk_key": Decimal(0),
                 "risk_base": Decimal(0),

@@ -29,6 +29,7 @@ from functools import partial
 
 from django.db import connection
 from django.db.models import Q
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts.models import RiskModelVersion, RiskOverride, RiskSnapshot
@@ -179,7 +180,7 @@ def _prepare(
     if as_of > today:
         raise RiskError(
             _("Risk cannot be scored for %(date)s: it is after today (%(today)s).")
-            % {"date": as_of.isoformat(), "today": today.isoformat()},
+            % {"date": formats.date_format(as_of, "DATE_FORMAT"), "today": formats.date_format(today, "DATE_FORMAT")},
             code="after_today",
         )
     version = model_version if model_version is not None else active_model_version()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts.models import RiskBand, RiskModelVersion
@@ -77,7 +78,7 @@ def split_dates(*, start: date, end: date, horizon_days: int, test_from: date | 
     if not known:
         raise RiskError(
             _("No month end in the period has a known outcome yet: the horizon after %(date)s runs past today.")
-            % {"date": every[0].isoformat()},
+            % {"date": formats.date_format(every[0], "DATE_FORMAT")},
             code="no_outcome",
         )
     if test_from is None:

@@ -11,6 +11,8 @@ from django.utils import formats
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext, ngettext
 
+from keyaccounts.money import format_money
+
 
 def _date(value: str | None) -> str:
     if not value:
@@ -22,6 +24,10 @@ def _number(value, decimals: int = 0) -> str:
     if value is None:
         return "—"
     return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def _money(value) -> str:
+    return "—" if value is None else format_money(value)
 
 
 def _names(values) -> str:
@@ -56,8 +62,8 @@ def _revenue_down(params: dict) -> str:
     ) % {
         "days": params["window_days"],
         "pct": abs(params["change_pct"]),
-        "now": _number(params["revenue_recent"]),
-        "then": _number(params["revenue_year_ago"]),
+        "now": _money(params["revenue_recent"]),
+        "then": _money(params["revenue_year_ago"]),
     }
 
 
@@ -92,7 +98,7 @@ def _small_account(params: dict) -> str:
     return gettext(
         "Revenue over the last 12 months is %(revenue)s against %(typical)s for a typical account; "
         "small accounts leave more often"
-    ) % {"revenue": _number(params["revenue_12m"]), "typical": _number(params["typical_revenue_12m"])}
+    ) % {"revenue": _money(params["revenue_12m"]), "typical": _money(params["typical_revenue_12m"])}
 
 
 def _departments_uncovered(params: dict) -> str:
@@ -311,8 +317,8 @@ def _tripwire_revenue_collapse(params: dict) -> str:
     return gettext("Revenue in the last %(days)s days fell %(pct)s%% on a year earlier (%(now)s against %(then)s)") % {
         "days": params["window_days"],
         "pct": abs(params["change_pct"]),
-        "now": _number(params["revenue_recent"]),
-        "then": _number(params["revenue_year_ago"]),
+        "now": _money(params["revenue_recent"]),
+        "then": _money(params["revenue_year_ago"]),
     }
 
 

@@ -36,7 +36,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.db.models import DecimalField, FilteredRelation, Q, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer, ParetoSnapshot, Tier
@@ -115,7 +115,7 @@ def tiering_run(*, as_of: date) -> TieringResult:
     if as_of > today:
         raise RiskError(
             _("Tiers cannot be computed for %(date)s: it is after today (%(today)s).")
-            % {"date": as_of.isoformat(), "today": today.isoformat()},
+            % {"date": formats.date_format(as_of, "DATE_FORMAT"), "today": formats.date_format(today, "DATE_FORMAT")},
             code="after_today",
         )
     version = active_model_version()

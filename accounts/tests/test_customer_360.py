@@ -91,7 +91,7 @@ def test_header_shows_when_and_why_a_customer_churned(client, alice):
     )
     client.force_login(alice)
     page = client.get(page_url(customer)).text
-    assert "Churned on June 30, 2025" in page
+    assert "Churned on 30 Jun 2025" in page
     assert "Competitor won on price" in page
 
 

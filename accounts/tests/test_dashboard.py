@@ -279,20 +279,20 @@ def board(client, erin, portfolio, settings):
 
 
 def test_key_accounts_by_band_with_revenue(board):
-    assert figure(board, "key-red") == "Red 1 1,000"
-    assert figure(board, "key-amber") == "Amber 1 600"
-    assert figure(board, "key-green") == "Green 1 400"
-    assert figure(board, "key-grey") == "Insufficient data 0 0"
+    assert figure(board, "key-red") == "Red 1 CN¥1K"
+    assert figure(board, "key-amber") == "Amber 1 CN¥600"
+    assert figure(board, "key-green") == "Green 1 CN¥400"
+    assert figure(board, "key-grey") == "Insufficient data 0 CN¥0"
 
 
 def test_whole_base_by_band_with_revenue(board):
-    assert figure(board, "base-green") == "Green 2 450"
-    assert figure(board, "base-grey") == "Insufficient data 1 100"
-    assert figure(board, "base-red") == "Red 1 1,000"
+    assert figure(board, "base-green") == "Green 2 CN¥450"
+    assert figure(board, "base-grey") == "Insufficient data 1 CN¥100"
+    assert figure(board, "base-red") == "Red 1 CN¥1K"
 
 
 def test_revenue_at_risk_completeness_and_overrides(board):
-    assert figure(board, "key-at-risk") == "1,600"
+    assert figure(board, "key-at-risk") == "CN¥1.6K"  # CN¥1,600 on hover (test_formats)
     assert figure(board, "key-at-risk-share") == "80.0%"
     assert figure(board, "base-at-risk-share") == "74.4%"  # 1,600 of 2,150
     assert figure(board, "key-completeness") == "86.7%"  # (0.9 + 0.7 + 1.0) / 3
@@ -304,7 +304,7 @@ def test_revenue_at_risk_completeness_and_overrides(board):
 
 def test_week_on_week_change_of_revenue_at_risk(board):
     # A week before: c1 and c2 amber, 1,000 + 600 = 1,600 at risk (c5 key then, green).
-    assert figure(board, "key-at-risk-change") == "0 since last week"
+    assert figure(board, "key-at-risk-change") == "CN¥0 since last week"
 
 
 def test_what_changed_names_the_movers_and_the_factor_that_moved_them(board):
@@ -330,11 +330,11 @@ def test_alerts_raised_and_dealt_with_this_week(board):
 
 def test_churn_by_reason_with_revenue_lost(board):
     assert figure(board, f"churn-{ChurnReason.COMPETITOR_PRICE}") == "1"
-    assert figure(board, f"churn-{ChurnReason.COMPETITOR_PRICE}-revenue") == "300"
-    assert figure(board, f"churn-{ChurnReason.DIRECTION_CHANGE}-revenue") == "80"
+    assert figure(board, f"churn-{ChurnReason.COMPETITOR_PRICE}-revenue") == "CN¥300"
+    assert figure(board, f"churn-{ChurnReason.DIRECTION_CHANGE}-revenue") == "CN¥80"
     assert figure(board, f"churn-{ChurnReason.NEEDS_NOT_MET}") == "0"  # churned 400 days ago
     assert figure(board, "churn-controllable") == "1"
-    assert figure(board, "churn-controllable-revenue") == "300"
+    assert figure(board, "churn-controllable-revenue") == "CN¥300"
     assert figure(board, "churn-uncontrollable") == "1"
 
 
@@ -412,14 +412,14 @@ def test_filters_narrow_every_section_and_the_drill_down(client, erin, portfolio
     html = client.get(URL, {"region": Region.EAST}).content.decode()
     assert f'<option value="{Region.EAST}" selected>' in html
     # East: c1 red (key), c3 green (key), c5 green (regular).
-    assert figure(html, "key-red") == "Red 1 1,000"
-    assert figure(html, "key-amber") == "Amber 0 0"
-    assert figure(html, "base-green") == "Green 2 450"
+    assert figure(html, "key-red") == "Red 1 CN¥1K"
+    assert figure(html, "key-amber") == "Amber 0 CN¥0"
+    assert figure(html, "base-green") == "Green 2 CN¥450"
     assert listed(client, link(html, "base-green")) == 2
     html = client.get(URL, {"owner": portfolio["c3"].owner_id, "tier": Tier.KEY}).content.decode()
     assert f'<option value="{portfolio["c3"].owner_id}" selected>oscar</option>' in html
-    assert figure(html, "key-green") == "Green 1 400"
-    assert figure(html, "key-red") == "Red 0 0"
+    assert figure(html, "key-green") == "Green 1 CN¥400"
+    assert figure(html, "key-red") == "Red 0 CN¥0"
     assert figure(html, "worsened-count") == "0 accounts"
 
 
@@ -427,7 +427,7 @@ def test_unknown_filter_value_is_reported_and_ignored(client, erin, portfolio):
     client.force_login(erin)
     html = client.get(URL, {"region": "atlantis"}).content.decode()
     assert "atlantis" in figure(html, "filter-notice")
-    assert figure(html, "key-red") == "Red 1 1,000"
+    assert figure(html, "key-red") == "Red 1 CN¥1K"
 
 
 @pytest.mark.parametrize("who", ["alice", "oscar", "sam"])
@@ -551,19 +551,19 @@ def test_breakdowns_by_region_industry_and_manager_name_the_weakest_factor(clien
     # East: c1 red 1,000 at risk; purchase trend (80×1000 + 10×400 + 0×50) / 1450 = 57.9,
     # relationship (40×1000 + 30×400) / 1400 = 37.1.
     # Columns: revenue at risk, then purchase trend, relationship and the five factors without data.
-    assert figure_row(board, f"region-{Region.EAST}") == "East China 1,000 58 37 — — — — —"
+    assert figure_row(board, f"region-{Region.EAST}") == "East China CN¥1K 58 37 — — — — —"
     assert 'heat-amber heat-weakest" title="weakest">58<' in board
-    assert figure_row(board, f"region-{Region.NORTH}") == "North China 600 30 70 — — — — —"
+    assert figure_row(board, f"region-{Region.NORTH}") == "North China CN¥600 30 70 — — — — —"
     alice_id = portfolio["c1"].owner_id
     # alice: c1 and c2, 1,600 at risk; purchase trend 98,000 / 1,600 = 61.3, relationship 51.3.
-    assert figure_row(board, f"owner-{alice_id}") == "alice 1,600 61 51 — — — — —"
+    assert figure_row(board, f"owner-{alice_id}") == "alice CN¥1.6K 61 51 — — — — —"
     east = re.search(rf'data-testid="region-{Region.EAST}">.*?href="([^"]+)"', board, re.S).group(1)
     assert listed(client, east.replace("&amp;", "&")) == 1
 
 
 def test_trends_chart_the_weeks_of_the_summaries(board):
     charts = json.loads(re.search(r'id="dashboard-data" type="application/json">(.*?)</script>', board, re.S).group(1))
-    assert charts["labels"] == ["11-16", "11-23"]
+    assert charts["labels"] == ["16 Nov", "23 Nov"]
     # Key accounts a week before: c1 and c2 amber, c5 green; now c1 red, c2 amber, c3 green.
     assert charts["bands"] == {"green": [1, 1], "amber": [2, 1], "red": [0, 1], "grey": [0, 0]}
     assert charts["risk_key"] == [1600, 1600]

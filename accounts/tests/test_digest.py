@@ -38,7 +38,7 @@ def test_the_digest_carries_the_dashboard_headlines(portfolio, executives, setti
     settings.LANGUAGE_CODE = "en"
     digest_send_weekly(today=MONDAY)
     message = mail.outbox[0]
-    assert message.subject == "Key accounts, week of 2026-11-23: 1 red, 1,600 revenue at risk"
+    assert message.subject == "Key accounts, week of 23 Nov 2026: 1 red, CN¥1,600 revenue at risk"
     assert "Key accounts: Green 1, Amber 1, Red 1, Insufficient data 0" in message.body
     assert "Anshan Steel: +12.0 → 70 (Purchase trend)" in message.body
     assert "/dashboard/" in message.body

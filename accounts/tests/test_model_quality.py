@@ -429,7 +429,7 @@ def test_the_list_shows_each_run_with_its_auc(client, erin, version, adam):
     runs = response.context["runs"]
     assert [r.status for r in runs] == ["failed", "done"]
     assert runs[1].score_auc == 0.83 and runs[0].score_auc is None
-    assert "0.83" in response.text and "Failed" in response.text and "2025-01-31 – 2025-12-31" in response.text
+    assert "0.83" in response.text and "Failed" in response.text and "31 Jan 2025 – 31 Dec 2025" in response.text
 
 
 # Comparing two runs -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ and full requests with a page and a redirect back to the section.
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -222,7 +223,7 @@ def incentive_end(request, pk: int, incentive_pk: int):
             return _saved(request, customer, STRATEGY, _("Incentive ended today."))
     title = _("End “%(incentive)s” early") % {"incentive": incentive.description or incentive.get_kind_display()}
     intro = _("It was planned to run until %(day)s; it will end today instead.") % {
-        "day": incentive.ends_on.isoformat()
+        "day": formats.date_format(incentive.ends_on, "DATE_FORMAT")
     }
     editor = _editor(STRATEGY, "incentives-editor", title, _("End today"), intro)
     return _form(request, customer, form, editor, STRATEGY)

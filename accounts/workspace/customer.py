@@ -54,7 +54,8 @@ def _weekly_scores(history: list[RiskSnapshot], *, weeks: int) -> list[dict]:
         points.append(
             {
                 "day": week_end.isoformat(),
-                "label": formats.date_format(week_end, "n/j"),
+                "week_end": week_end,
+                "label": formats.date_format(week_end, "MONTH_DAY_FORMAT"),
                 "score": None if last is None or last.score is None else round(last.score, 1),
                 "band": last.band if last else None,
             }
@@ -284,7 +285,7 @@ def customer_supply(*, customer: Customer, as_of: date | None = None, months: in
         monthly.append(
             {
                 "month": month.isoformat(),
-                "label": formats.date_format(month, "Y-m"),
+                "label": formats.date_format(month, "YEAR_MONTH_FORMAT"),
                 "lines": row["lines"],
                 "hits": row["hits"],
                 "otif": _share(row["hits"], row["lines"]),

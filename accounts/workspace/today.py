@@ -27,7 +27,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Least
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 
 from complaints.models import Ticket
@@ -331,7 +331,7 @@ def _items(*, user, ids: list[int], today: date, now: datetime) -> list[TodayIte
             o.customer_id,
             o.customer.name,
             gettext("Manual %(band)s band expires on %(date)s")
-            % {"band": o.get_band_display(), "date": o.expires_on.isoformat()},
+            % {"band": o.get_band_display(), "date": formats.date_format(o.expires_on, "DATE_FORMAT")},
             "section-risk",
             when=o.expires_on,
             late=o.expires_on <= today,

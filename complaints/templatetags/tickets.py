@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django import template
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext, pgettext
 
 from complaints.models import EscalationStep, Ticket, TicketEscalation, TicketEvent
@@ -34,7 +34,7 @@ def _onsite(details: dict) -> str:
     if step == "requested":
         return gettext("On-site visit requested.")
     if step == "scheduled":
-        when = timezone.localtime(datetime.fromisoformat(details["when"])).strftime("%Y-%m-%d %H:%M")
+        when = formats.date_format(timezone.localtime(datetime.fromisoformat(details["when"])), "DATETIME_FORMAT")
         return gettext("On-site visit scheduled for %(when)s with %(engineer)s.") % {
             "when": when,
             "engineer": details.get("engineer_name", ""),

@@ -149,7 +149,7 @@ def test_the_customer_page_names_the_ticket_and_its_response_due_time(client, al
         response = client.post(new_url(key_customer), ticket_data(), follow=True)
     ticket = Ticket.objects.get()
     assert response.redirect_chain == [(reverse("customer_detail", args=[key_customer.pk]), 302)]
-    assert f"Ticket #{ticket.pk} “Bearings arrived corroded” recorded. Response due by March 2, 2026, 1:30 p.m." in (
+    assert f"Ticket #{ticket.pk} “Bearings arrived corroded” recorded. Response due by 2 Mar 2026 13:30" in (
         response.text
     )
 

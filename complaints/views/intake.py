@@ -46,7 +46,7 @@ def recorded_message(ticket) -> str:
     else:
         message = _("Ticket #%(number)s “%(subject)s” recorded.") % names
     if ticket.response_due_at:
-        # The date format may end in a period ("p.m."), so the sentence does not add one.
+        # No period after the date: the message reads the same in both languages as it always has.
         due = formats.date_format(timezone.localtime(ticket.response_due_at), "DATETIME_FORMAT")
         message += " " + _("Response due by %(due)s") % {"due": due}
     else:

@@ -31,6 +31,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "keyaccounts.spreadsheets",
             "keyaccounts.third_party_messages",
             "keyaccounts.trigram",
+            "keyaccounts.money",
+            "keyaccounts.formats",
         ),
     ),
     (

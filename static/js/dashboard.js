@@ -17,7 +17,19 @@
   Chart.defaults.font.size = 14;
   Chart.defaults.animation = false;
   Chart.defaults.maintainAspectRatio = false;
-  function money(v) { return Number(v).toLocaleString(undefined, { maximumFractionDigits: 0 }); }
+  // Amounts as the page prints them: the page's language and currency, short on the axis
+  // (¥7.72亿 / CN¥771.6M), exact in the tooltip (¥771,636,425 / CN¥771,636,425).
+  var lang = document.documentElement.lang || undefined;
+  var currency = d.currency || "CNY";
+  var chinese = /^zh/i.test(lang || "");
+  var moneyShort = new Intl.NumberFormat(lang, {
+    style: "currency", currency: currency, notation: "compact", useGrouping: true, minimumFractionDigits: 0, maximumFractionDigits: chinese ? 2 : 1,
+  });
+  var moneyExact = new Intl.NumberFormat(lang, { style: "currency", currency: currency, minimumFractionDigits: 0, maximumFractionDigits: 0 });
+  var count = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
+  var share = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
+  function money(v) { return moneyShort.format(v); }
+  function percent(v) { return share.format(v) + "%"; }
 
   var bands = document.getElementById("chart-bands");
   if (bands) {
@@ -47,7 +59,7 @@
         scales: { y: { beginAtZero: true, grid: { color: grid }, ticks: { callback: money } }, x: { grid: { display: false } } },
         plugins: {
           legend: { labels: { usePointStyle: true, pointStyle: "line" } },
-          tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + money(c.parsed.y); } } },
+          tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + moneyExact.format(c.parsed.y); } } },
         },
       },
     });
@@ -64,8 +76,8 @@
       },
       options: {
         scales: {
-          x: { type: "linear", min: 0, max: 100, title: { display: true, text: pareto.dataset.labelX }, ticks: { callback: function (v) { return v + "%"; } } },
-          y: { min: 0, max: 100, grid: { color: grid }, ticks: { callback: function (v) { return v + "%"; } } },
+          x: { type: "linear", min: 0, max: 100, title: { display: true, text: pareto.dataset.labelX }, ticks: { callback: percent } },
+          y: { min: 0, max: 100, grid: { color: grid }, ticks: { callback: percent } },
         },
         plugins: { legend: { display: false } },
       },
@@ -85,10 +97,10 @@
       options: {
         scales: {
           x: { stacked: true, grid: { display: false } },
-          y: { stacked: true, grid: { color: grid }, ticks: { precision: 0, callback: function (v) { return Math.abs(v); } } },
-          share: { position: "right", min: 0, max: 100, grid: { display: false }, ticks: { callback: function (v) { return v + "%"; } } },
+          y: { stacked: true, grid: { color: grid }, ticks: { precision: 0, callback: function (v) { return count.format(Math.abs(v)); } } },
+          share: { position: "right", min: 0, max: 100, grid: { display: false }, ticks: { callback: percent } },
         },
-        plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + Math.abs(c.parsed.y); } } } },
+        plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + (c.dataset.yAxisID === "share" ? percent(c.parsed.y) : count.format(Math.abs(c.parsed.y))); } } } },
       },
     });
   }

@@ -100,7 +100,7 @@
     new Chart(calibration, {
       data: {
         labels: rows.map(function (r) {
-          return r.samples === null ? r.label : [r.label, Number(r.samples).toLocaleString() + " " + text.samples];
+          return r.samples === null ? r.label : [r.label, Number(r.samples).toLocaleString(document.documentElement.lang || undefined) + " " + text.samples];
         }),
         datasets: datasets,
       },

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Alert, RiskBand
 from accounts.services import AlertCandidate, alerts_raise
@@ -208,7 +209,7 @@ def test_manual_band_shows_who_set_it_until_when_and_why_in_lists(client, alice,
     )
     client.force_login(alice)
     why = (
-        f"Set by hand by alice until {(business_today() + timedelta(days=10)).isoformat()}: "
+        f"Set by hand by alice until {date_format(business_today() + timedelta(days=10), 'DATE_FORMAT')}: "
         "Buyer is moving to a competitor"
     )
     for url in (reverse("home"), TODAY_URL):

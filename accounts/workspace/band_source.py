@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import formats
 from django.utils.translation import gettext
 
 from ..models import RiskBand
@@ -33,7 +34,7 @@ def band_source(customer) -> BandSource:
             gettext("Set by hand by %(who)s until %(date)s: %(reason)s")
             % {
                 "who": who or customer.override_set_by_username,
-                "date": expires_on.isoformat() if expires_on else "—",
+                "date": formats.date_format(expires_on, "DATE_FORMAT") if expires_on else "—",
                 "reason": customer.override_reason,
             },
         )

@@ -281,7 +281,7 @@ def test_the_today_page_has_one_date_style(client, alice, rich_customer, languag
     client.force_login(alice)
     html = client.get(reverse("today"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert "Wuxi Gears" in html  # the overdue cadence and the expiring override, with their dates
-    assert 'data-group="overrides"' in html and 'data-group="cadences"' in html
+    assert 'data-kind="overrides"' in html and 'data-kind="cadences"' in html
     assert_one_date_style(html, language)
 
 

@@ -43,7 +43,8 @@ def test_my_accounts_counts_only_the_ticket_that_was_late_before_its_wait(client
 
 def test_today_lists_only_the_ticket_that_was_late_before_its_wait(client, alice, waiting):
     client.force_login(alice)
-    groups = {g.key: g for g in client.get(reverse("today")).context["groups"]}
-    assert [item.text.split(" (")[0] for item in groups["tickets"].items] == [
+    listing = client.get(reverse("today")).context["listing"]
+    tickets = [item for card in listing.customers for item in card.items if item.kind == "tickets"]
+    assert [item.text.split(" (")[0] for item in tickets] == [
         f"#{waiting[1].pk} Waiting, was late already"
     ]

@@ -178,14 +178,26 @@ class Command(BaseCommand):
             )
         out("")
         out(_("Rows written per table"))
-        # Many-to-many tables have no meaningful name of their own: the table name says it.
-        labels = {m._meta.db_table: str(m._meta.verbose_name_plural) for m in apps.get_models()}
+        labels = {m._meta.db_table: table_label(m) for m in apps.get_models(include_auto_created=True)}
         rows = [(table, labels.get(table, ""), count) for table, count in result.counts]
         width = max(len(table) for table, _label, _count in rows) + 2
         for table, label, count in rows:
             out(f"  {table:<{width}}{count:>12,}  {label}")
         in_total = _("in total")
         out(f"  {'':<{width}}{sum(count for *_, count in rows):>12,}  {in_total}")
+
+
+def table_label(model) -> str:
+    """What a table holds, in the user's language: history tables and the link tables of
+    many-to-many fields are named after the records they belong to."""
+    recorded = getattr(model, "instance_type", None)
+    if recorded is not None:
+        return _("%(records)s (history)") % {"records": table_label(recorded)}
+    if model._meta.auto_created:
+        for field in model._meta.auto_created._meta.many_to_many:
+            if field.remote_field.through is model:
+                return f"{model._meta.auto_created._meta.verbose_name_plural} · {field.verbose_name}"
+    return str(model._meta.verbose_name_plural)
 
 
 def padded(text: str, width: int) -> str:

@@ -315,3 +315,21 @@ def test_account_manager_acknowledges_alerts_in_bulk_and_one_in_a_click_on_today
     assert page.csp_violations == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "today.png"), full_page=True)
+
+
+def test_a_request_that_takes_a_moment_shows_the_moving_bar_until_it_is_answered(page, live_server):
+    alice = f.account_manager("alice")
+    f.CustomerFactory(name="Suzhou Optics", owner=alice)
+    _login(page, live_server, "alice")
+    page.wait_for_selector("text=Suzhou Optics")
+    busy = page.locator("[data-testid=busy]")
+    assert not busy.is_visible()
+
+    # htmx's own request events, as a request that takes its time sends them: the bar shows only
+    # once the request has lasted a moment, and leaves when the answer is in.
+    page.evaluate("document.body.dispatchEvent(new CustomEvent('htmx:beforeRequest', {bubbles: true}))")
+    page.wait_for_timeout(200)
+    assert not busy.is_visible()
+    busy.wait_for(state="visible", timeout=5_000)
+    page.evaluate("document.body.dispatchEvent(new CustomEvent('htmx:afterRequest', {bubbles: true}))")
+    busy.wait_for(state="hidden", timeout=10_000)

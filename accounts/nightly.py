@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from relationships.cadence_due import refresh_cadence_due
+
 from .locking import LockHeld, job_lock
 from .models import (
     AlertKind,
@@ -109,6 +111,9 @@ def risk_nightly(
     """
 
     def work() -> tuple[int, int, str]:
+        # A safety net under the refreshes of every write, and the day's turn: interactions dated
+        # ahead come into force.
+        refresh_cadence_due()
         tiering_run(as_of=as_of)
         recompute = risk_recompute(as_of=as_of, progress=progress)
         candidates = risk_alert_candidates(as_of=as_of)

@@ -275,16 +275,16 @@ def _items(*, user, ids: list[int], today: date, now: datetime) -> list[TodayIte
     cadences = (
         overdue_cadences(Cadence.objects.filter(customer_id__in=ids), today=today)
         .select_related("customer")
-        .only("pk", "name", "customer__name", "interaction_kind", "interval_days", "starts_on")
-        .order_by("due_on", "pk")[:ITEM_LIMIT]
+        .only("pk", "name", "customer__name")
+        .order_by("next_due_on", "pk")[:ITEM_LIMIT]
     )
     items += [
         TodayItem(
             c.customer_id,
             c.customer.name,
-            gettext("%(name)s: due %(days)s days ago") % {"name": c.name, "days": (today - c.due_on).days},
+            gettext("%(name)s: due %(days)s days ago") % {"name": c.name, "days": (today - c.next_due_on).days},
             "section-relationships",
-            when=c.due_on,
+            when=c.next_due_on,
             late=True,
             kind="cadences",
         )

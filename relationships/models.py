@@ -207,7 +207,9 @@ class Cadence(models.Model):
     next_met_on = models.DateField(_("next meeting on"), null=True, blank=True, editable=False)
     due_on = models.DateField(_("due on"), null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["last_met_on", "next_met_on", "due_on"])
+    DERIVED_FIELDS = ("last_met_on", "next_met_on", "due_on")
+
+    history = HistoricalRecords(excluded_fields=list(DERIVED_FIELDS))
 
     class Meta:
         verbose_name = _("cadence")

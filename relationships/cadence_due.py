@@ -85,6 +85,12 @@ def stored_due_is_current(today: date) -> Q:
     )
 
 
+def stored_due_is_stale(today: date) -> Q:
+    """The negation of ``stored_due_is_current``, said so that each part has an index to answer
+    it: the rows where the rule must be worked out, few on any day."""
+    return Q(due_on__isnull=True) | Q(last_met_on__gt=today) | Q(next_met_on__lte=today)
+
+
 def current_last_met(today: date) -> Case:
     """The cadence's last matching interaction on or before ``today``: the stored one when it is
     current, the correlated subquery for the rare other rows."""

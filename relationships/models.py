@@ -218,6 +218,10 @@ class Cadence(models.Model):
         indexes = [
             models.Index(fields=["customer", "starts_on"]),
             models.Index(fields=["customer", "due_on"], name="cadence_customer_due"),
+            # The rows whose stored due date does not answer for a day (cadence_due.stored_due_is_stale).
+            models.Index(fields=["last_met_on"], name="cadence_last_met"),
+            models.Index(fields=["next_met_on"], name="cadence_next_met", condition=Q(next_met_on__isnull=False)),
+            models.Index(fields=["id"], name="cadence_due_unknown", condition=Q(due_on__isnull=True)),
         ]
         constraints = [
             models.CheckConstraint(

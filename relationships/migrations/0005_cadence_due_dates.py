@@ -1,9 +1,24 @@
 from django.db import migrations, models
-from django.db.models import DateField, F, OuterRef, Subquery
+from django.db.models import DateField, F, Func, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from relationships.cadence_due import AddDays
+
+class AddDays(Func):
+    """relationships.cadence_due.AddDays as it was when this migration was written."""
+
+    arity = 2
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="LEAST((%(expressions)s), DATE '9999-12-31')", arg_joiner=" + ", **extra
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="date(%(expressions)s || ' days')", arg_joiner=", '+' || ", **extra
+        )
 
 
 def backfill(apps, schema_editor):

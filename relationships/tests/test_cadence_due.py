@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import DateField, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
+from django.test.utils import CaptureQueriesContext
 
 from accounts.workspace.common import cadences_with_due, overdue_cadence_parts, overdue_cadences
 from keyaccounts.clock import add_days, business_today
@@ -229,3 +231,13 @@ def test_the_kept_dates_are_no_ones_edit(book, alice):
     assert cadence.history.count() == history
     services.cadence_update(cadence=cadence, version=version, name="Quarterly board meeting")
     assert cadence.history.count() == history + 1
+
+
+def test_deleting_a_customer_refreshes_nothing_row_by_row(book):
+    today, a, _b, _ = book
+    pk = a.pk
+    with CaptureQueriesContext(connection) as queries:
+        a.delete()
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "relationships_cadence"')]
+    assert not Cadence.objects.filter(customer_id=pk).exists()
+    assert_same_answers(today)

@@ -1,8 +1,8 @@
-"""The nightly job: tiering, risk scoring, alerts and the expiry of manual bands, then the day's
-portfolio summaries — one recorded run at a time, under a lock that dies with its run
-(`accounts.locking`). A run that finds a `running` record of its job closes it as interrupted:
-whoever wrote it is gone, or the lock would still be held. The nightly task also catches up the
-nights missed since the last successful run, oldest first.
+"""The nightly job: the cadences' stored due dates, tiering, risk scoring, alerts and the expiry of
+manual bands, then the day's portfolio summaries — one recorded run at a time, under a lock that dies
+with its run (`accounts.locking`). A run that finds a `running` record of its job closes it as
+interrupted: whoever wrote it is gone, or the lock would still be held. The nightly task also
+catches up the nights missed since the last successful run, oldest first.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from relationships.cadence_due import refresh_cadence_due
 
 from .locking import LockHeld, job_lock
 from .models import (
@@ -109,6 +111,9 @@ def risk_nightly(
     """
 
     def work() -> tuple[int, int, str]:
+        # A safety net under the refreshes of every write, and the day's turn: interactions dated
+        # ahead come into force.
+        refresh_cadence_due()
         tiering_run(as_of=as_of)
         recompute = risk_recompute(as_of=as_of, progress=progress)
         candidates = risk_alert_candidates(as_of=as_of)

@@ -25,9 +25,10 @@ from accounts.permissions import CHANGE, VIEW, restrict
 from complaints.models import Severity, Ticket
 from complaints.services import ticket_open
 from keyaccounts.clock import date_in_range, project_zone
+from relationships.cadence_due import refresh_cadence_due
 from relationships.models import Interaction, InteractionKind
 
-from .batch import BatchWriter, Errors, Item
+from .batch import CREATED, UPDATED, BatchWriter, Errors, Item
 from .fields import DayField, out_of_range_message
 
 MAX_TEXT = 20_000
@@ -94,6 +95,13 @@ class InteractionWriter(BatchWriter):
         record = super().new_record(item)
         record.external_id, record.logged_by = item.key, self.user
         return record
+
+    def _write(self, items):
+        super()._write(items)
+        # Bulk writes send no signals: the cadences' due dates are refreshed once for the batch.
+        touched = {item.record.customer_id for item in items if item.outcome in (CREATED, UPDATED)}
+        if touched:
+            refresh_cadence_due(touched)
 
 
 # Tickets ---------------------------------------------------------------------------------------

@@ -194,8 +194,15 @@ class StaleEdit(ValidationError):
 
 def edit_version(instance) -> str:
     """A fingerprint of a record's stored values. Forms carry it in a hidden field; a save
-    compares it with the row as it is now, so concurrent edits never silently overwrite."""
-    values = {f.attname: _comparable(getattr(instance, f.attname)) for f in instance._meta.concrete_fields}
+    compares it with the row as it is now, so concurrent edits never silently overwrite. Columns
+    the model names in ``DERIVED_FIELDS`` (kept by the code, e.g. a cadence's due date) are left
+    out: their refresh is no one's edit."""
+    derived = getattr(instance, "DERIVED_FIELDS", ())
+    values = {
+        f.attname: _comparable(getattr(instance, f.attname))
+        for f in instance._meta.concrete_fields
+        if f.attname not in derived
+    }
     raw = json.dumps(values, cls=DjangoJSONEncoder, sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
 

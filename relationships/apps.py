@@ -6,3 +6,6 @@ class RelationshipsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "relationships"
     verbose_name = _("Relationships")
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the receivers)

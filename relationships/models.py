@@ -200,14 +200,29 @@ class Cadence(models.Model):
         blank=True,
         related_name="+",
     )
+    # Kept by relationships.cadence_due.refresh_cadence_due on every write of an interaction or a
+    # cadence: the last interaction of the kind on the day of the refresh, the first one after it,
+    # and the due date they give. Derived, so left out of the history.
+    last_met_on = models.DateField(_("last met on"), null=True, blank=True, editable=False)
+    next_met_on = models.DateField(_("next meeting on"), null=True, blank=True, editable=False)
+    due_on = models.DateField(_("due on"), null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    DERIVED_FIELDS = ("last_met_on", "next_met_on", "due_on")
+
+    history = HistoricalRecords(excluded_fields=list(DERIVED_FIELDS))
 
     class Meta:
         verbose_name = _("cadence")
         verbose_name_plural = _("cadences")
         ordering = ["customer", "interval_days"]
-        indexes = [models.Index(fields=["customer", "starts_on"])]
+        indexes = [
+            models.Index(fields=["customer", "starts_on"]),
+            models.Index(fields=["customer", "due_on"], name="cadence_customer_due"),
+            # The rows whose stored due date does not answer for a day (cadence_due.stored_due_is_stale).
+            models.Index(fields=["last_met_on"], name="cadence_last_met"),
+            models.Index(fields=["next_met_on"], name="cadence_next_met", condition=Q(next_met_on__isnull=False)),
+            models.Index(fields=["id"], name="cadence_due_unknown", condition=Q(due_on__isnull=True)),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(interval_days__gte=1, interval_days__lte=366), name="cadence_interval_range"

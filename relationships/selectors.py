@@ -15,6 +15,7 @@ from accounts.models import Customer
 from accounts.permissions import customer_editors_q
 from keyaccounts.clock import add_days, business_today
 
+from .cadence_due import current_last_met
 from .models import EXECUTIVE_LEVEL_KINDS, KEY_DEPARTMENTS, BuyingRole, Cadence, Contact, Department, Interaction
 
 # The windows of the gaps (docs/risk-method.md, "Factors": relationship): "the last 12 months" of interactions,
@@ -144,18 +145,11 @@ def relationship_map(*, customer: Customer, today: date | None = None) -> dict:
     )
     this_year = [i for i in interactions if i.occurred_on > year_ago]
 
-    last_matching = (
-        Interaction.objects.filter(
-            customer_id=OuterRef("customer_id"), kind=OuterRef("interaction_kind"), occurred_on__lte=today
-        )
-        .order_by("-occurred_on")
-        .values("occurred_on")[:1]
-    )
     cadence_rows = [
         _cadence_row(c, today)
         for c in Cadence.objects.filter(customer=customer)
         .select_related("owner")
-        .annotate(last_on=Subquery(last_matching))
+        .annotate(last_on=current_last_met(today))
         .order_by("starts_on", "name", "pk")
     ]
 

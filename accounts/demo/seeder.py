@@ -29,6 +29,7 @@ from accounts.models import (
 )
 from accounts.risk.tiering import record_customer_history
 from complaints.models import SlaPolicy, Ticket, TicketEvent
+from relationships.cadence_due import refresh_cadence_due
 from relationships.models import Cadence, Contact, Interaction
 
 from .account_data import write_account_data
@@ -179,6 +180,8 @@ def seed_demo(
         written = [sink.model for sink in output.sinks]
         reset_sequences(written)
         if not orders_only:
+            # Written without signals: every cadence's due date, in one UPDATE.
+            refresh_cadence_due(today=today)
             # Key accounts as today's tiering finds them, recorded as of the start of today.
             record_customer_history(key_pks, when=calendar.cutoff, reason="tiering")
         analyze(written)

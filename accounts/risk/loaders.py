@@ -38,6 +38,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from accounts.models import AccountPlan, Customer, Incentive, PriceBenchmark, ProductNeed, PurchaseCriterion
 from complaints.models import Ticket
 from keyaccounts.clock import day_end
+from relationships.cadence_due import current_last_met
 from relationships.models import EXECUTIVE_LEVEL_KINDS, BuyingRole, Cadence, Contact, Interaction
 
 from . import plumbing
@@ -256,18 +257,12 @@ def load_interactions(data: dict[int, CustomerData], ids, as_of: date) -> None:
 
 
 def load_cadences(data: dict[int, CustomerData], ids, as_of: date) -> None:
-    """Cadences running on the date, each with its last matching interaction (a correlated subquery)."""
-    last_matching = (
-        Interaction.objects.filter(
-            customer_id=OuterRef("customer_id"), kind=OuterRef("interaction_kind"), occurred_on__lte=as_of
-        )
-        .order_by("-occurred_on")
-        .values("occurred_on")[:1]
-    )
+    """Cadences running on the date, each with its last matching interaction: the stored one
+    (relationships.cadence_due) where it answers for the date, else a correlated subquery."""
     rows = (
         Cadence.objects.filter(customer_id__in=ids, starts_on__lte=as_of)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=as_of))
-        .annotate(last_on=Subquery(last_matching))
+        .annotate(last_on=current_last_met(as_of))
         .order_by("customer_id", "name", "pk")
         .values("customer_id", "name", "interval_days", "starts_on", "last_on")
     )

@@ -22,6 +22,7 @@ from accounts.tests.test_risk_factors import AS_OF, days_before, order
 from keyaccounts.celery import app
 from keyaccounts.tests import factories as f
 from keyaccounts.tests import workers
+from relationships.models import Cadence
 
 
 @pytest.fixture
@@ -51,6 +52,15 @@ def test_nightly_job_tiers_scores_and_alerts_and_records_the_run(book):
     run = RiskRun.objects.get()
     assert run.customers_scored == 10 and run.finished_at >= run.started_at
     assert run.message == f"10 customers scored, {Alert.objects.count()} alerts raised or refreshed."
+
+
+def test_the_nightly_job_refreshes_every_cadences_stored_due_date(book):
+    assert Cadence.objects.exists()
+    kept = list(Cadence.objects.order_by("pk").values_list("last_met_on", "next_met_on", "due_on"))
+    Cadence.objects.update(last_met_on=None, next_met_on=None, due_on=None)
+    nightly.risk_nightly(as_of=AS_OF)
+    assert list(Cadence.objects.order_by("pk").values_list("last_met_on", "next_met_on", "due_on")) == kept
+    assert not Cadence.objects.filter(due_on__isnull=True).exists()
 
 
 def test_running_the_nightly_job_twice_gives_identical_snapshots_and_no_duplicate_alerts(book):

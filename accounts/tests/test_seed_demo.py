@@ -27,9 +27,9 @@ from accounts.models import (
 from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK
 from accounts.risk.engine import risk_recompute
 from complaints.models import SlaPolicy, Ticket, TicketEvent
-from keyaccounts.clock import day_start, project_zone
+from keyaccounts.clock import add_days, day_start, project_zone
 from keyaccounts.tests import factories as f
-from relationships.models import Contact, Interaction
+from relationships.models import Cadence, Contact, Interaction
 
 TODAY = date(2026, 3, 1)
 CUSTOMERS = 60
@@ -140,6 +140,21 @@ def test_nothing_happens_on_or_after_today():
     assert Order.objects.aggregate(last=Max("ordered_on"))["last"] < TODAY
     assert not Ticket.objects.filter(opened_at__date__gte=TODAY).exists()
     assert not Interaction.objects.filter(occurred_on__gte=TODAY).exists()
+
+
+def test_the_cadences_due_dates_are_stored_as_of_today():
+    seed()
+    met = {}
+    for customer_id, kind, day in Interaction.objects.filter(occurred_on__lte=TODAY).values_list(
+        "customer_id", "kind", "occurred_on"
+    ):
+        met[customer_id, kind] = max(day, met.get((customer_id, kind), day))
+    cadences = list(Cadence.objects.all())
+    assert cadences
+    for c in cadences:
+        last = met.get((c.customer_id, c.interaction_kind))
+        assert c.last_met_on == last
+        assert c.due_on == add_days(max(last or c.starts_on, c.starts_on), c.interval_days)
 
 
 def _score(customer: Customer, as_of: date) -> RiskSnapshot:

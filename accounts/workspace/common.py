@@ -8,22 +8,18 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from itertools import islice
 
-from django.db.models import (
-    DateField,
-    Exists,
-    F,
-    Func,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce, Greatest
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models import F, Max, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 
-from relationships.models import Cadence, Interaction
+from relationships.cadence_due import (
+    current_due,
+    due_from,
+    last_matching,
+    stored_due_is_current,
+    stored_due_is_stale,
+)
+from relationships.models import Cadence
 
 from ..models import (
     RiskSnapshot,
@@ -43,59 +39,32 @@ def latest_scored_on() -> date | None:
     return RiskSnapshot.objects.aggregate(day=Max("as_of"))["day"]
 
 
-class AddDays(Func):
-    """A date plus a number of days held in another column (date + integer on PostgreSQL).
-
-    Held at 9999-12-31, the last date Python can read (`clock.add_days` in SQL): a date stored
-    before the range was enforced must not make the row unreadable. SQLite's ``date()`` already
-    answers NULL (no due date) past it."""
-
-    arity = 2
-    output_field = DateField()
-
-    def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(
-            compiler, connection, template="LEAST((%(expressions)s), DATE '9999-12-31')", arg_joiner=" + ", **extra
-        )
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(
-            compiler, connection, template="date(%(expressions)s || ' days')", arg_joiner=", '+' || ", **extra
-        )
-
-
 def cadences_with_due(cadences: QuerySet[Cadence], *, today: date) -> QuerySet[Cadence]:
-    """Cadences still running, each with ``due_on``: one interval after its last interaction of the
-    agreed kind, or after its start when there has been none (the rule the risk score uses)."""
-    last_matching = (
-        Interaction.objects.filter(
-            customer_id=OuterRef("customer_id"), kind=OuterRef("interaction_kind"), occurred_on__lte=today
-        )
-        .order_by("-occurred_on")
-        .values("occurred_on")[:1]
-    )
-    return (
-        cadences.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        # An alias, not a column: the subquery appears once in the SQL, inside due_on.
-        .alias(last_on=Subquery(last_matching, output_field=DateField()))
-        .annotate(
-            due_on=AddDays(
-                Greatest(Coalesce(F("last_on"), F("starts_on")), F("starts_on"), output_field=DateField()),
-                F("interval_days"),
-            )
-        )
-    )
+    """Cadences still running, each with ``next_due_on``: one interval after its last interaction of
+    the agreed kind, or after its start when there has been none (the rule the risk score uses).
+    Read from the cadence's stored dates (relationships.cadence_due), worked out only where they
+    do not answer for ``today``."""
+    return cadences.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today)).annotate(next_due_on=current_due(today))
 
 
 def overdue_cadences(cadences: QuerySet[Cadence], *, today: date) -> QuerySet[Cadence]:
-    """Running cadences due before today. Said as "no matching interaction recent enough" (an
-    anti-join the index answers) so the due date is worked out only for the overdue ones."""
-    recent_enough = Interaction.objects.filter(
-        customer_id=OuterRef("customer_id"), kind=OuterRef("interaction_kind"), occurred_on__lte=today
-    ).filter(GreaterThanOrEqual(AddDays(F("occurred_on"), OuterRef("interval_days")), today))
-    return cadences_with_due(cadences.filter(starts_on__lt=today).filter(~Exists(recent_enough)), today=today).filter(
-        due_on__lt=today
-    )
+    """Running cadences due before today, each with ``next_due_on``: the stored due date where it
+    answers for today, the rule worked out for the few other rows (for a handful of customers;
+    over a whole book see ``overdue_cadence_parts``)."""
+    stored = Q(stored_due_is_current(today), due_on__lt=today)
+    worked_out = stored_due_is_stale(today) & Q(LessThan(due_from(last_matching(today)), today))
+    return cadences_with_due(cadences.filter(starts_on__lt=today), today=today).filter(stored | worked_out)
+
+
+def overdue_cadence_parts(cadences: QuerySet[Cadence], *, today: date) -> tuple[QuerySet, QuerySet]:
+    """The running cadences due before today in two parts: those whose stored due date answers
+    for today (a comparison of columns), and the few whose due date must be worked out (found
+    through the indexes on the stored dates, so that neither the plan nor its cost estimate
+    carries the correlated subquery over every cadence)."""
+    running = cadences.filter(starts_on__lt=today).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    by_stored_date = running.filter(stored_due_is_current(today), due_on__lt=today)
+    worked_out = running.filter(stored_due_is_stale(today)).filter(LessThan(due_from(last_matching(today)), today))
+    return by_stored_date, worked_out
 
 
 def overdue_ticket_q(now: datetime) -> Q:

@@ -142,12 +142,12 @@ def account_rows(customers: list[Customer], *, scored_on: date | None, today: da
         row.days_since_executive_contact = (today - c["last_executive"]).days if c["last_executive"] else None
 
     cadences = cadences_with_due(Cadence.objects.filter(customer_id__in=ids), today=today).order_by(
-        "customer_id", "due_on", "pk"
+        "customer_id", "next_due_on", "pk"
     )
-    for cadence in cadences.values("customer_id", "name", "due_on"):
+    for cadence in cadences.values("customer_id", "name", "next_due_on"):
         row = rows[cadence["customer_id"]]
         if row.next_cadence_due_on is None:
-            row.next_cadence_name, row.next_cadence_due_on = cadence["name"], cadence["due_on"]
+            row.next_cadence_name, row.next_cadence_due_on = cadence["name"], cadence["next_due_on"]
 
     if scored_on is not None:
         target = scored_on - timedelta(days=REVENUE_TREND_DAYS)

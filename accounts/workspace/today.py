@@ -38,7 +38,7 @@ from ..models import Alert, Customer, CustomerStatus, ProductNeed, RiskOverride
 from ..permissions import sees_all_alerts
 from .alert_text import render_alert
 from .band_source import BandSource, band_source
-from .common import latest_scored_on, overdue_cadences
+from .common import latest_scored_on, overdue_cadence_parts, overdue_cadences
 from .filters import account_list
 
 # Today: decision makers nobody met for this long need a visit; overrides this close to their
@@ -194,10 +194,12 @@ def _needs_attention(*, user, today: date, now: datetime) -> Q:
     # Meetings and decision makers are worked out for the user's customers only: company-wide
     # they cost a scan of every cadence and contact.
     scope = Customer.objects.visible_to(user).active().values("pk")
+    by_stored_date, worked_out = overdue_cadence_parts(Cadence.objects.filter(customer__in=scope), today=today)
     return (
         _of_customer(_tickets(now))
         | _of_customer(_alerts(user))
-        | _of_customer(overdue_cadences(Cadence.objects.filter(customer__in=scope), today=today))
+        | _of_customer(by_stored_date)
+        | _of_customer(worked_out)
         | _of_customer(_decision_makers(today).filter(customer__in=scope))
         | _of_customer(_overrides(today))
         | _of_customer(_needs())
@@ -275,16 +277,16 @@ def _items(*, user, ids: list[int], today: date, now: datetime) -> list[TodayIte
     cadences = (
         overdue_cadences(Cadence.objects.filter(customer_id__in=ids), today=today)
         .select_related("customer")
-        .only("pk", "name", "customer__name", "interaction_kind", "interval_days", "starts_on")
-        .order_by("due_on", "pk")[:ITEM_LIMIT]
+        .only("pk", "name", "customer__name")
+        .order_by("next_due_on", "pk")[:ITEM_LIMIT]
     )
     items += [
         TodayItem(
             c.customer_id,
             c.customer.name,
-            gettext("%(name)s: due %(days)s days ago") % {"name": c.name, "days": (today - c.due_on).days},
+            gettext("%(name)s: due %(days)s days ago") % {"name": c.name, "days": (today - c.next_due_on).days},
             "section-relationships",
-            when=c.due_on,
+            when=c.next_due_on,
             late=True,
             kind="cadences",
         )

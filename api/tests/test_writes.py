@@ -2,14 +2,16 @@
 write where; field-level 400s for input that must never reach the database."""
 
 import json
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
 
 from accounts.models import DeliveryLine, Order
 from complaints.models import Ticket
+from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
-from relationships.models import Interaction
+from relationships.models import Cadence, Interaction
 
 pytestmark = pytest.mark.django_db
 
@@ -232,3 +234,26 @@ def test_session_writes_need_the_csrf_token(alice, customer):
         "/api/v1/interactions/", data=json.dumps(interaction(customer)), content_type="application/json"
     )
     assert answer.status_code == 403
+
+
+def test_interaction_batches_keep_the_cadences_due_dates(api_client, alice, customer):
+    today = business_today()
+    cadence = f.CadenceFactory(
+        customer=customer, interaction_kind="visit", interval_days=30, starts_on=date(2025, 1, 1)
+    )
+    client = api_client(alice)
+    client.post_json("/api/v1/interactions/", [interaction(customer, 1, occurred_on="2026-01-15")])
+    cadence = Cadence.objects.get(pk=cadence.pk)
+    assert (cadence.last_met_on, cadence.due_on) == (date(2026, 1, 15), date(2026, 2, 14))
+    # An update in a batch, and a meeting dated ahead (stored as the next one).
+    ahead = (today + timedelta(days=3)).isoformat()
+    client.post_json(
+        "/api/v1/interactions/",
+        [interaction(customer, 1, occurred_on="2026-01-20"), interaction(customer, 2, occurred_on=ahead)],
+    )
+    cadence = Cadence.objects.get(pk=cadence.pk)
+    assert (cadence.last_met_on, cadence.next_met_on, cadence.due_on) == (
+        date(2026, 1, 20),
+        today + timedelta(days=3),
+        date(2026, 2, 19),
+    )

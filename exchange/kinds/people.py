@@ -8,12 +8,13 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from accounts.models import PurchaseCriterion
+from relationships.cadence_due import refresh_cadence_due
 from relationships.models import BuyingRole, Contact, Department, Interaction, InteractionKind
 
 from .. import cells
 from ..cells import CellError
 from ..context import Row, choice
-from ..staging import Target
+from ..staging import CREATED, UPDATED, Target
 from .base import Handler, longest
 
 
@@ -115,6 +116,19 @@ class InteractionsHandler(Handler):
             row.fail("occurred_on", _("is before the customer-since date (%(day)s)") % {"day": customer[1].isoformat()})
         if row.ok:
             self.stages["interactions"].add(row.number, values)
+
+    def apply(self, *, user_id: int | None, reason: str) -> None:
+        # Written in SQL, without signals: the due dates of the cadences of every customer an
+        # interaction moved to or from are refreshed once for the file.
+        stage = self.stages["interactions"]
+        touched = stage.execute(
+            f"SELECT customer_id FROM {{stage}} WHERE action IN ('{CREATED}', '{UPDATED}') "
+            f"UNION SELECT t.customer_id FROM {{table}} AS t JOIN {{stage}} AS s ON t.id = s.target_id "
+            f"WHERE s.action = '{UPDATED}'"
+        )
+        super().apply(user_id=user_id, reason=reason)
+        if touched:
+            refresh_cadence_due(pk for (pk,) in touched)
 
 
 class CriteriaHandler(Handler):

@@ -395,6 +395,30 @@ def test_interactions_without_logged_by_are_logged_by_the_importer(write, alice,
     assert Interaction.objects.get(external_id="V-1").logged_by == alice
 
 
+def test_interaction_imports_keep_the_cadences_due_dates(write, alice, customer):
+    other = f.CustomerFactory(owner=alice)
+    visits = f.CadenceFactory(customer=customer, interaction_kind="visit", interval_days=30, starts_on=date(2025, 1, 1))
+    theirs = f.CadenceFactory(customer=other, interaction_kind="visit", interval_days=30, starts_on=date(2025, 1, 1))
+    header = ["external_id", "customer_code", "occurred_on", "kind", "subject"]
+    rows = [
+        header,
+        ["V-1", customer.code, "2026-03-02", "visit", "Hello"],
+        ["V-2", other.code, "2026-04-01", "visit", "Hi"],
+    ]
+    imported("interactions", write(csv_text(rows)), alice)
+    visits.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (visits.last_met_on, visits.due_on) == (date(2026, 3, 2), date(2026, 4, 1))
+    assert (theirs.last_met_on, theirs.due_on) == (date(2026, 4, 1), date(2026, 5, 1))
+    # V-2 moves to the first customer: the second customer's cadence loses it.
+    moved = [header, ["V-2", customer.code, "2026-04-01", "visit", "Hi"]]
+    imported("interactions", write(csv_text(moved), "moved.csv"), alice)
+    visits.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (visits.last_met_on, visits.due_on) == (date(2026, 4, 1), date(2026, 5, 1))
+    assert (theirs.last_met_on, theirs.due_on) == (None, date(2025, 1, 31))
+
+
 CRITERIA_HEADER = [
     "external_id",
     "customer_code",

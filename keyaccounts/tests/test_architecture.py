@@ -52,7 +52,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "accounts.spreadsheet_safety",
         ),
     ),
-    ("relationships", ("relationships",)),
+    # cadence_due: the cadences' stored due dates and their refresh; signals: the refresh on saves.
+    ("relationships", ("relationships", "relationships.cadence_due", "relationships.signals")),
     ("complaints", ("complaints",)),
     ("risk", ("accounts.risk",)),
     ("workspace", ("accounts.workspace",)),

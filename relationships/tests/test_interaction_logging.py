@@ -250,8 +250,9 @@ def test_saving_re_renders_the_section_in_the_same_queries_for_3_or_30(
         "our_people": [alice.pk],
     }
     # Session, user, roles, customer, the two lists of choices; the insert with a history row for
-    # the interaction and one for each set of participants; the section's five reads.
-    with django_assert_num_queries(35):
+    # the interaction and one for each set of participants; the refresh of the customer's cadence
+    # due dates (one UPDATE); the section's five reads.
+    with django_assert_num_queries(36):
         response = client.post(log_url(customer), data, headers=HTMX)
     assert response.status_code == 200
 

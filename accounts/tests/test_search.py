@@ -163,3 +163,17 @@ def test_query_count_is_pinned_and_the_same_for_3_and_30_matches(client, alice, 
     with CaptureQueriesContext(connection) as many:
         client.get(url, {"q": "Hubei"}, headers=HTMX)
     assert len(many) == SEARCH_QUERIES
+
+
+@pytest.mark.parametrize(
+    ("q", "customers", "contacts"),
+    [
+        ("wa", [], ["Wang Lei"]),  # the start of a name
+        ("sh", ["Shanghai Precision Motors"], []),
+        ("ei", [], []),  # inside a name: three characters or more
+        ("lei", [], ["Wang Lei"]),
+        ("55", [], []),  # phones, e-mails and titles: three characters or more
+    ],
+)
+def test_one_or_two_characters_match_the_start_of_names_only(client, alice, people, q, customers, contacts):
+    assert found(search(client, alice, q)) == (customers, contacts)

@@ -34,7 +34,11 @@ def _plans(user, query: str) -> tuple[str, str]:
 def test_customer_and_contact_search_use_the_trigram_indexes(postgres_only, erin):
     customer = f.CustomerFactory(name="苏州精密光学有限公司", code="SZ-0042")
     f.ContactFactory(customer=customer, name="王建国", phone="+86 512-6688 1234", email="wang@szoptics.cn")
-    customers, contacts = _plans(erin, "精密")
+    customers, contacts = _plans(erin, "精密光")
+    assert "customer_name_trgm" in customers, customers
+    assert "contact_name_trgm" in contacts, contacts
+    # One or two characters match the start of names: the same indexes serve that too.
+    customers, contacts = _plans(erin, "苏州")
     assert "customer_name_trgm" in customers, customers
     assert "contact_name_trgm" in contacts, contacts
     _, contacts = _plans(erin, "6688-1234")
@@ -46,6 +50,8 @@ def test_customer_and_contact_search_use_the_trigram_indexes(postgres_only, erin
 def test_the_search_still_finds_what_it_found_before(postgres_only, erin):
     customer = f.CustomerFactory(name="苏州精密光学有限公司", code="SZ-0042")
     f.ContactFactory(customer=customer, name="王建国", phone="+86 512-6688 1234")
-    assert [c.name for c in search(user=erin, query="精密").customers] == ["苏州精密光学有限公司"]
+    assert [c.name for c in search(user=erin, query="精密光").customers] == ["苏州精密光学有限公司"]
+    assert [c.name for c in search(user=erin, query="苏州").customers] == ["苏州精密光学有限公司"]
+    assert [c.name for c in search(user=erin, query="王").contacts] == ["王建国"]
     assert [c.name for c in search(user=erin, query="66881234").contacts] == ["王建国"]
     assert Contact.objects.count() == 1

@@ -1,10 +1,8 @@
 """My accounts, the home page: who sees which customers, the columns, filters, sorting, paging and
 the htmx table fragment."""
 
-import os
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -17,6 +15,7 @@ from accounts.workspace.filters import MAX_PER_PAGE
 from complaints.models import Ticket
 from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
+from keyaccounts.tests.browser import chromium
 from relationships.models import InteractionKind
 
 HOME = reverse("home")
@@ -525,26 +524,12 @@ def test_query_count_is_the_same_when_sorting_by_contact(client, alice, version)
 
 # --- in the browser ------------------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 @pytest.fixture
 def browser_page():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{CHROMIUM} is missing (CI=true: a missing browser is a failure)")
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with chromium() as browser:
         context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
         yield context.new_page()
-        browser.close()
 
 
 @pytest.mark.browser

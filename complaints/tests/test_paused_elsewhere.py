@@ -45,6 +45,4 @@ def test_today_lists_only_the_ticket_that_was_late_before_its_wait(client, alice
     client.force_login(alice)
     listing = client.get(reverse("today")).context["listing"]
     tickets = [item for card in listing.customers for item in card.items if item.kind == "tickets"]
-    assert [item.text.split(" (")[0] for item in tickets] == [
-        f"#{waiting[1].pk} Waiting, was late already"
-    ]
+    assert [item.text.split(" (")[0] for item in tickets] == [f"#{waiting[1].pk} Waiting, was late already"]

@@ -1,13 +1,12 @@
 """End-to-end journeys in the system's headless Chromium (Debian's chromium, never a download)."""
 
-import os
 from pathlib import Path
 
 import pytest
 
 from keyaccounts.tests import factories as f
+from keyaccounts.tests.browser import chromium
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,20 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def page():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{CHROMIUM} is missing (CI=true: a missing browser is a failure)")
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test body are
-    # still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with chromium() as browser:
         context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
         page = context.new_page()
         # Every Content-Security-Policy violation, as the console reports it and as the page's
@@ -40,7 +26,6 @@ def page():
             ' console.error("CSP violation: " + e.violatedDirective + " " + e.blockedURI); });'
         )
         yield page
-        browser.close()
 
 
 def _note_csp_console(page, text: str) -> None:

@@ -8,15 +8,14 @@ axe's findings per page to ``artifacts/axe-results.json``.
 """
 
 import json
-import os
 import time
 from pathlib import Path
 
 import pytest
 
+from keyaccounts.tests.browser import chromium
 from keyaccounts.tests.layout_book import PASSWORD, ROLES, build_layout_book
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 WIDTHS = (1366, 768, 390)
@@ -103,20 +102,8 @@ AXE_JS = """async () => {
 
 @pytest.fixture
 def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{CHROMIUM} is missing (CI=true: a missing browser is a failure)")
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _signed_in_page(browser, live_server, username):

@@ -231,3 +231,10 @@ def test_the_export_runs_on_a_real_worker_and_downloads(real_worker, client, ali
         "Dalian Valves",
         "Wuxi Pumps",
     ]
+
+
+def test_the_list_asks_for_the_workbook_with_a_post_carrying_its_filters(client, alice, book):
+    client.force_login(alice)
+    html = client.get(reverse("home"), {"tier": "key", "page": 1}).content.decode()
+    assert f'<form method="post" action="{XLSX_URL}?tier=key"' in html
+    assert 'data-testid="export-xlsx"' in html

@@ -238,3 +238,14 @@ def test_the_list_asks_for_the_workbook_with_a_post_carrying_its_filters(client,
     html = client.get(reverse("home"), {"tier": "key", "page": 1}).content.decode()
     assert f'<form method="post" action="{XLSX_URL}?tier=key"' in html
     assert 'data-testid="export-xlsx"' in html
+
+
+def test_a_job_whose_worker_was_lost_stops_being_polled_and_says_so(client, alice):
+    started = timezone.now() - export_jobs.LOST_AFTER - timedelta(minutes=1)
+    job = ExportJob.objects.create(owner=alice, language="en", status="running", started_at=started, rows_total=9)
+    client.force_login(alice)
+    html = client.get(reverse("export_job_status", args=[job.pk])).content.decode()
+    assert 'data-testid="export-lost"' in html and "hx-get" not in html
+    ExportJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
+    html = client.get(reverse("export_job_status", args=[job.pk])).content.decode()
+    assert 'data-testid="export-lost"' not in html and "hx-get" in html

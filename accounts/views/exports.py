@@ -59,7 +59,12 @@ def _job(request, pk: int) -> ExportJob:
 
 
 def _context(job: ExportJob) -> dict:
-    return {"job": job, "keep_until": export_jobs.keep_until(job), "back": f"?{job.query}" if job.query else ""}
+    return {
+        "job": job,
+        "lost": export_jobs.is_lost(job),
+        "keep_until": export_jobs.keep_until(job),
+        "back": f"?{job.query}" if job.query else "",
+    }
 
 
 @login_required

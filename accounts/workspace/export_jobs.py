@@ -26,6 +26,10 @@ from .filters import filtered_accounts
 
 logger = logging.getLogger(__name__)
 
+# A job running longer than its task may (accounts.tasks.export_customers: 35 minutes) lost its
+# worker; its page stops waiting and says so. (A redelivered task starts it again.)
+LOST_AFTER = timedelta(minutes=40)
+
 # Parameters of the list that say nothing about which customers are exported.
 _PAGE_PARAMETERS = ("page", "per_page")
 
@@ -49,6 +53,12 @@ def keep_until(job: ExportJob) -> datetime | None:
     if job.finished_at is None:
         return None
     return job.finished_at + timedelta(hours=settings.EXPORT_KEEP_HOURS)
+
+
+def is_lost(job: ExportJob) -> bool:
+    """A job still marked running long after its task's time limit: its worker is gone."""
+    started = job.started_at
+    return job.status == ExportJob.Status.RUNNING and started is not None and started < timezone.now() - LOST_AFTER
 
 
 def export_ask(*, user, params: QueryDict, language: str) -> ExportJob:

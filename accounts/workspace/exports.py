@@ -6,13 +6,14 @@ queries over the same filtered list, so an export costs the same queries at any 
 from __future__ import annotations
 
 import csv
+import json
 import os
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import QuerySet
-from django.db.models.fields.json import KeyTransform
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import Workbook
@@ -20,6 +21,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ..models import CustomerStatus, Industry, Region, RelationshipLevel, RiskBand, Tier
 from ..people import display_name
+from ..risk.reasons import render_reason
 from ..spreadsheet_safety import neutralise
 from .my_accounts import AccountRow, row_figures
 
@@ -28,6 +30,8 @@ EXPORT_CHUNK_SIZE = 2000
 # A workbook is written by a background job, so its size is not bound by a request's timeout;
 # this only keeps a runaway query from filling the disk (Excel's own limit is 1,048,575 rows).
 XLSX_MAX_ROWS = 1_000_000
+# CSV lines handed to the server at a time (a few tens of kilobytes): fewer, larger writes.
+CSV_LINES_PER_WRITE = 200
 # A running XLSX job reports how far it got every this many rows.
 XLSX_PROGRESS_EVERY = 2000
 
@@ -118,35 +122,69 @@ class _Customer:
         for name, value in zip(_CUSTOMER_FIELDS, values, strict=False):
             setattr(self, name, value)
         self.owner = owner
-        first_reason = values[-1]
-        self.snapshot_reasons = [first_reason] if first_reason else []
+        self.snapshot_reasons = ()  # the top reason is put into words by export_rows, once per text
+
+
+# At most this many distinct values are remembered per export (top reasons put into words, text
+# checked for formulas): most repeat (labels, owners, common reasons), and memory stays bounded.
+_MEMO_SIZE = 50_000
+
+
+def _reason_text(raw: str) -> str:
+    try:
+        reason = json.loads(raw)
+    except ValueError:
+        return ""
+    return render_reason(reason) if isinstance(reason, dict) else ""
 
 
 def export_rows(queryset: QuerySet, *, scored_on: date | None) -> Iterator[AccountRow]:
     """The rows of the filtered, sorted list: first the figures of every customer in it (four or
     five grouped queries, the list itself a subquery), then the customers from one cursor."""
     figures = row_figures(queryset.values("pk"), scored_on=scored_on)
-    values = queryset.annotate(export_first_reason=KeyTransform("0", "snapshot_reasons")).values_list(
+    values = queryset.annotate(export_first_reason=KeyTextTransform("0", "snapshot_reasons")).values_list(
         *_CUSTOMER_FIELDS, *_OWNER_FIELDS, "export_first_reason"
     )
     owners: dict[int, _Owner] = {}
+    reasons: dict[str, str] = {}
     owner_at = len(_CUSTOMER_FIELDS)
     for row in values.iterator(chunk_size=EXPORT_CHUNK_SIZE):
         owner_id = row[owner_at]
         owner = owners.get(owner_id)
         if owner is None:
             owner = owners[owner_id] = _Owner(*row[owner_at + 1 : owner_at + 4])
-        yield figures.row(_Customer(row, owner))
+        account_row = figures.row(_Customer(row, owner))
+        if raw := row[-1]:
+            sentence = reasons.get(raw)
+            if sentence is None:
+                sentence = _reason_text(raw)
+                if len(reasons) < _MEMO_SIZE:
+                    reasons[raw] = sentence
+            account_row.top_reason = sentence
+        yield account_row
 
 
 # Values that can never be a formula pass without the check (most cells of a large export); text
-# and anything else goes through `neutralise`.
+# goes through `neutralise` once per distinct value, anything else every time.
 _NEVER_FORMULAS = frozenset({int, float, Decimal, date, type(None)})
 
 
-def _values(row: AccountRow, getters) -> list:
-    values = [getter(row) for getter in getters]
-    return [v if type(v) in _NEVER_FORMULAS else neutralise(v) for v in values]
+def _values(row: AccountRow, getters, checked: dict[str, str]) -> list:
+    values = []
+    for getter in getters:
+        value = getter(row)
+        kind = type(value)
+        if kind is str:
+            safe = checked.get(value)
+            if safe is None:
+                safe = neutralise(value)
+                if len(checked) < _MEMO_SIZE:
+                    checked[value] = safe
+            value = safe
+        elif kind not in _NEVER_FORMULAS:
+            value = neutralise(value)
+        values.append(value)
+    return values
 
 
 class _Echo:
@@ -163,8 +201,15 @@ def csv_lines(queryset: QuerySet, *, scored_on: date | None, language: str) -> I
         writer = csv.writer(_Echo())
         headers, getters = zip(*columns(), strict=True)
         yield "\ufeff" + writer.writerow([neutralise(label) for label in headers])
+        checked: dict[str, str] = {}
+        lines = []
         for row in export_rows(queryset, scored_on=scored_on):
-            yield writer.writerow(["" if v is None else v for v in _values(row, getters)])
+            lines.append(writer.writerow(["" if v is None else v for v in _values(row, getters, checked)]))
+            if len(lines) == CSV_LINES_PER_WRITE:
+                yield "".join(lines)
+                lines = []
+        if lines:
+            yield "".join(lines)
 
 
 def _xlsx_value(value):
@@ -188,9 +233,9 @@ def write_xlsx(
         sheet = workbook.create_sheet(title=gettext("Customers")[:31])
         headers, getters = zip(*columns(), strict=True)
         sheet.append([_xlsx_value(neutralise(label)) for label in headers])
-        written = 0
+        written, checked = 0, {}
         for row in export_rows(queryset, scored_on=scored_on):
-            sheet.append([_xlsx_value(v) for v in _values(row, getters)])
+            sheet.append([_xlsx_value(v) for v in _values(row, getters, checked)])
             written += 1
             if progress is not None and written % XLSX_PROGRESS_EVERY == 0:
                 progress(written)

@@ -297,3 +297,24 @@ def test_the_revenue_trend_takes_the_snapshot_closest_to_a_quarter_ago(client, a
     client.force_login(alice)
     rows = csv_rows(client.get(CSV_URL, {"sort": "name"}))
     assert column(rows, "Revenue change vs 90 days ago (%)") == ["10.0", "100.0", ""]
+
+
+def test_the_top_reason_and_formula_checks_hold_for_repeated_and_distinct_values(client, alice):
+    """Each distinct reason is put into words once and each distinct text checked once per export:
+    repeats must come out the same as the first, and every repeat of a hostile name neutralised."""
+    version = f.RiskModelVersionFactory()
+    price = {
+        "factor": "price",
+        "code": "price_above_market",
+        "params": {"pct": 18, "worst_product": "X", "worst_pct": 25},
+    }
+    other = {"factor": "relationship", "code": "single_owner", "params": {}}
+    for n, reasons in enumerate([[price], [price, other], [other], []]):
+        c = f.CustomerFactory(owner=alice, name=f"=cmd {n}" if n < 2 else "=cmd", code=f"C{n}")
+        f.RiskSnapshotFactory(customer=c, as_of=business_today(), model_version=version, reasons=reasons)
+    client.force_login(alice)
+    rows = csv_rows(client.get(CSV_URL, {"sort": "name"}))
+    assert column(rows, "Customer") == ["'=cmd", "'=cmd", "'=cmd 0", "'=cmd 1"]
+    reasons = dict(zip(column(rows, "Customer code"), column(rows, "Top reason"), strict=True))
+    assert reasons["C0"] == reasons["C1"] == "Our price is 18% above the market average (X: 25%)"
+    assert reasons["C2"] and reasons["C2"] != reasons["C0"] and reasons["C3"] == ""

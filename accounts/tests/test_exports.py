@@ -23,8 +23,9 @@ CSV_URL = reverse("export_csv")
 XLSX_URL = reverse("export_xlsx")
 # Session, user, roles, latest scored day, owners for the filter; the figures of every row in
 # four grouped queries (tickets, interactions, cadences, revenue a quarter ago); the rows from
-# one cursor. Whatever the number of rows.
-CSV_QUERIES = 10
+# one cursor. Whatever the number of rows. The export reads in a transaction of its own: inside
+# the test's transaction that is a savepoint and its release, two more statements.
+CSV_QUERIES = 10 + 2
 
 
 # --- the neutralising function ---------------------------------------------------------------------
@@ -318,3 +319,18 @@ def test_the_top_reason_and_formula_checks_hold_for_repeated_and_distinct_values
     reasons = dict(zip(column(rows, "Customer code"), column(rows, "Top reason"), strict=True))
     assert reasons["C0"] == reasons["C1"] == "Our price is 18% above the market average (X: 25%)"
     assert reasons["C2"] and reasons["C2"] != reasons["C0"] and reasons["C3"] == ""
+
+
+def test_a_download_stopped_half_way_ends_the_exports_transaction(client, alice, monkeypatch):
+    monkeypatch.setattr(exports, "CSV_LINES_PER_WRITE", 1)
+    for n in range(3):
+        f.CustomerFactory(owner=alice, name=f"Row {n}")
+    client.force_login(alice)
+    response = client.get(CSV_URL)
+    depth = len(connection.savepoint_ids)
+    content = iter(response.streaming_content)
+    next(content), next(content)  # the header and the first row: inside the export's transaction
+    assert len(connection.savepoint_ids) == depth + 1
+    response.close()  # what the server does when the client goes away
+    assert len(connection.savepoint_ids) == depth
+    assert f.CustomerFactory(owner=alice).pk  # the connection is still usable

@@ -9,6 +9,7 @@ from keyaccounts.clock import business_today
 from .nightly import nightly_catch_up, overrides_expire_job
 from .portfolio.digest import digest_send_weekly
 from .risk.quality_runs import quality_run_execute
+from .workspace.export_jobs import export_run, exports_expire
 
 
 def _as_of(value: str | None) -> date:
@@ -55,3 +56,18 @@ def backtest_run(run_id: int) -> dict:
     """Evaluate a model quality run's model version on history and store the result."""
     run = quality_run_execute(run_id)
     return {"run": run_id, "status": run.status if run else None}
+
+
+@shared_task(
+    acks_late=True, ignore_result=True, reject_on_worker_lost=True, soft_time_limit=30 * 60, time_limit=35 * 60
+)
+def export_customers(job_id: int) -> dict:
+    """Write the workbook of an XLSX export of the customer list."""
+    job = export_run(job_id)
+    return {"job": job_id, "status": job.status if job else None}
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=5 * 60, time_limit=6 * 60)
+def remove_old_exports() -> dict:
+    """Remove the files of customer-list exports older than EXPORT_KEEP_HOURS."""
+    return {"removed": exports_expire()}

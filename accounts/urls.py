@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customers, dashboard, quality, strategy, workspace
+from .views import customers, dashboard, exports, quality, strategy, workspace
 
 urlpatterns = [
     path("", workspace.home, name="home"),
@@ -39,8 +39,11 @@ urlpatterns += [
     path("today/badge/", workspace.today_badge, name="today_badge"),
     path("search/", workspace.search, name="search"),
     path("search/live/", workspace.search_live, name="search_live"),
-    path("export/customers.csv", workspace.export_csv, name="export_csv"),
-    path("export/customers.xlsx", workspace.export_xlsx, name="export_xlsx"),
+    path("export/customers.csv", exports.export_csv, name="export_csv"),
+    path("export/customers.xlsx", exports.export_xlsx, name="export_xlsx"),
+    path("export/jobs/<int:pk>/", exports.export_job, name="export_job"),
+    path("export/jobs/<int:pk>/status/", exports.export_job_status, name="export_job_status"),
+    path("export/jobs/<int:pk>/customers.xlsx", exports.export_job_download, name="export_job_download"),
 ]
 
 # The executive risk dashboard and its export.

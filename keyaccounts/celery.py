@@ -48,4 +48,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=7, minute=30, day_of_week=1),
         "options": {"expires": 12 * 3600},
     },
+    # Customer-list workbooks are kept a day (EXPORT_KEEP_HOURS) for their owner to download;
+    # hourly, so a file outlives its day by at most an hour (a download after the day is refused).
+    "remove-old-exports": {
+        "task": "accounts.tasks.remove_old_exports",
+        "schedule": crontab(minute=40),
+        "options": {"expires": 30 * 60},
+    },
 }

@@ -224,6 +224,10 @@ STATIC_ROOT = env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 # Celery worker must both reach it (the same machine, or a shared volume).
 IMPORT_DIR = env_str("IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 150) * 1024 * 1024
+# Customer-list workbooks written by background exports wait here for their owner's download and
+# are removed after EXPORT_KEEP_HOURS; the worker writes, the web app reads (a shared directory).
+EXPORT_DIR = env_str("EXPORT_DIR", str(BASE_DIR / "var" / "exports"))
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

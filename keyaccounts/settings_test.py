@@ -29,6 +29,9 @@ LANGUAGE_CODE = "en"
 IMPORT_DIR = os.environ.setdefault(
     "KEYACCOUNTS_TEST_IMPORT_DIR", __import__("tempfile").mkdtemp(prefix="keyaccounts-imports-")
 )
+EXPORT_DIR = os.environ.setdefault(
+    "KEYACCOUNTS_TEST_EXPORT_DIR", __import__("tempfile").mkdtemp(prefix="keyaccounts-exports-")
+)
 
 # Connections close after each request and task, so no worker thread keeps the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

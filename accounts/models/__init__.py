@@ -5,6 +5,7 @@
 - `strategy`: purchase criteria, account plans, product needs, incentives.
 - `risk`: risk model versions, nightly snapshots, manual overrides, alerts, job runs, model
   quality runs.
+- `exports`: background XLSX exports of the customer list and their files.
 - `portfolio`: the executive dashboard's nightly Pareto snapshots, summaries and digest sends.
 
 Records the churn-risk scorer reads are effective-dated (ordered_on, observed_on, assessed_on,
@@ -21,6 +22,7 @@ from .customers import (
     RelationshipLevel,
     Tier,
 )
+from .exports import ExportJob
 from .portfolio import DigestSend, ParetoSnapshot, PortfolioSummary, SummaryGrain
 from .risk import (
     MAX_OVERRIDE_DAYS,
@@ -50,6 +52,7 @@ __all__ = [
     "CustomerStatus",
     "DeliveryLine",
     "DigestSend",
+    "ExportJob",
     "Incentive",
     "Industry",
     "MAX_OVERRIDE_DAYS",

@@ -467,6 +467,7 @@ def test_beat_schedule_runs_registered_tasks_and_expires_under_a_day():
         "complaints.tasks.escalate_tickets",
         "complaints.tasks.send_unsent_notification_emails",
         "accounts.tasks.weekly_digest",
+        "accounts.tasks.remove_old_exports",
     }
     for entry in schedule.values():
         assert entry["task"] in app.tasks

@@ -1,5 +1,5 @@
-"""The account manager's workspace: My accounts (the home page), Today, global search and the
-exports of the customer list."""
+"""The account manager's workspace: My accounts (the home page), Today and global search (the
+exports of the customer list are in `exports`)."""
 
 from urllib.parse import urlencode
 
@@ -7,33 +7,29 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from keyaccounts.clock import business_today
 from keyaccounts.editing import INVALID, fragment_or_page, saved, wants_fragment
 
 from .. import services
 from ..models import Alert
 from ..permissions import may_change_customer_data, may_see_every_customer
-from ..workspace import exports
 from ..workspace.alert_text import render_alert
-from ..workspace.common import latest_scored_on
 from ..workspace.customer import alerts_for
-from ..workspace.filters import DRILL_FILTERS, filtered_accounts
+from ..workspace.filters import DRILL_FILTERS
 from ..workspace.my_accounts import my_accounts
 from ..workspace.search import search as search_accounts
 from ..workspace.today import alert_item, today_count, today_page
 
 HOME_ALERTS = 5
 LIVE_SEARCH_LIMIT = 6
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -49,50 +45,6 @@ def home(request):
 
     return fragment_or_page(
         request, "accounts/_my_accounts_table.html", context, page="accounts/my_accounts.html", page_context=alerts
-    )
-
-
-def _export_queryset(request):
-    scored_on = latest_scored_on()
-    filterset, _owners = filtered_accounts(user=request.user, params=request.GET, scored_on=scored_on)
-    return filterset.qs, scored_on
-
-
-@login_required
-@require_GET
-def export_csv(request):
-    """The filtered list, all pages, as CSV streamed row chunk by row chunk."""
-    queryset, scored_on = _export_queryset(request)
-    response = StreamingHttpResponse(
-        exports.csv_lines(queryset, scored_on=scored_on, language=get_language()),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="customers-{business_today().isoformat()}.csv"'
-    return response
-
-
-@login_required
-@require_GET
-def export_xlsx(request):
-    """The filtered list, all pages, as an Excel workbook. A workbook is built whole before it is
-    sent, so a very long list is refused with a pointer to the CSV, which streams."""
-    queryset, scored_on = _export_queryset(request)
-    rows = queryset.count()
-    if rows > exports.XLSX_MAX_ROWS:
-        messages.warning(
-            request,
-            _(
-                "%(rows)s customers are too many for an Excel file (at most %(limit)s). Narrow the "
-                "filters, or export CSV, which Excel opens too."
-            )
-            % {"rows": f"{rows:,}", "limit": f"{exports.XLSX_MAX_ROWS:,}"},
-        )
-        return redirect(f"{reverse('home')}?{request.GET.urlencode()}")
-    return FileResponse(
-        exports.xlsx_file(queryset, scored_on=scored_on, language=get_language()),
-        as_attachment=True,
-        filename=f"customers-{business_today().isoformat()}.xlsx",
-        content_type=XLSX_CONTENT_TYPE,
     )
 
 

@@ -12,9 +12,15 @@ from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    Case,
     Count,
+    Exists,
+    IntegerField,
     Max,
+    OuterRef,
     Q,
+    Value,
+    When,
 )
 from django.utils import timezone
 
@@ -113,61 +119,102 @@ class AccountRow:
         return self.next_cadence_due_on is not None and self.next_cadence_due_on < business_today()
 
 
-def account_rows(customers: list[Customer], *, scored_on: date | None, today: date | None = None) -> list[AccountRow]:
-    """The per-row figures for these customers only, in four queries whatever their number."""
-    if not customers:
-        return []
+@dataclass
+class RowFigures:
+    """The per-customer figures of a set of customers, read in four grouped queries: open and
+    overdue tickets, last contacts, the next cadence, the revenue about a quarter ago."""
+
+    today: date
+    tickets: dict[int, tuple[int, int]] = field(default_factory=dict)
+    contacts: dict[int, tuple[date | None, date | None]] = field(default_factory=dict)
+    cadences: dict[int, tuple[str, date | None]] = field(default_factory=dict)
+    revenue_then: dict[int, Decimal] = field(default_factory=dict)
+
+    def row(self, customer: Customer) -> AccountRow:
+        row = AccountRow(customer=customer)
+        pk = customer.pk
+        if pk in self.tickets:
+            row.open_tickets, row.overdue_tickets = self.tickets[pk]
+        if pk in self.contacts:
+            last, last_executive = self.contacts[pk]
+            row.last_contact_on, row.last_executive_contact_on = last, last_executive
+            row.days_since_contact = (self.today - last).days if last else None
+            row.days_since_executive_contact = (self.today - last_executive).days if last_executive else None
+        if pk in self.cadences:
+            row.next_cadence_name, row.next_cadence_due_on = self.cadences[pk]
+        row.revenue_then = self.revenue_then.get(pk)
+        reasons = customer.snapshot_reasons or []
+        if reasons and isinstance(reasons[0], dict):
+            row.top_reason = render_reason(reasons[0])
+        return row
+
+
+def _revenue_then(ids, *, scored_on: date) -> dict[int, Decimal]:
+    """The 12-month revenue of the snapshot closest to a quarter before ``scored_on`` (a week
+    either way; the earlier day on a tie), in one query: the snapshot of exactly that day, which
+    nearly every customer has, or else those of the week around it, closest first."""
+    target = scored_on - timedelta(days=REVENUE_TREND_DAYS)
+    slack = REVENUE_TREND_SLACK_DAYS
+    exact = RiskSnapshot.objects.filter(customer_id=OuterRef("customer_id"), as_of=target)
+    # Distance in days, the earlier day first on a tie: 0, -1, +1, -2, +2, ...
+    distance = Case(
+        *[When(as_of=target + timedelta(days=d), then=Value(2 * abs(d) - (d < 0))) for d in range(-slack, slack + 1)],
+        output_field=IntegerField(),
+    )
+    week = Q(as_of__gte=target - timedelta(days=slack), as_of__lte=target + timedelta(days=slack))
+    snapshots = (
+        RiskSnapshot.objects.filter(customer_id__in=ids)
+        .filter(Q(as_of=target) | (week & ~Exists(exact)))
+        .order_by("customer_id", distance)
+        .values_list("customer_id", "revenue_12m")
+    )
+    found: dict[int, Decimal] = {}
+    for customer_id, revenue in snapshots:
+        found.setdefault(customer_id, revenue)
+    return found
+
+
+def row_figures(ids, *, scored_on: date | None, today: date | None = None) -> RowFigures:
+    """The figures of the customers ``ids`` names: a list of ids, or a query of them (an export's
+    whole filtered list, read as a subquery), in four or five queries whatever their number."""
     today = today or business_today()
     now = timezone.now()
-    ids = [c.pk for c in customers]
-    rows = {c.pk: AccountRow(customer=c) for c in customers}
+    figures = RowFigures(today=today)
 
     tickets = (
         Ticket.objects.filter(customer_id__in=ids, status__in=Ticket.OPEN_STATUSES)
         .values("customer_id")
         .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue_ticket_q(now)))
+        .order_by()
     )
-    for t in tickets:
-        rows[t["customer_id"]].open_tickets, rows[t["customer_id"]].overdue_tickets = t["open"], t["overdue"]
+    figures.tickets = {t["customer_id"]: (t["open"], t["overdue"]) for t in tickets}
 
     contacts = (
         Interaction.objects.filter(customer_id__in=ids, occurred_on__lte=today)
         .values("customer_id")
         .annotate(last=Max("occurred_on"), last_executive=Max("occurred_on", filter=Q(kind__in=EXECUTIVE_LEVEL_KINDS)))
+        .order_by()
     )
-    for c in contacts:
-        row = rows[c["customer_id"]]
-        row.last_contact_on, row.last_executive_contact_on = c["last"], c["last_executive"]
-        row.days_since_contact = (today - c["last"]).days if c["last"] else None
-        row.days_since_executive_contact = (today - c["last_executive"]).days if c["last_executive"] else None
+    figures.contacts = {c["customer_id"]: (c["last"], c["last_executive"]) for c in contacts}
 
     cadences = cadences_with_due(Cadence.objects.filter(customer_id__in=ids), today=today).order_by(
         "customer_id", "next_due_on", "pk"
     )
-    for cadence in cadences.values("customer_id", "name", "next_due_on"):
-        row = rows[cadence["customer_id"]]
-        if row.next_cadence_due_on is None:
-            row.next_cadence_name, row.next_cadence_due_on = cadence["name"], cadence["next_due_on"]
+    for customer_id, name, due_on in cadences.values_list("customer_id", "name", "next_due_on"):
+        if customer_id not in figures.cadences:
+            figures.cadences[customer_id] = (name, due_on)
 
     if scored_on is not None:
-        target = scored_on - timedelta(days=REVENUE_TREND_DAYS)
-        slack = timedelta(days=REVENUE_TREND_SLACK_DAYS)
-        earlier = RiskSnapshot.objects.filter(
-            customer_id__in=ids, as_of__gte=target - slack, as_of__lte=target + slack
-        ).values_list("customer_id", "as_of", "revenue_12m")
-        closest: dict[int, tuple[int, Decimal]] = {}
-        for customer_id, as_of, revenue in earlier:
-            distance = abs((as_of - target).days)
-            if customer_id not in closest or distance < closest[customer_id][0]:
-                closest[customer_id] = (distance, revenue)
-        for customer_id, (_distance, revenue) in closest.items():
-            rows[customer_id].revenue_then = revenue
+        figures.revenue_then = _revenue_then(ids, scored_on=scored_on)
+    return figures
 
-    for row in rows.values():
-        reasons = row.customer.snapshot_reasons or []
-        if reasons and isinstance(reasons[0], dict):
-            row.top_reason = render_reason(reasons[0])
-    return [rows[pk] for pk in ids]
+
+def account_rows(customers: list[Customer], *, scored_on: date | None, today: date | None = None) -> list[AccountRow]:
+    """The per-row figures for these customers only, in a few queries whatever their number."""
+    if not customers:
+        return []
+    figures = row_figures([c.pk for c in customers], scored_on=scored_on, today=today)
+    return [figures.row(c) for c in customers]
 
 
 @dataclass

@@ -14,6 +14,7 @@ from keyaccounts import clock
 from keyaccounts.clock import EARLIEST_DATE, business_today, latest_date
 from keyaccounts.editing import BoundedDates, validate_day
 from keyaccounts.tests import factories as f
+from keyaccounts.tests.xlsx_export import xlsx_download
 from relationships.models import Cadence, InteractionKind
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +83,7 @@ def test_the_csv_export_is_complete_with_odd_stored_dates(client, alice, odd_row
 
 def test_the_xlsx_export_is_complete_with_odd_stored_dates(client, alice, odd_rows):
     client.force_login(alice)
-    response = client.get(reverse("export_xlsx"))
+    response = xlsx_download(client)
     assert response.status_code == 200
     content = b"".join(response.streaming_content) if response.streaming else response.content
     sheet = load_workbook(io.BytesIO(content)).active

@@ -53,10 +53,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import Resolver404, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token, TokenProxy
 
 from accounts import models as am
 from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN
+from accounts.workspace.export_jobs import export_dir
 from complaints import models as cm
 from exchange.models import ImportJob
 from keyaccounts.clock import business_today
@@ -137,6 +139,8 @@ PORTFOLIO_ONLY = row(403, 403, 403, 403, 200, 403, 200, LOGIN)
 SIGNED_IN_REDIRECT = row(302, 302, 302, 302, 302, 302, 302, LOGIN)
 # alice's own notification: hers only; anyone else's answer is the one for a missing id.
 OWN_NOTIFICATION = row(302, 404, 404, 404, 404, 404, 404, LOGIN)
+# alice's export job and its file: hers only.
+OWN_EXPORT = row(200, 404, 404, 404, 404, 404, 404, LOGIN)
 # Answered the same to everyone, signed in or not.
 EVERYONE_REDIRECTED = row(302, 302, 302, 302, 302, 302, 302, 302)
 EVERYONE_WRONG_METHOD = row(405, 405, 405, 405, 405, 405, 405, 405)
@@ -202,7 +206,12 @@ EXPECTED: dict[str, Expect] = {
     "search": OWN_PAGE,
     "search_live": Expect(get=SIGNED_IN_REDIRECT, post=WRONG_METHOD),  # without htmx: to the search page
     "export_csv": OWN_PAGE,
-    "export_xlsx": OWN_PAGE,
+    # Asking for the workbook records an export job (written at once: tasks run in-process here).
+    "export_xlsx": Expect(get=WRONG_METHOD, post=SIGNED_IN_REDIRECT, writes=True),
+    # alice's export job: hers alone, admins included; anyone else's answer is the one for a missing id.
+    "export_job": Expect(get=OWN_EXPORT, post=WRONG_METHOD),
+    "export_job_status": Expect(get=OWN_EXPORT, post=WRONG_METHOD),
+    "export_job_download": Expect(get=OWN_EXPORT, post=WRONG_METHOD),
     "portfolio_dashboard": Expect(get=PORTFOLIO_ONLY, post=WRONG_METHOD),
     "portfolio_dashboard_xlsx": Expect(get=PORTFOLIO_ONLY, post=WRONG_METHOD),
     # accounts: the model quality pages (executives and admins). Posted without input, the form
@@ -304,6 +313,7 @@ PK_OWNERS = {
     "alerts/": "alert",
     "notifications/": "notification",
     "import/": "import_job",
+    "export/jobs/": "export_job",
     "risk/quality/": "backtest_run",
     "api/v1/customers/": "customer",
     "api/v1/contacts/": "contact",
@@ -440,6 +450,16 @@ class World:
         self.import_job = ImportJob.objects.create(
             user=alice, kind="contacts", filename="contacts.csv", stored_as="gone.csv", size=10, status="checked"
         )
+        self.export_job = am.ExportJob.objects.create(
+            owner=alice,
+            language="en",
+            status=am.ExportJob.Status.DONE,
+            rows_total=1,
+            rows_written=1,
+            stored_as="url-sweep.xlsx",
+            finished_at=timezone.now(),
+        )
+        (export_dir() / "url-sweep.xlsx").write_bytes(b"PK")
         axes_fields = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "oscar", "http_accept": "*/*"}
         self.access_attempt = AccessAttempt.objects.create(
             **axes_fields, path_info="/login/", get_data="", post_data="", failures_since_start=1
@@ -661,6 +681,12 @@ PERSONAL = AdminExpect(
     change=row(200, GONE, GONE, GONE, GONE, GONE, 200, ADMIN_LOGIN),
     change_post=NOBODY_WRITES,
 )
+# A log only admins read: the background exports of the customer list.
+ADMINS_READ = AdminExpect(
+    changelist=row(403, 403, 403, 403, 403, 403, LISTED, ADMIN_LOGIN),
+    change=row(403, 403, 403, 403, 403, 403, 200, ADMIN_LOGIN),
+    change_post=NOBODY_WRITES,
+)
 # Users and groups: the role groups grant no permission on them; superusers only.
 SUPERUSERS = AdminExpect(
     changelist=row(403, 403, 403, 403, 403, 403, 403, ADMIN_LOGIN, superuser=LISTED),
@@ -695,6 +721,7 @@ ADMIN_EXPECTED: dict[str, AdminExpect] = {
     "accounts.PortfolioSummary": PORTFOLIO_FIGURES,
     "accounts.DigestSend": PORTFOLIO_FIGURES,
     "accounts.BacktestRun": PORTFOLIO_FIGURES,  # model quality runs: like the page, executives and admins
+    "accounts.ExportJob": ADMINS_READ,
     "relationships.Contact": MANAGERS_MAINTAIN,
     "relationships.Interaction": MANAGERS_MAINTAIN,
     "relationships.Cadence": MANAGERS_MAINTAIN,

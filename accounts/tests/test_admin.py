@@ -58,6 +58,7 @@ COMPUTED = {
     am.DigestSend,
     cm.TicketEscalation,
     cm.Notification,
+    am.ExportJob,
 }
 # Figures over the whole portfolio: admins and executives only, like the dashboard.
 PORTFOLIO_WIDE = {am.PortfolioSummary, am.DigestSend, am.BacktestRun}
@@ -73,6 +74,8 @@ UNSCOPED = {
 }
 # Scoped to a person, not a customer: each sees their own (complaints/tests/test_notifications.py).
 PERSONAL = {cm.Notification}
+# A log for admins only: who exported what, when (the files are their owners' alone).
+ADMINS_ONLY = {am.ExportJob}
 # How each customer-scoped model reaches its customer, when not through `customer`.
 CUSTOMER_PATH = {
     am.DeliveryLine: "order__customer",
@@ -262,7 +265,20 @@ def test_account_manager_group_gets_its_model_permissions_after_migrate(db):
     assert "delete_customer" not in codenames
 
 
-SCOPED = [m for m in REGISTERED if m not in UNSCOPED | PERSONAL | PORTFOLIO_WIDE]
+SCOPED = [m for m in REGISTERED if m not in UNSCOPED | PERSONAL | PORTFOLIO_WIDE | ADMINS_ONLY]
+
+
+@pytest.mark.parametrize("model", sorted(ADMINS_ONLY, key=label), ids=label)
+def test_only_admins_read_the_admins_logs(client, staff_alice, erin, superuser, model):
+    obj = factory_for(model)()
+    for who in (staff_alice, erin):
+        who.is_staff = True
+        who.save()
+        client.force_login(who)
+        assert client.get(admin_url(model, "changelist")).status_code == 403
+        assert client.get(admin_url(model, "change", obj.pk)).status_code in (302, 403)
+    client.force_login(superuser)
+    assert obj.pk in {row.pk for row in client.get(admin_url(model, "changelist")).context["cl"].result_list}
 
 
 @pytest.mark.parametrize("model", sorted(PORTFOLIO_WIDE, key=label), ids=label)

@@ -353,3 +353,12 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     kind = cm.Notification.Kind.MESSAGE
     params = factory.LazyFunction(lambda: {"text": "The customer called about the late rotors"})
     created_at = factory.LazyFunction(timezone.now)
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.ExportJob
+
+    owner = factory.SubFactory(UserFactory)
+    query = "band=red"
+    language = "en"

@@ -307,6 +307,8 @@ def test_a_request_that_takes_a_moment_shows_the_moving_bar_until_it_is_answered
     f.CustomerFactory(name="Suzhou Optics", owner=alice)
     _login(page, live_server, "alice")
     page.wait_for_selector("text=Suzhou Optics")
+    # The page's own requests (its badges) are answered first: their answers would end the wait.
+    page.wait_for_load_state("networkidle")
     busy = page.locator("[data-testid=busy]")
     assert not busy.is_visible()
 

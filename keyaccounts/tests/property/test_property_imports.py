@@ -101,6 +101,11 @@ def _workbook(rows) -> bytes:
     return out.getvalue()
 
 
+# A place in the workbook's bytes. Drawn without its length, which varies by a byte or two with the
+# time written into the file: hypothesis needs the same draws to be possible on a replay.
+ANY_POSITION = st.integers(min_value=0, max_value=10**6)
+
+
 @st.composite
 def malformed_workbooks(draw) -> bytes:
     kind = draw(st.sampled_from(KINDS))
@@ -114,7 +119,7 @@ def malformed_workbooks(draw) -> bytes:
     good = _workbook([header, *draw(st.lists(st.lists(cells, max_size=len(header)), max_size=3))])
     how = draw(st.sampled_from(["truncated", "bytes", "zip of garbage", "flipped", "whole"]))
     if how == "truncated":
-        return good[: draw(st.integers(min_value=0, max_value=len(good) - 1))]
+        return good[: draw(ANY_POSITION) % len(good)]
     if how == "bytes":
         return draw(st.binary(max_size=300))
     if how == "zip of garbage":
@@ -130,7 +135,7 @@ def malformed_workbooks(draw) -> bytes:
                 archive.writestr(name, draw(st.binary(max_size=80)))
         return out.getvalue()
     if how == "flipped":
-        position = draw(st.integers(min_value=0, max_value=len(good) - 1))
+        position = draw(ANY_POSITION) % len(good)
         return good[:position] + bytes([good[position] ^ 0xFF]) + good[position + 1 :]
     return good
 

@@ -7,6 +7,8 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -249,3 +251,19 @@ def test_a_job_whose_worker_was_lost_stops_being_polled_and_says_so(client, alic
     ExportJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
     html = client.get(reverse("export_job_status", args=[job.pk])).content.decode()
     assert 'data-testid="export-lost"' not in html and "hx-get" in html
+
+
+def test_the_job_page_and_its_status_cost_the_same_queries_for_3_and_60_customers(client, alice, book):
+    client.force_login(alice)
+    small = job_of(xlsx_job_url(client))
+    f.CustomerFactory.create_batch(57, owner=alice)
+    large = job_of(xlsx_job_url(client))
+    assert (small.rows_total, large.rows_total) == (3, 60)
+    counts = []
+    for job in (small, large):
+        for name in ("export_job", "export_job_status"):
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(reverse(name, args=[job.pk])).status_code == 200
+            counts.append(len(captured))
+    assert counts[:2] == counts[2:], counts
+    assert max(counts) <= 6, counts

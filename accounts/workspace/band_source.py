@@ -5,6 +5,7 @@ a list pays no query for it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils import formats
 from django.utils.translation import gettext
@@ -21,6 +22,25 @@ MANUAL, TRIPWIRE = "manual", "tripwire"
 class BandSource:
     kind: str = ""  # MANUAL, TRIPWIRE, or "" for the score's thresholds
     why: str = ""
+
+
+class ShowsBand:
+    """A line of a list that shows its customer's band badge (`customer` from `account_list`):
+    the band shown, the score and why the band is what it is."""
+
+    customer: object
+
+    @property
+    def band(self) -> str | None:
+        return self.customer.display_band
+
+    @property
+    def score(self) -> float | None:
+        return self.customer.snapshot_score
+
+    @cached_property
+    def band_source(self) -> BandSource:
+        return band_source(self.customer)
 
 
 def band_source(customer) -> BandSource:

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -34,7 +33,7 @@ from ..models import (
 )
 from ..permissions import may_see_every_customer
 from ..risk.reasons import render_reason
-from .band_source import BandSource, band_source
+from .band_source import ShowsBand
 from .common import cadences_with_due, latest_scored_on, overdue_ticket_q
 from .filters import (
     _FIRST_CLICK,
@@ -56,7 +55,7 @@ REVENUE_TREND_SLACK_DAYS = 7
 
 
 @dataclass
-class AccountRow:
+class AccountRow(ShowsBand):
     """One line of My accounts (and of its export): the customer and its figures of the day."""
 
     customer: Customer
@@ -70,14 +69,6 @@ class AccountRow:
     next_cadence_due_on: date | None = None
     revenue_then: Decimal | None = None
     top_reason: str = ""
-
-    @property
-    def band(self) -> str | None:
-        return self.customer.display_band
-
-    @property
-    def score(self) -> float | None:
-        return self.customer.snapshot_score
 
     @property
     def score_change(self) -> float | None:
@@ -97,10 +88,6 @@ class AccountRow:
     @property
     def overridden(self) -> bool:
         return self.customer.override_band is not None
-
-    @cached_property
-    def band_source(self) -> BandSource:
-        return band_source(self.customer)
 
     @property
     def revenue_trend(self) -> float | None:

@@ -37,7 +37,7 @@ from relationships.models import BuyingRole, Cadence, Contact, Interaction
 from ..models import Alert, Customer, CustomerStatus, ProductNeed, RiskOverride
 from ..permissions import sees_all_alerts
 from .alert_text import render_alert
-from .band_source import BandSource, band_source
+from .band_source import ShowsBand
 from .common import latest_scored_on, overdue_cadence_parts, overdue_cadences
 from .filters import account_list
 
@@ -69,23 +69,11 @@ class TodayItem:
 
 
 @dataclass
-class TodayCustomer:
+class TodayCustomer(ShowsBand):
     """A customer needing attention, with everything to do about it, most urgent first."""
 
     customer: Customer
     items: list[TodayItem] = field(default_factory=list)
-
-    @property
-    def band(self) -> str | None:
-        return self.customer.display_band
-
-    @property
-    def score(self) -> float | None:
-        return self.customer.snapshot_score
-
-    @property
-    def band_source(self) -> BandSource:
-        return band_source(self.customer)
 
     @property
     def alerts(self) -> list[TodayItem]:

@@ -317,8 +317,13 @@ def test_a_night_whose_whole_worker_is_killed_is_redelivered_after_the_visibilit
     uninterrupted = all_snapshots()
     RiskSnapshot.objects.all().delete()
     RiskRun.objects.all().delete()
-    # Production waits CELERY_VISIBILITY_TIMEOUT (2 h 15 min) before giving the task to another worker.
-    short = {"CELERY_VISIBILITY_TIMEOUT": "2"}
+    # Production waits CELERY_VISIBILITY_TIMEOUT (2 h 15 min) before giving the task to another worker,
+    # and looks for abandoned tasks every 100 s.
+    short = {
+        "CELERY_VISIBILITY_TIMEOUT": "2",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+    }
     with workers.table_locked(RiskSnapshot._meta.db_table) as release:
         with workers.worker_processes(broker, redis_url, log_dir=tmp_path, env=short) as [worker]:
             sent = tasks.nightly_risk.delay(AS_OF.isoformat())

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from plays.opening import plays_open_night
 from relationships.cadence_due import refresh_cadence_due
 
 from .locking import LockHeld, job_lock
@@ -122,12 +123,14 @@ def risk_nightly(
             for customer_id, old, new in tier_changes_of(as_of)
         ]
         alerts = alerts_raise(as_of=as_of, candidates=candidates)
+        plays = plays_open_night(as_of=as_of)
         message = ngettext("%(count)d customer scored", "%(count)d customers scored", recompute.customers_scored) % {
             "count": recompute.customers_scored
         }
         message += ngettext(
             ", %(count)d alert raised or refreshed.", ", %(count)d alerts raised or refreshed.", alerts
         ) % {"count": alerts}
+        message += " " + ngettext("%(count)d play opened.", "%(count)d plays opened.", plays) % {"count": plays}
         return recompute.customers_scored, alerts, message
 
     return _recorded_job(

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 
 from .permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_SERVICE_DESK
 
-BUSINESS_APPS = ("accounts", "relationships", "complaints")
+BUSINESS_APPS = ("accounts", "relationships", "complaints", "plays")
 
 # Models account managers maintain for their own customers.
 ACCOUNT_MANAGER_MODELS = {
@@ -28,6 +28,8 @@ ACCOUNT_MANAGER_MODELS = {
     "cadence",
     "ticket",
     "ticketevent",
+    "play",
+    "playstep",
 }
 SERVICE_DESK_MODELS = {"ticket", "ticketevent"}
 

@@ -393,6 +393,7 @@ class Notification(models.Model):
         ASSIGNED = "assigned", _("Ticket assigned")
         ROUTED = "routed", _("Quality complaint routed")
         MESSAGE = "message", _("Message")
+        PLAY = "play", _("Play")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
@@ -423,7 +424,8 @@ class Notification(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["escalation", "assigned", "routed", "message"]), name="notification_kind_valid"
+                condition=Q(kind__in=["escalation", "assigned", "routed", "message", "play"]),
+                name="notification_kind_valid",
             ),
         ]
 

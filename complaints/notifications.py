@@ -18,8 +18,8 @@ from django.db.models import QuerySet
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language, gettext, ngettext
 
 from accounts.people import display_name
 from keyaccounts.bulk import db_time, insert_rows
@@ -204,7 +204,25 @@ def render_notification(kind: str, params: dict) -> str:
             "customer": p.get("customer", ""),
             "department": _department(p.get("department")),
         }
+    if kind == Notification.Kind.PLAY:
+        title = p.get("title_zh") if p.get("title_zh") and _in_chinese() else p.get("title", "")
+        due = formats.date_format(parse_date(p["due"]), "SHORT_DATE_FORMAT") if parse_date(p.get("due") or "") else ""
+        if p.get("count", 1) > 1:
+            return ngettext(
+                "%(count)d new play for your customers, the first due %(due)s: %(customer)s — %(title)s.",
+                "%(count)d new plays for your customers, the first due %(due)s: %(customer)s — %(title)s.",
+                p["count"],
+            ) % {"count": p["count"], "due": due, "customer": p.get("customer", ""), "title": title}
+        return gettext("New play for %(customer)s: %(title)s, due %(due)s.") % {
+            "customer": p.get("customer", ""),
+            "title": title,
+            "due": due,
+        }
     return str(p.get("text", ""))
+
+
+def _in_chinese() -> bool:
+    return (get_language() or "").lower().startswith("zh")
 
 
 def _department(value) -> str:
@@ -230,6 +248,8 @@ def render_subject(kind: str, params: dict) -> str:
             "department": _department(p.get("department")),
             "customer": p.get("customer", ""),
         }
+    if kind == Notification.Kind.PLAY:
+        return gettext("New play for %(customer)s") % {"customer": p.get("customer", "")}
     return gettext("Notification")
 
 

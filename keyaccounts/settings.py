@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "accounts",
     "relationships",
     "complaints",
+    "plays",
     "exchange",
     "api",
 ]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("keyaccounts", "accounts", "relationships", "complaints", "exchange", "api")
+PACKAGES = ("keyaccounts", "accounts", "relationships", "complaints", "plays", "exchange", "api")
 
 # Lowest first. A module belongs to the layer of the longest prefix that names it ("=name": that
 # module alone, for package roots).
@@ -56,6 +56,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("relationships", ("relationships", "relationships.cadence_due", "relationships.signals")),
     ("complaints", ("complaints",)),
     ("risk", ("accounts.risk",)),
+    ("plays", ("plays",)),
     ("workspace", ("accounts.workspace",)),
     ("portfolio", ("accounts.portfolio",)),
     ("demo data", ("accounts.demo",)),
@@ -91,6 +92,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "complaints.urls",
             "complaints.tasks",
             "complaints.management",
+            "plays.apps",
+            "plays.views",
+            "plays.admin",
+            "plays.urls",
         ),
     ),
 ]

@@ -1,0 +1,93 @@
+"""What closed plays did: each one's risk 30 and 90 days after it closed, and per playbook the
+share of accounts whose band improved and the churn rate after it ("which countermeasures work").
+
+A play's risk *after* is the customer's latest snapshot on or before its closing date plus 30 (or
+90) days, and after the closing date; a play closed too recently to have one is left out of that
+horizon's figures rather than counted as unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import DateField, ExpressionWrapper, F, OuterRef, Subquery
+
+from accounts.models import CustomerStatus, RiskSnapshot
+
+from .models import Play, Playbook
+
+BAND_RANK = {"green": 0, "amber": 1, "red": 2}
+HORIZONS = (30, 90)
+
+
+def _after(days: int, field: str):
+    until = ExpressionWrapper(F("closed_on") + timedelta(days=days), output_field=DateField())
+    later = RiskSnapshot.objects.filter(
+        customer=OuterRef("customer"), as_of__gt=OuterRef("closed_on"), as_of__lte=until
+    ).order_by("-as_of")
+    return Subquery(later.values(field)[:1])
+
+
+def closed_plays_with_effect(plays=None):
+    """Closed plays annotated with their score and band 30 and 90 days after closing."""
+    plays = (plays if plays is not None else Play.objects.all()).filter(status=Play.Status.DONE)
+    return plays.annotate(
+        score_30=_after(30, "score"),
+        band_30=_after(30, "band"),
+        score_90=_after(90, "score"),
+        band_90=_after(90, "band"),
+    )
+
+
+@dataclass
+class PlaybookEffect:
+    playbook: Playbook | None
+    closed: int = 0
+    measured: int = 0  # closed plays with a snapshot 30 days on
+    improved: int = 0
+    churned: int = 0
+    score_change: float = 0.0  # mean change of score at 30 days, points
+
+    @property
+    def improved_share(self) -> float | None:
+        return self.improved / self.measured if self.measured else None
+
+    @property
+    def churn_rate(self) -> float | None:
+        return self.churned / self.closed if self.closed else None
+
+    @property
+    def mean_score_change(self) -> float | None:
+        return self.score_change / self.measured if self.measured else None
+
+
+def playbook_effects(plays=None) -> list[PlaybookEffect]:
+    """Per playbook (hand-opened plays together), over the done plays of ``plays`` (visible ones)."""
+    rows = closed_plays_with_effect(plays).values_list(
+        "playbook_id",
+        "band_at_open",
+        "score_at_open",
+        "band_30",
+        "score_30",
+        "customer__status",
+        "customer__churned_on",
+        "closed_on",
+    )
+    by_playbook: dict[int | None, PlaybookEffect] = {}
+    for playbook_id, band_open, score_open, band_30, score_30, status, churned_on, closed_on in rows.iterator(
+        chunk_size=5000
+    ):
+        effect = by_playbook.setdefault(playbook_id, PlaybookEffect(None))
+        effect.closed += 1
+        if status == CustomerStatus.CHURNED and churned_on and churned_on > closed_on:
+            effect.churned += 1
+        if band_30 and band_open in BAND_RANK and band_30 in BAND_RANK:
+            effect.measured += 1
+            effect.improved += BAND_RANK[band_30] < BAND_RANK[band_open]
+            if score_open is not None and score_30 is not None:
+                effect.score_change += score_30 - score_open
+    names = Playbook.objects.in_bulk([pk for pk in by_playbook if pk is not None])
+    for pk, effect in by_playbook.items():
+        effect.playbook = names.get(pk)
+    return sorted(by_playbook.values(), key=lambda e: (-e.closed, e.playbook is None))

@@ -1,0 +1,68 @@
+"""Reads of plays: My plays, a customer's plays, the count for the nav badge, the ICS feed's items.
+
+Every read goes through ``Play.objects.visible_to(user)``: a play is seen by whoever sees its
+customer. Lists cost a fixed number of queries, whatever their length.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from accounts.permissions import is_account_manager, may_see_every_customer
+
+from .models import Play, PlayStep
+
+# Filters of My plays.
+SHOW_MINE, SHOW_ALL = "mine", "all"
+STATUS_OPEN, STATUS_OVERDUE, STATUS_CLOSED = "open", "overdue", "closed"
+PAGE_SIZE = 50
+
+
+def plays_for(user, *, show: str = SHOW_MINE, status: str = STATUS_OPEN, today: date) -> QuerySet[Play]:
+    """The plays a person works or reads, soonest due first, with what a list row shows."""
+    plays = Play.objects.visible_to(user)
+    if show == SHOW_MINE or not may_see_every_customer(user):
+        mine = Q(owner=user) | Q(steps__assignee=user, steps__done_on__isnull=True)
+        if show == SHOW_MINE or is_account_manager(user):
+            plays = plays.filter(pk__in=Play.objects.filter(mine).values("pk"))
+    if status == STATUS_CLOSED:
+        plays = plays.exclude(status__in=Play.OPEN_STATUSES).order_by("-closed_on", "-id")
+    else:
+        plays = plays.open().order_by("due_on", "priority", "id")
+        if status == STATUS_OVERDUE:
+            plays = plays.filter(due_on__lt=today)
+    return plays.select_related("customer", "owner", "playbook").annotate(
+        steps_total=Count("steps", distinct=True),
+        steps_done=Count("steps", filter=Q(steps__done_on__isnull=False), distinct=True),
+    )
+
+
+def due_count(user, *, today: date, within_days: int = 0) -> int:
+    """Open plays the person owns that are due by ``today`` + ``within_days``: for Today and the badge."""
+    return (
+        Play.objects.visible_to(user).open().filter(owner=user, due_on__lte=today + timedelta(days=within_days)).count()
+    )
+
+
+def customer_plays(customer, *, closed_limit: int = 5) -> tuple[list[Play], list[Play]]:
+    """A customer's open plays (with steps) and its latest closed ones."""
+    steps = Prefetch("steps", queryset=PlayStep.objects.select_related("assignee"))
+    base = Play.objects.filter(customer=customer).select_related("owner", "playbook")
+    open_plays = list(base.open().order_by("due_on", "priority", "id").prefetch_related(steps))
+    closed = list(base.exclude(status__in=Play.OPEN_STATUSES).order_by("-closed_on", "-id")[:closed_limit])
+    return open_plays, closed
+
+
+def calendar_items(user, *, today: date, horizon_days: int = 180) -> tuple[list[Play], list[PlayStep]]:
+    """What a person's calendar shows: their open plays and open steps due within the horizon
+    (and overdue ones, on their due date)."""
+    until = today + timedelta(days=horizon_days)
+    plays = list(Play.objects.visible_to(user).open().filter(owner=user, due_on__lte=until).select_related("customer"))
+    steps = list(
+        PlayStep.objects.filter(
+            play__in=Play.objects.visible_to(user).open(), assignee=user, done_on__isnull=True, due_on__lte=until
+        ).select_related("play__customer")
+    )
+    return plays, steps

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0014_export_jobs'),
-        ('complaints', '0007_remove_notification_notification_kind_valid_and_more'),
+        ('complaints', '0007_notification_kind_play'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

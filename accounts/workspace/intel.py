@@ -7,11 +7,12 @@ from datetime import date, timedelta
 from keyaccounts.clock import business_today
 
 from ..models import CompetitorIntel, Customer
+from ..risk.signals import INTEL_RECENT_DAYS
 
 # The section lists this many entries, newest first; older ones stay in the admin and the history.
 SHOWN_ENTRIES = 100
-# What counts as recent on the page (the risk reasons read the same window: risk.loaders).
-RECENT_DAYS = 90
+# What counts as recent on the page: the window the risk reasons read (risk.signals).
+RECENT_DAYS = INTEL_RECENT_DAYS
 
 
 def customer_intel(*, customer: Customer, today: date | None = None) -> dict:

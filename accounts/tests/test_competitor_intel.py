@@ -255,3 +255,44 @@ def test_the_add_form_takes_the_same_queries_for_3_and_30_competitors(
     with django_assert_num_queries(FORM_QUERIES):
         response = client.get(url("intel_create", customer), headers=HTMX)
     assert response.status_code == 200
+
+
+# Admin ---------------------------------------------------------------------------------------------
+
+
+def _admin_add(client, customer, rival, **overrides):
+    data = {
+        "customer": customer.pk,
+        "competitor": rival.pk,
+        "noted_on": days_ago(1).isoformat(),
+        "kind": "price_move",
+        "contact": "",
+        "confidence": "medium",
+        "note": "Heard at the trade fair",
+    }
+    data.update(overrides)
+    return client.post(reverse("admin:accounts_competitorintel_add"), data)
+
+
+def test_the_admin_records_who_added_an_entry(client, superuser, customer, rival, li_na):
+    client.force_login(superuser)
+    response = _admin_add(client, customer, rival, contact=li_na.pk)
+    assert response.status_code == 302
+    entry = CompetitorIntel.objects.get()
+    assert entry.recorded_by == superuser and entry.contact == li_na
+    assert entry.history.get().history_user == superuser
+
+
+@pytest.mark.parametrize("bad", ["other_customers_contact", "future"])
+def test_the_admin_refuses_another_customers_contact_or_a_future_date(
+    client, superuser, customer, rival, oscars_customer, bad
+):
+    client.force_login(superuser)
+    if bad == "future":
+        response = _admin_add(client, customer, rival, noted_on=(TODAY + timedelta(days=1)).isoformat())
+        message = "cannot be dated in the future"
+    else:
+        response = _admin_add(client, customer, rival, contact=f.ContactFactory(customer=oscars_customer).pk)
+        message = "one of this customer&#x27;s contacts"
+    assert response.status_code == 200 and message in response.text
+    assert not CompetitorIntel.objects.exists()

@@ -1,6 +1,7 @@
 """Competitor intelligence in the demo book: what account managers heard about rivals at the
-customers whose story involves a competitor (at risk, churned or a false alarm), dated in the
-story's warning months, and now and then at other key accounts. Chinese text for Chinese companies."""
+customers with a story a competitor could profit from (at risk, churned or a false alarm; not the
+customer's own change of direction), dated in the story's warning months, and now and then at
+other key accounts. Chinese text for Chinese companies."""
 
 from __future__ import annotations
 
@@ -92,17 +93,20 @@ def write_competitor_intel(
     competitors = catalogue.competitor_pks
     today = calendar.end
     for plan, contacts in progress(zip(plans, network, strict=True), gettext("competitor intelligence"), len(plans)):
-        signs = [sign for sign in plan.signs if sign in STORY_KINDS]
-        if signs:
-            # The story's rival: most of what is heard is about one competitor.
+        if plan.signs and plan.story not in ChurnReason.uncontrollable():
+            # The story's rival: most of what is heard is about one competitor, of the kinds the
+            # story's signs make likely (complaints or late deliveries: anything a rival tries).
+            pools = [STORY_KINDS[sign] for sign in plan.signs if sign in STORY_KINDS] or [EVERYDAY_KINDS]
             rival = rng.choice(competitors)
             begin, end = plan.warn_start, min(plan.warn_end, plan.end, today)
-            entries = [(begin + int(rng.random() * max(1, end - begin)), STORY_KINDS[rng.choice(signs)], rival)
+            entries = [(begin + int(rng.random() * max(1, end - begin)), rng.choice(pools), rival)
                        for _ in range(rng.randint(2, 4))]  # fmt: skip
             if plan.story == ChurnReason.COMMERCIAL_BRIBERY:
                 entries.append((begin + int(rng.random() * max(1, end - begin)), [(Kind.KICKBACK, 1)], rival))
-        elif plan.key_candidate and rng.random() < 0.2:
-            entries = [(today - rng.randint(1, 365), EVERYDAY_KINDS, rng.choice(competitors))]
+        elif plan.key_candidate and plan.churned_on is None and rng.random() < 0.3:
+            # Everyday market noise at a key account.
+            entries = [(today - rng.randint(1, 365), EVERYDAY_KINDS, rng.choice(competitors))
+                       for _ in range(rng.randint(1, 2))]  # fmt: skip
         else:
             continue
         lang = 0 if plan.chinese else 1

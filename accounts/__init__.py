@@ -3,7 +3,8 @@
 The customer core (imports neither `relationships` nor `complaints`):
 `models/` (one module per domain: customers, sales, strategy, risk, portfolio), `permissions`
 (the one door: roles, visibility, who may change what), `services/` (writes: alerts and
-overrides, strategy), `forms`, `people`, `fields`, `locking`, `role_groups`.
+overrides, strategy, competitor intelligence), `forms`, `intel_forms`, `people`, `fields`, `locking`,
+`role_groups`.
 
 Features, which read the core, `relationships` and `complaints`:
 `risk/` (the churn-risk method and its fast plumbing), `workspace/` (My accounts, Today, search,

@@ -22,6 +22,7 @@ ACCOUNT_MANAGER_MODELS = {
     "accountplan",
     "productneed",
     "incentive",
+    "competitorintel",
     "riskoverride",
     "contact",
     "interaction",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customers, dashboard, exports, quality, strategy, workspace
+from .views import customers, dashboard, exports, intel, quality, strategy, workspace
 
 urlpatterns = [
     path("", workspace.home, name="home"),
@@ -31,6 +31,13 @@ urlpatterns += [
         strategy.incentive_end,
         name="incentive_end",
     ),
+]
+
+# The competitor-intelligence section of the customer 360 page, and its editors.
+urlpatterns += [
+    path("customers/<int:pk>/intel/", intel.intel_section, name="intel_section"),
+    path("customers/<int:pk>/intel/new/", intel.intel_create, name="intel_create"),
+    path("customers/<int:pk>/intel/<int:intel_pk>/edit/", intel.intel_edit, name="intel_edit"),
 ]
 
 # The manager's workspace: today's actions, global search and exports of the customer list.

@@ -1,4 +1,5 @@
-"""Admin of products, competitors, orders with their delivery lines, and price benchmarks."""
+"""Admin of products, competitors, orders with their delivery lines, price benchmarks and competitor
+intelligence."""
 
 from django.contrib import admin
 from django.db.models import F, Q
@@ -7,6 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import (
     Competitor,
+    CompetitorIntel,
     DeliveryLine,
     Order,
     PriceBenchmark,
@@ -154,3 +156,21 @@ class PriceBenchmarkAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
         if obj.our_price is None or not obj.market_average_price:
             return None
         return f"{obj.price_ratio:.2f}"
+
+
+@admin.register(CompetitorIntel)
+class CompetitorIntelAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
+    """What we heard about competitors at customers, with who told us and how sure we are."""
+
+    list_display = ("noted_on", "customer", "competitor", "kind", "confidence", "contact", "recorded_by")
+    list_filter = ("kind", "confidence", "competitor", "noted_on")
+    list_select_related = ("customer", "competitor", "contact", "recorded_by")
+    search_fields = ("note", "customer__name", "customer__code", "competitor__name")
+    autocomplete_fields = ("customer", "competitor", "contact")
+    readonly_fields = ("recorded_by", "created_at")
+    date_hierarchy = "noted_on"
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.recorded_by_id is None:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import (
     AccountPlan,
     Competitor,
+    CompetitorIntel,
     Customer,
     DeliveryLine,
     Incentive,
@@ -34,6 +35,7 @@ from relationships.models import Cadence, Contact, Interaction
 
 from .account_data import write_account_data
 from .calendar import DemoCalendar
+from .intel import write_competitor_intel
 from .network import write_contacts, write_interactions
 from .plans import make_plans
 from .sales import assign_tiers, write_catalogue, write_customers, write_orders
@@ -70,6 +72,7 @@ LOADED_MODELS = (
     AccountPlan,
     ProductNeed,
     Incentive,
+    CompetitorIntel,
 )
 
 
@@ -213,6 +216,7 @@ def _first_pks() -> dict[str, int]:
         "account_plan": next_pk(AccountPlan),
         "need": next_pk(ProductNeed),
         "incentive": next_pk(Incentive),
+        "competitor_intel": next_pk(CompetitorIntel),
     }
 
 
@@ -313,6 +317,16 @@ def _write_all(
         calendar=calendar,
         progress=progress,
         first_pks=first,
+    )
+    write_competitor_intel(
+        rng=rng("competitor-intel"),
+        output=output,
+        plans=plans,
+        network=network,
+        catalogue=catalogue,
+        calendar=calendar,
+        progress=progress,
+        first_pk=first["competitor_intel"],
     )
     return key_pks
 

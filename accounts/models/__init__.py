@@ -1,7 +1,8 @@
 """The accounts app's data model, one module per domain, all re-exported here.
 
 - `customers`: customers, their tier, status, owners and account team, churn reasons.
-- `sales`: products, competitors, orders and delivery lines, price benchmarks.
+- `sales`: products, competitors, orders and delivery lines, price benchmarks, competitor
+  intelligence (what we hear of competitors at a customer).
 - `strategy`: purchase criteria, account plans, product needs, incentives.
 - `risk`: risk model versions, nightly snapshots, manual overrides, alerts, job runs, model
   quality runs.
@@ -9,7 +10,7 @@
 - `portfolio`: the executive dashboard's nightly Pareto snapshots, summaries and digest sends.
 
 Records the churn-risk scorer reads are effective-dated (ordered_on, observed_on, assessed_on,
-identified_on, starts_on…), so that risk can be computed as of any past date.
+identified_on, starts_on, noted_on…), so that risk can be computed as of any past date.
 """
 
 from .customers import (
@@ -36,7 +37,7 @@ from .risk import (
     RiskRun,
     RiskSnapshot,
 )
-from .sales import Competitor, DeliveryLine, Order, PriceBenchmark, Product
+from .sales import Competitor, CompetitorIntel, DeliveryLine, Order, PriceBenchmark, Product
 from .strategy import AccountPlan, Incentive, ProductNeed, PurchaseCriterion
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "BacktestRun",
     "ChurnReason",
     "Competitor",
+    "CompetitorIntel",
     "Customer",
     "CustomerQuerySet",
     "CustomerStatus",

@@ -1,9 +1,14 @@
-"""What customers buy and how we deliver: products, competitors, orders, delivery lines, price benchmarks."""
+"""What customers buy and how we deliver: products, competitors, orders, delivery lines, price benchmarks,
+and what we hear of competitors at a customer (competitor intelligence)."""
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from keyaccounts.clock import business_today
 
 from .customers import Customer
 
@@ -155,3 +160,91 @@ class PriceBenchmark(models.Model):
     @property
     def price_ratio(self) -> float:
         return float(self.our_price / self.market_average_price)
+
+
+class CompetitorIntel(models.Model):
+    """Something we heard about a competitor at one customer, on a date: a price move, a new product,
+    an approach to one of our contacts… with who told us and how sure we are.
+
+    The contact is a lazy reference to ``relationships.Contact`` (no import: the customer core stays
+    below the relationships app); the service checks that it belongs to the same customer.
+    """
+
+    class Kind(models.TextChoices):
+        PRICE_MOVE = "price_move", _("Price move")
+        NEW_PRODUCT = "new_product", _("New product")
+        CONTACT_APPROACH = "contact_approach", _("Approach to one of our contacts")
+        QUALITY_CLAIM = "quality_claim", _("Quality claim")
+        KICKBACK = "kickback", _("Suspected kickback")
+        OTHER = "other", _("Other")
+
+    class Confidence(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="competitor_intel"
+    )
+    competitor = models.ForeignKey(
+        Competitor, verbose_name=_("competitor"), on_delete=models.PROTECT, related_name="intel"
+    )
+    noted_on = models.DateField(_("noted on"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    contact = models.ForeignKey(
+        "relationships.Contact",
+        verbose_name=_("told us"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confidence = models.CharField(_("confidence"), max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM)
+    note = models.TextField(_("note"), max_length=2000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("competitor intelligence")
+        verbose_name_plural = _("competitor intelligence")
+        ordering = ["-noted_on", "-id"]
+        indexes = [models.Index(fields=["customer", "noted_on"]), models.Index(fields=["noted_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=["price_move", "new_product", "contact_approach", "quality_claim", "kickback", "other"]
+                ),
+                name="competitorintel_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=["low", "medium", "high"]), name="competitorintel_confidence_valid"
+            ),
+            models.CheckConstraint(condition=~Q(note=""), name="competitorintel_note_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.noted_on} · {self.competitor_id} · {self.get_kind_display()}"
+
+    def clean(self):
+        """The admin's checks (the editor's service checks the same): not dated ahead, and the
+        contact who told us is one of this customer's."""
+        errors = {}
+        if self.noted_on is not None and self.noted_on > business_today():
+            errors["noted_on"] = _("Intelligence cannot be dated in the future.")
+        if (
+            self.contact_id is not None
+            and self.customer_id is not None
+            and self.contact.customer_id != self.customer_id
+        ):
+            errors["contact"] = _("The contact who told us must be one of this customer's contacts.")
+        if errors:
+            raise ValidationError(errors)

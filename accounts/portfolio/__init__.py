@@ -6,6 +6,7 @@
 - `dashboard`: the dashboard's read model (filter form, totals, breakdowns, heat shades).
 - `reads`: `portfolio_dashboard`, which reads only summaries and Pareto snapshots.
 - `export`: the dashboard's tables as XLSX.
+- `intel`: competitor activity this month (intelligence entries per competitor and kind), read live.
 - `digest`: the weekly e-mail digest to executives (`digest_send_weekly`).
 
 Reads the customer core, the risk snapshots and complaints; the workspace's drill-down filters

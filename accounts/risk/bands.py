@@ -26,7 +26,7 @@ from .factors.mix import iso
 from .factors.quality import sla_misses
 from .parameters import BandParameters, RiskParameters
 from .reasons import make_reason
-from .signals import CustomerData
+from .signals import CustomerData, intel_evidence
 
 BAND_ORDER = (RiskBand.GREEN, RiskBand.AMBER, RiskBand.RED)
 # Choices compared for every customer, looked up once: reaching an enum member through its class
@@ -157,6 +157,7 @@ def tripwires(d: CustomerData, as_of: date, parameters: RiskParameters) -> list[
                     competitor=top["competitor__name"],
                     importance=top["importance"],
                     assessed_on=iso(top["assessed_on"]),
+                    **intel_evidence(d),
                 ),
             )
         )

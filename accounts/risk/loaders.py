@@ -35,7 +35,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 
-from accounts.models import AccountPlan, Customer, Incentive, PriceBenchmark, ProductNeed, PurchaseCriterion
+from accounts.models import (
+    AccountPlan,
+    CompetitorIntel,
+    Customer,
+    Incentive,
+    PriceBenchmark,
+    ProductNeed,
+    PurchaseCriterion,
+)
 from complaints.models import Ticket
 from keyaccounts.clock import day_end
 from relationships.cadence_due import current_last_met
@@ -45,7 +53,7 @@ from . import plumbing
 from .as_of import as_date, history_as_of_order, records_as_of_sql
 from .order_loaders import load_deliveries, load_orders
 from .parameters import PriceParameters, QualityParameters, RelationshipParameters, RiskParameters
-from .signals import CustomerData
+from .signals import INTEL_RECENT_DAYS, CustomerData
 
 
 def collect(
@@ -82,6 +90,7 @@ def collect(
             partial(load_plans, data, ids, as_of),
             partial(load_departed_key_people, data, ids, as_of),
             partial(load_incentives, data, ids, as_of),
+            partial(load_intel, data, ids, as_of),
             partial(load_records_kept, data, ids, as_of),
         ]
 
@@ -404,6 +413,32 @@ def load_incentives(data: dict[int, CustomerData], ids, as_of: date) -> None:
     )
     for row in rows:
         data[row["customer_id"]].active_incentives = row["running"]
+
+
+def load_intel(data: dict[int, CustomerData], ids, as_of: date) -> None:
+    """Competitor intelligence noted in the recent window up to the date: per customer, how many
+    entries and the latest one (one query; evidence for the reasons, never scored)."""
+    rows = (
+        CompetitorIntel.objects.filter(
+            customer_id__in=ids, noted_on__lte=as_of, noted_on__gt=as_of - timedelta(days=INTEL_RECENT_DAYS)
+        )
+        .annotate(
+            entries=Window(Count("pk"), partition_by=[F("customer_id")]),
+            latest=Window(
+                RowNumber(), partition_by=[F("customer_id")], order_by=[F("noted_on").desc(), F("pk").desc()]
+            ),
+        )
+        .filter(latest=1)
+        .order_by()
+        .values_list("customer_id", "entries", "competitor__name", "kind", "noted_on")
+    )
+    for customer_id, entries, competitor, kind, noted_on in rows:
+        data[customer_id].intel = {
+            "count": entries,
+            "competitor": competitor,
+            "kind": kind,
+            "noted_on": as_date(noted_on),
+        }
 
 
 def load_records_kept(data: dict[int, CustomerData], ids, as_of: date) -> None:

@@ -266,6 +266,38 @@ def _competitor_undercut(params: dict) -> str:
     }
 
 
+def _intel_kind(value: str) -> str:
+    from accounts.models import CompetitorIntel
+
+    return str(dict(CompetitorIntel.Kind.choices).get(value, value))
+
+
+def _with_intel(renderer: Callable[[dict], str]) -> Callable[[dict], str]:
+    """The reason's sentence, followed by the recent competitor intelligence it carries as evidence
+    (``signals.intel_evidence``); a reason without it reads as before."""
+
+    def render(params: dict) -> str:
+        text = renderer(params)
+        if not params.get("intel_count"):
+            return text
+        evidence = ngettext(
+            "%(count)s report of competitor activity in the last %(days)s days, the latest about "
+            "%(competitor)s: %(kind)s (%(date)s)",
+            "%(count)s reports of competitor activity in the last %(days)s days, the latest about "
+            "%(competitor)s: %(kind)s (%(date)s)",
+            params["intel_count"],
+        ) % {
+            "count": params["intel_count"],
+            "days": params["intel_days"],
+            "competitor": _competitor(params.get("intel_competitor")),
+            "kind": _intel_kind(params["intel_kind"]),
+            "date": _date(params["intel_on"]),
+        }
+        return gettext("%(reason)s; %(evidence)s") % {"reason": text, "evidence": evidence}
+
+    return render
+
+
 def _low_relationship_level(params: dict) -> str:
     from accounts.models import RelationshipLevel
 
@@ -340,9 +372,9 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     "no_executive_meeting": _no_executive_meeting,
     "cadences_overdue": _cadences_overdue,
     "single_owner": _single_owner,
-    "criterion_alarm": _criterion_alarm,
-    "criteria_caution": _criteria_caution,
-    "criteria_unmet": _criteria_unmet,
+    "criterion_alarm": _with_intel(_criterion_alarm),
+    "criteria_caution": _with_intel(_criteria_caution),
+    "criteria_unmet": _with_intel(_criteria_unmet),
     "open_complaints": _open_complaints,
     "complaints_past_sla": _complaints_past_sla,
     "slow_resolution": _slow_resolution,
@@ -350,14 +382,14 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     "low_satisfaction": _low_satisfaction,
     "low_otif": _low_otif,
     "peak_season_misses": _peak_season_misses,
-    "price_above_market": _price_above_market,
-    "competitor_undercut": _competitor_undercut,
+    "price_above_market": _with_intel(_price_above_market),
+    "competitor_undercut": _with_intel(_competitor_undercut),
     "low_relationship_level": _low_relationship_level,
     "account_plan_stale": _account_plan_stale,
     "no_account_plan": lambda params: gettext("No account plan on record"),
     "open_needs": _open_needs,
     "no_incentives": lambda params: gettext("No incentive programme running (rebate, co-promotion, sales contest…)"),
-    "tripwire_criterion_alarm": _tripwire_criterion_alarm,
+    "tripwire_criterion_alarm": _with_intel(_tripwire_criterion_alarm),
     "tripwire_decision_maker_gone": _tripwire_decision_maker_gone,
     "tripwire_critical_complaint_past_sla": _tripwire_critical_complaint,
     "tripwire_revenue_collapse": _tripwire_revenue_collapse,

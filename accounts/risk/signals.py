@@ -63,6 +63,28 @@ class CustomerData:
     plan_reviewed_on: date | None = None
     open_needs: list[dict] = field(default_factory=list)
     active_incentives: int = 0
+    # Competitor intelligence noted in the last ``INTEL_RECENT_DAYS`` up to the date: how many
+    # entries, and the latest one's competitor, kind and date. Evidence only: no factor scores it.
+    intel: dict | None = None
+
+
+# How far back competitor intelligence counts as recent evidence for the reasons (and on the page).
+INTEL_RECENT_DAYS = 90
+
+
+def intel_evidence(d: CustomerData) -> dict:
+    """The parameters a criteria or price reason carries about recent competitor intelligence
+    (none without any): they add evidence to its sentence and change no score."""
+    intel = d.intel
+    if not intel:
+        return {}
+    return {
+        "intel_count": intel["count"],
+        "intel_days": INTEL_RECENT_DAYS,
+        "intel_competitor": intel["competitor"],
+        "intel_kind": intel["kind"],
+        "intel_on": intel["noted_on"].isoformat(),
+    }
 
 
 def customers_active_on(as_of: date, customer_ids=None) -> QuerySet[Customer]:

@@ -3,6 +3,7 @@
 - `alerts`: risk alerts (raised from the nightly snapshots, closed with a note) and manual risk
   bands (set, ended, expired).
 - `strategy`: purchase criteria, account plans, product needs and incentives.
+- `intel`: competitor intelligence at a customer (recorded and corrected, never deleted).
 
 Every function is keyword-only and transactional and refuses bad input with a translated
 ``ValidationError``; views, tasks and commands stay thin. The nightly job that strings tiering,
@@ -21,6 +22,7 @@ from .alerts import (
     overrides_expire,
     risk_alert_candidates,
 )
+from .intel import competitor_intel_add, competitor_intel_update
 from .strategy import (
     account_plan_in_force,
     account_plan_save,
@@ -41,6 +43,8 @@ __all__ = [
     "alert_close",
     "alerts_close",
     "alerts_raise",
+    "competitor_intel_add",
+    "competitor_intel_update",
     "criterion_assess",
     "incentive_add",
     "incentive_end",

@@ -291,6 +291,27 @@ def need_in_an_unknown_status():
     return need
 
 
+@breaks("competitorintel_kind_valid", field="kind")
+def intel_of_an_unknown_kind():
+    intel = f.CompetitorIntelFactory()
+    intel.kind = "gossip"
+    return intel
+
+
+@breaks("competitorintel_confidence_valid", field="confidence")
+def intel_of_an_unknown_confidence():
+    intel = f.CompetitorIntelFactory()
+    intel.confidence = "certain"
+    return intel
+
+
+@breaks("competitorintel_note_not_empty", field="note")
+def intel_without_a_note():
+    intel = f.CompetitorIntelFactory()
+    intel.note = ""
+    return intel
+
+
 @breaks("incentive_value_non_negative")
 def incentive_of_negative_value():
     incentive = f.IncentiveFactory()

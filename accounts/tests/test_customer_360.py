@@ -20,8 +20,9 @@ from relationships.models import InteractionKind
 # account team; timeline 7 (interactions + their contacts, tickets opened, tickets resolved,
 # orders, criteria, plan reviews); supply 3 (totals, misses, months); prices 1.
 # The included relationship, criteria and strategy sections add theirs: change that number when
-# a section changes, never per row.
-PAGE_QUERIES = 19 + 10
+# a section changes, never per row. Competitor intelligence: 1 (entries with competitor, contact
+# and who recorded them).
+PAGE_QUERIES = 19 + 10 + 1
 TIMELINE_PAGE_QUERIES = 4 + 7
 
 TODAY = business_today()
@@ -428,6 +429,9 @@ def _fill(customer, n: int):
         f.PurchaseCriterionFactory(customer=customer, assessed_on=day, competitor_meets=True, competitor=rival)
         f.AccountPlanFactory(customer=customer, reviewed_on=day)
         f.PriceBenchmarkFactory(customer=customer, observed_on=day, competitor=rival, competitor_quote=90)
+        f.CompetitorIntelFactory(
+            customer=customer, competitor=rival, contact=contacts[i % 2], noted_on=day, recorded_by=customer.owner
+        )
         f.RiskSnapshotFactory(
             customer=customer, as_of=day, model_version=version, factors={"price": {"risk": 50.0, "weight": 10}}
         )

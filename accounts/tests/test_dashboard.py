@@ -531,8 +531,9 @@ def _queries(client, params) -> int:
 
 
 # Session, user, roles; summary date, managers offered; rows of the date, figures of the week
-# before; weekly trend; Pareto snapshots; region, industry and manager breakdowns.
-DASHBOARD_QUERIES = 12
+# before; weekly trend; Pareto snapshots; region, industry and manager breakdowns; competitor
+# activity this month.
+DASHBOARD_QUERIES = 13
 
 
 @pytest.mark.parametrize("params", [{}, {"region": Region.EAST, "tier": Tier.KEY}])

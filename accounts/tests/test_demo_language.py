@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from accounts.demo import names
 from accounts.demo.tickets import STILL_OPEN
-from accounts.models import AccountPlan, Customer, Incentive, ProductNeed, PurchaseCriterion
+from accounts.models import AccountPlan, CompetitorIntel, Customer, Incentive, ProductNeed, PurchaseCriterion
 from complaints.escalation import tickets_escalate
 from complaints.models import Notification, Ticket, TicketEvent
 from keyaccounts.clock import day_start
@@ -69,6 +69,7 @@ def test_a_chinese_companys_records_are_in_chinese_and_a_foreign_companys_in_eng
         (AccountPlan.objects.values_list("customer_id", "our_actions"), False),
         (ProductNeed.objects.values_list("customer_id", "description"), True),
         (Incentive.objects.values_list("customer_id", "description"), False),
+        (CompetitorIntel.objects.values_list("customer_id", "note"), False),
         (Customer.objects.exclude(churn_notes="").values_list("pk", "churn_notes"), False),
     ]
     for rows, both_kinds in texts:

@@ -385,3 +385,19 @@ def test_the_login_table_lines_up_in_chinese():
     # Each line ends with the person's name; the names start in the same terminal column.
     names = [line.rsplit("  ", 1)[-1].strip() for line in table]
     assert len({columns(line) - columns(name) for line, name in zip(table, names, strict=True)}) == 1, table
+
+
+def test_customers_whose_story_involves_a_competitor_have_competitor_intelligence():
+    from accounts.models import CompetitorIntel
+
+    seed()
+    intel = CompetitorIntel.objects.select_related("customer", "contact")
+    assert intel.exists()
+    for entry in intel:
+        assert entry.noted_on < TODAY and entry.noted_on >= entry.customer.customer_since
+        assert entry.contact is None or entry.contact.customer_id == entry.customer_id
+        assert entry.recorded_by_id == entry.customer.owner_id
+    # The at-risk accounts (a story, still customers) hear from competitors in their warning months.
+    at_risk = Customer.objects.filter(status=CustomerStatus.ACTIVE, competitor_intel__isnull=False).distinct()
+    assert at_risk.exists()
+    assert CompetitorIntel.objects.filter(noted_on__gt=TODAY - timedelta(days=90)).exists()

@@ -23,6 +23,7 @@ from ..workspace.customer import (
     customer_timeline,
     parse_timeline_cursor,
 )
+from ..workspace.intel import customer_intel
 
 
 @login_required
@@ -61,6 +62,7 @@ def _render_detail(request, customer: Customer, form: OverrideForm, status: int 
         "relationships": relationship_map(customer=customer),
         "criteria": customer_criteria(customer=customer),
         "strategy": customer_strategy(customer=customer),
+        "intel": customer_intel(customer=customer),
     }
     return render(request, "accounts/customer_detail.html", context, status=status)
 

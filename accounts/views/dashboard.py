@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from ..permissions import may_see_portfolio
 from ..portfolio.dashboard import Dashboard
 from ..portfolio.export import dashboard_xlsx
+from ..portfolio.intel import competitor_activity
 from ..portfolio.reads import portfolio_dashboard
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,7 +28,8 @@ def portfolio(request):
     """Portfolio health, revenue at risk, trends, what changed this week, why we lose accounts,
     service and supply: one page, every number a link to the customers behind it."""
     board = _dashboard_for(request)
-    return render(request, "accounts/dashboard/portfolio.html", {"board": board, "charts": board.chart_data()})
+    context = {"board": board, "charts": board.chart_data(), "activity": competitor_activity()}
+    return render(request, "accounts/dashboard/portfolio.html", context)
 
 
 @login_required

@@ -79,6 +79,18 @@ class CompetitorFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Competitor {n}")
 
 
+class CompetitorIntelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.CompetitorIntel
+
+    customer = factory.SubFactory(CustomerFactory)
+    competitor = factory.SubFactory(CompetitorFactory)
+    noted_on = date(2026, 1, 10)
+    kind = am.CompetitorIntel.Kind.PRICE_MOVE
+    confidence = am.CompetitorIntel.Confidence.MEDIUM
+    note = factory.Sequence(lambda n: f"Heard at the canteen, item {n}")
+
+
 class OrderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = am.Order

@@ -41,6 +41,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "accounts.bands",
             "accounts.fields",
             "accounts.forms",
+            "accounts.intel_forms",
             "accounts.locking",
             "accounts.models",
             "accounts.people",

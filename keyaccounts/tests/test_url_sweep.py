@@ -200,6 +200,10 @@ EXPECTED: dict[str, Expect] = {
     "incentive_create": EDITOR,
     "incentive_edit": EDITOR,
     "incentive_end": EDITOR,
+    # accounts: the competitor-intelligence section and its editors
+    "intel_section": READ_PAGE,
+    "intel_create": EDITOR,
+    "intel_edit": EDITOR,
     # accounts: the workspace (each user's own book: the outsider sees his, not alice's)
     "today": OWN_PAGE,
     "today_badge": OWN_PAGE,
@@ -332,6 +336,7 @@ KWARG_SOURCES = {
     "cadence_pk": "cadence",
     "need_pk": "product_need",
     "incentive_pk": "incentive",
+    "intel_pk": "competitor_intel",
 }
 
 
@@ -425,6 +430,9 @@ class World:
         self.order = f.OrderFactory(customer=customer, ordered_on=today - timedelta(days=40))
         self.delivery_line = f.DeliveryLineFactory(order=self.order)
         self.price_benchmark = f.PriceBenchmarkFactory(customer=customer, observed_on=today - timedelta(days=20))
+        self.competitor_intel = f.CompetitorIntelFactory(
+            customer=customer, contact=self.contact, noted_on=today - timedelta(days=5)
+        )
         self.ticket = f.TicketFactory(customer=customer, contact=self.contact)
         self.ticket_event = f.TicketEventFactory(ticket=self.ticket)
         self.ticket_escalation = f.TicketEscalationFactory(ticket=self.ticket)
@@ -710,6 +718,7 @@ ADMIN_EXPECTED: dict[str, AdminExpect] = {
     "accounts.AccountPlan": MANAGERS_MAINTAIN,
     "accounts.ProductNeed": MANAGERS_MAINTAIN,
     "accounts.Incentive": MANAGERS_MAINTAIN,
+    "accounts.CompetitorIntel": MANAGERS_MAINTAIN,
     "accounts.RiskOverride": MANAGERS_MAINTAIN,
     "accounts.Alert": ADMINS_MAINTAIN_SCOPED,
     "accounts.RiskSnapshot": SCOPED_READ_ONLY,

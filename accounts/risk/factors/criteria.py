@@ -4,7 +4,7 @@ from datetime import date
 
 from ..parameters import CriteriaParameters
 from ..reasons import make_reason
-from ..signals import CustomerData
+from ..signals import CustomerData, intel_evidence
 from .mix import MISSING, FactorResult, iso
 
 
@@ -29,6 +29,7 @@ def score(d: CustomerData, as_of: date, p: CriteriaParameters, max_items: int) -
     names: dict[str, list[str]] = {"caution": [], "gap": []}
     reasons = []
     risk = 0.0
+    evidence = intel_evidence(d)
     for row in rows:
         situation = situation_of(row)
         counts[situation] += 1
@@ -41,6 +42,7 @@ def score(d: CustomerData, as_of: date, p: CriteriaParameters, max_items: int) -
                 competitor=row["competitor__name"],
                 importance=row["importance"],
                 assessed_on=iso(row["assessed_on"]),
+                **evidence,
             )
             reasons.append((contribution, reason))
         elif situation in points:
@@ -48,7 +50,7 @@ def score(d: CustomerData, as_of: date, p: CriteriaParameters, max_items: int) -
             names[situation].append(row["criterion"])
     for situation, code in (("caution", "criteria_caution"), ("gap", "criteria_unmet")):
         if points[situation] > 0:
-            reason = make_reason(code, count=counts[situation], criteria=names[situation][:max_items])
+            reason = make_reason(code, count=counts[situation], criteria=names[situation][:max_items], **evidence)
             reasons.append((points[situation], reason))
     signals = {"criteria": [{"assessed": len(rows), **counts}, round(risk, 1)]}
     return FactorResult(risk, signals, [r for r in reasons if r[0] > 0])

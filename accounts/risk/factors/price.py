@@ -5,7 +5,7 @@ from operator import itemgetter
 
 from ..parameters import PriceParameters
 from ..reasons import make_reason
-from ..signals import CustomerData
+from ..signals import CustomerData, intel_evidence
 from .mix import MISSING, FactorResult, SignalMix, iso
 
 
@@ -14,6 +14,7 @@ def score(d: CustomerData, as_of: date, p: PriceParameters, min_signal_risk: flo
     if not rows:
         return MISSING
     mix = SignalMix(p.signal_weights, min_signal_risk)
+    evidence = intel_evidence(d)
     ratios = [(float(row["our_price"] / row["market_average_price"]), row) for row in rows]
     mean_ratio = sum([r for r, _ in ratios]) / len(ratios)
     worst_ratio, worst = max(ratios, key=itemgetter(0))
@@ -27,6 +28,7 @@ def score(d: CustomerData, as_of: date, p: PriceParameters, min_signal_risk: flo
             products=len(ratios),
             worst_product=worst["product__name"],
             worst_pct=round((worst_ratio - 1) * 100),
+            **evidence,
         ),
     )
     quotes = [(float(row["our_price"] / row["competitor_quote"]), row) for row in rows if row["competitor_quote"]]
@@ -42,6 +44,7 @@ def score(d: CustomerData, as_of: date, p: PriceParameters, min_signal_risk: flo
                 product=quoted["product__name"],
                 pct=round((1 - 1 / quote_ratio) * 100),
                 observed_on=iso(quoted["observed_on"]),
+                **evidence,
             ),
         )
     else:

@@ -5,4 +5,4 @@ One module per domain, mirroring `accounts.models`: `customers`, `sales`, `strat
 only their own customers' objects (through `accounts.permissions.restrict`), and computed records
 are read-only. Importing this package registers every admin."""
 
-from . import customers, exports, portfolio, risk, sales, strategy  # noqa: F401  (registers the admins)
+from . import account_data, customers, exports, portfolio, risk, sales, strategy  # noqa: F401  (registers the admins)

@@ -39,6 +39,15 @@ class HandoverItemInline(admin.TabularInline):
         return False
 
 
+@admin.register(HandoverItem)
+class HandoverItemAdmin(ComputedRecordAdmin):
+    """Which customer went to whom in which handover, scoped to the customers one sees."""
+
+    list_display = ("customer", "successor", "handover")
+    list_select_related = ("customer", "successor", "handover__leaver")
+    search_fields = ("customer__name", "customer__code")
+
+
 @admin.register(Handover)
 class HandoverAdmin(ComputedRecordAdmin):
     customer_lookup = None

@@ -199,3 +199,21 @@ def test_a_bad_handover_on_the_page_is_refused_with_its_reason(client, alice, er
     assert response.status_code == 422
     customer.refresh_from_db()
     assert customer.owner == alice
+
+
+def test_the_nightly_job_applies_the_handovers_due_before_scoring(alice, paul, erin, customer):
+    from accounts import nightly
+    from accounts.models import RiskRun, RiskSnapshot
+
+    # Recorded days ago for today: pending until tonight's run.
+    handover = f.HandoverFactory(leaver=alice, effective_on=TODAY, created_by=erin)
+    f.HandoverItemFactory(handover=handover, customer=customer, successor=paul)
+    assert nightly.risk_nightly(as_of=TODAY - timedelta(days=1)).outcome == RiskRun.Outcome.SUCCEEDED
+    handover.refresh_from_db()
+    assert handover.status == Handover.Status.PENDING
+    assert nightly.risk_nightly(as_of=TODAY).outcome == RiskRun.Outcome.SUCCEEDED
+    handover.refresh_from_db()
+    customer.refresh_from_db()
+    assert handover.status == Handover.Status.APPLIED and customer.owner == paul
+    assert RiskSnapshot.objects.filter(customer=customer, as_of=TODAY).exists()
+    assert as_of(customer, TODAY)["owner"] == paul.pk

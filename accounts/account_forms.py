@@ -26,6 +26,17 @@ def holder_users():
     return get_user_model().objects.filter(customer_holders_q()).distinct().order_by("username")
 
 
+def possible_leavers():
+    """Whoever holds a customer, deactivated accounts included (someone who has left)."""
+    customers = Customer.objects.order_by()
+    holders = (
+        customers.values("owner_id")
+        .union(customers.filter(backup_owner__isnull=False).values("backup_owner_id"))
+        .union(Customer.account_team.through.objects.order_by().values("user_id"))
+    )
+    return get_user_model().objects.filter(pk__in=holders).order_by("username")
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return display_name(obj)
@@ -165,7 +176,8 @@ class HandoverForm(EditorForm):
     """Whose book, from when, to whom: the customers ticked (or the whole book), each to the
     default successor unless its own ``to_<customer id>`` names another."""
 
-    leaver = PersonChoiceField(label=_("Person leaving"), queryset=get_user_model().objects.filter(is_active=True))
+    # The person leaving may already be deactivated.
+    leaver = PersonChoiceField(label=_("Person leaving"), queryset=get_user_model().objects.all())
     effective_on = forms.DateField(
         label=_("Effective from"),
         widget=date_input(),

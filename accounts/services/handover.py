@@ -74,6 +74,9 @@ def handover_create(*, leaver, effective_on: date, successors: Mapping[int, obje
 def handover_apply(handover: Handover) -> list[int]:
     """Move the leaver's places on the handover's customers to their successors, from the start of
     the effective day, in a fixed number of statements. Returns the customers' ids."""
+    # Once only, whoever comes first (the page or the nightly job).
+    if not Handover.objects.select_for_update().filter(pk=handover.pk, status=Handover.Status.PENDING).exists():
+        return []
     leaver_id, pk = handover.leaver_id, handover.pk
     items = q(HandoverItem._meta.db_table)
     scope_sql = f"SELECT i.customer_id AS cid, i.successor_id AS sid FROM {items} i WHERE i.handover_id = %s"

@@ -144,7 +144,7 @@ def test_a_handover_costs_the_same_queries_for_3_and_30_customers(alice, bob, pa
     assert Customer.objects.filter(owner=paul).count() == n
 
 
-HANDOVER_QUERIES = 21
+HANDOVER_QUERIES = 22
 
 
 # The page ------------------------------------------------------------------------------------------
@@ -217,3 +217,35 @@ def test_the_nightly_job_applies_the_handovers_due_before_scoring(alice, paul, e
     assert handover.status == Handover.Status.APPLIED and customer.owner == paul
     assert RiskSnapshot.objects.filter(customer=customer, as_of=TODAY).exists()
     assert as_of(customer, TODAY)["owner"] == paul.pk
+
+
+def test_the_list_shows_who_left_to_whom_and_how_many(client, alice, paul, tina, erin, customer):
+    second = f.CustomerFactory(owner=alice)
+    handover_create(leaver=alice, effective_on=TODAY, successors={customer.pk: paul, second.pk: tina}, by=erin)
+    client.force_login(erin)
+    html = client.get(reverse("handover_list")).content.decode()
+    assert "paul, tina" in html and ">2<" in html
+
+
+def test_a_deactivated_leaver_can_still_be_picked(client, alice, paul, erin, customer):
+    alice.is_active = False
+    alice.save()
+    client.force_login(erin)
+    page = client.get(reverse("handover_new"), {"leaver": alice.pk}).content.decode()
+    assert f'<option value="{alice.pk}" selected>' in page and customer.name in page
+    response = client.post(
+        reverse("handover_new") + f"?leaver={alice.pk}",
+        {"leaver": alice.pk, "effective_on": TODAY.isoformat(), "successor": paul.pk, "whole_book": "on"},
+    )
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.owner == paul
+
+
+def test_a_handover_is_applied_once(alice, paul, erin, customer):
+    from accounts.services import handover_apply
+
+    handover = handover_create(leaver=alice, effective_on=TODAY, successors={customer.pk: paul}, by=erin)
+    rows = Customer.history.count()
+    assert handover_apply(handover) == []
+    assert Customer.history.count() == rows

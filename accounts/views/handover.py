@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from keyaccounts.editing import INVALID
 
 from .. import services
-from ..account_forms import HandoverForm, holder_users
-from ..models import Handover
+from ..account_forms import HandoverForm, possible_leavers
+from ..models import Handover, HandoverItem
 from ..permissions import may_hand_over
 
 
@@ -34,7 +34,15 @@ def handover_list(request):
         .annotate(customers=Count("items"))
         .order_by("-effective_on", "-pk")[:200]
     )
-    return render(request, "accounts/handover/list.html", {"handovers": list(handovers)})
+    handovers = list(handovers)
+    successors: dict[int, set] = {}
+    pairs = HandoverItem.objects.filter(handover__in=handovers).values_list("handover_id", "successor").distinct()
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in={s for _h, s in pairs})}
+    for handover_id, successor_id in pairs:
+        successors.setdefault(handover_id, set()).add(users[successor_id])
+    for handover in handovers:
+        handover.successors = sorted(successors.get(handover.pk, ()), key=lambda u: u.username)
+    return render(request, "accounts/handover/list.html", {"handovers": handovers})
 
 
 @login_required
@@ -73,7 +81,7 @@ def handover_new(request):
         "form": form,
         "leaver": leaver,
         "book": book,
-        "leavers": holder_users(),
+        "leavers": possible_leavers(),
         "successors": form.offered,
     }
     return render(request, "accounts/handover/new.html", context, status=status)

@@ -192,23 +192,33 @@ class HandoverForm(EditorForm):
         super().__init__(*args, **kwargs)
         self.book = list(book)
         self.fields["customers"].choices = [(c.pk, c.name) for c in self.book]
-        offered = _people_choices(holder_users())
+        users = list(holder_users())
+        offered = _people_choices(users)
+        self.offered_names = [(u.get_username(), display_name(u)) for u in users]
         self.fields["successor"].widget.choices = [("", "—"), *offered]
         self.fields["effective_on"].initial = business_today()
         self.fields["effective_on"].widget.attrs["class"] = "form-control"
         self.offered = offered
 
-    def successors(self, users_by_pk: dict) -> dict:
-        """Customer id → successor, from the ticks and the per-customer choices."""
+    def successors(self, users_by_name: dict) -> dict:
+        """Customer id → successor, from the ticks and the per-customer choices (user names)."""
         cleaned = self.cleaned_data
         ids = [c.pk for c in self.book] if cleaned.get("whole_book") else cleaned.get("customers", [])
         chosen = {}
         for pk in ids:
             own = (self.data.get(f"to_{pk}") or "").strip()
-            chosen[pk] = users_by_pk.get(int(own)) if own.isdigit() else None
-            if chosen[pk] is None:
-                chosen[pk] = cleaned["successor"]
+            chosen[pk] = users_by_name.get(own) or cleaned["successor"]
         return chosen
 
-    def per_customer_ids(self) -> set[int]:
-        return {int(v) for k, v in self.data.items() if k.startswith("to_") and str(v).isdigit()}
+    def per_customer_names(self) -> set[str]:
+        """The user names typed for single customers (each row's own successor)."""
+        return {str(v).strip() for k, v in self.data.items() if k.startswith("to_") and str(v).strip()}
+
+    def clean(self):
+        cleaned = super().clean()
+        unknown = sorted(self.per_customer_names() - {name for name, _label in self.offered_names})
+        if unknown:
+            raise forms.ValidationError(
+                _("Not someone who may hold a customer: %(names)s.") % {"names": ", ".join(unknown)}
+            )
+        return cleaned

@@ -175,7 +175,7 @@ def test_the_whole_book_at_once_with_one_customer_to_another_successor(client, a
             "effective_on": TODAY.isoformat(),
             "successor": paul.pk,
             "whole_book": "on",
-            f"to_{second.pk}": tina.pk,
+            f"to_{second.pk}": tina.username,
         },
     )
     assert response.status_code == 302
@@ -249,3 +249,36 @@ def test_a_handover_is_applied_once(alice, paul, erin, customer):
     rows = Customer.history.count()
     assert handover_apply(handover) == []
     assert Customer.history.count() == rows
+
+
+def test_a_successor_typed_for_one_customer_must_be_able_to_hold_it(client, alice, paul, erin, customer):
+    client.force_login(erin)
+    response = client.post(
+        reverse("handover_new") + f"?leaver={alice.pk}",
+        {
+            "leaver": alice.pk,
+            "effective_on": TODAY.isoformat(),
+            "successor": paul.pk,
+            "customers": [customer.pk],
+            f"to_{customer.pk}": "erin",
+        },
+    )
+    assert response.status_code == 422
+    assert "Not someone who may hold a customer: erin" in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.owner == alice
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_handover_page_costs_the_same_queries_for_3_and_30_customers(
+    client, alice, bob, erin, n, django_assert_num_queries
+):
+    _book(alice, bob, n)
+    client.force_login(erin)
+    client.get(reverse("handover_new"), {"leaver": alice.pk})
+    with django_assert_num_queries(HANDOVER_PAGE_QUERIES):
+        response = client.get(reverse("handover_new"), {"leaver": alice.pk})
+    assert response.content.decode().count('name="customers"') == n
+
+
+HANDOVER_PAGE_QUERIES = 7

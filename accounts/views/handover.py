@@ -60,7 +60,8 @@ def handover_new(request):
     if request.method == "POST":
         status = INVALID
         if form.is_valid():
-            users = {u.pk: u for u in get_user_model().objects.filter(pk__in=form.per_customer_ids())}
+            names = form.per_customer_names()
+            users = {u.get_username(): u for u in get_user_model().objects.filter(username__in=names)}
             try:
                 handover = services.handover_create(
                     leaver=form.cleaned_data["leaver"],
@@ -83,5 +84,6 @@ def handover_new(request):
         "book": book,
         "leavers": possible_leavers(),
         "successors": form.offered,
+        "successor_names": form.offered_names,
     }
     return render(request, "accounts/handover/new.html", context, status=status)

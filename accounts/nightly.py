@@ -28,6 +28,7 @@ from .portfolio.summaries import portfolio_summaries_refresh
 from .risk.engine import risk_recompute
 from .risk.tiering import tier_changes_of, tiering_run
 from .services.alerts import AlertCandidate, alerts_raise, overrides_expire, risk_alert_candidates
+from .services.handover import handovers_due
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,8 @@ def risk_nightly(
         # A safety net under the refreshes of every write, and the day's turn: interactions dated
         # ahead come into force.
         refresh_cadence_due()
+        # Handovers dated up to the night take effect before anything is scored.
+        handovers_due(as_of=as_of)
         tiering_run(as_of=as_of)
         recompute = risk_recompute(as_of=as_of, progress=progress)
         candidates = risk_alert_candidates(as_of=as_of)

@@ -9,7 +9,8 @@ Roles are Django groups created by a migration (`account_managers`, `executives`
 - `customer_for(request, pk, action=...)` is the views' way to load one customer: 404 when the
   user may not see it (ids do not leak), 403 when they may see it but not change it.
 - the ``may_*`` predicates answer the role questions pages and admin ask (the dashboard, the
-  model quality pages, the service desk's intake, reading every customer, changing customer data).
+  model quality pages, the service desk's intake, reading every customer, changing customer data,
+  a customer's account data — its owner and admins only —, handovers).
 
 An account manager sees the customers they own, back up or are on the account team of;
 executives, the service desk and admins see every customer. Executives change nothing; the
@@ -85,6 +86,17 @@ def may_change_customer_data(user) -> bool:
     return is_admin(user) or is_account_manager(user)
 
 
+def may_edit_account_data(user, customer) -> bool:
+    """A customer's account data (relationship level, peak months, backup owner, account team,
+    churn and win-back): its owner and admins; backup owner, team and executives read it."""
+    return is_admin(user) or (is_account_manager(user) and customer.owner_id == user.pk)
+
+
+def may_hand_over(user) -> bool:
+    """Handing a leaving salesperson's book to successors: admins and executives."""
+    return is_admin(user) or is_executive(user)
+
+
 def may_open_tickets(user) -> bool:
     """Account managers record their customers' complaints; the service desk records anyone's."""
     return may_change_customer_data(user) or is_service_desk(user)
@@ -109,6 +121,11 @@ def sees_all_alerts(user) -> bool:
 def holds_role_q(*roles: str) -> Q:
     """Active users holding any of ``roles``, as a filter on users: whom to notify or offer."""
     return Q(is_active=True, groups__name__in=roles)
+
+
+def customer_holders_q() -> Q:
+    """Users who may hold a customer (owner, backup owner, account team): the customer editors."""
+    return customer_editors_q()
 
 
 def customer_editors_q() -> Q:

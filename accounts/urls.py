@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customers, dashboard, exports, intel, quality, strategy, workspace
+from .views import account_data, customers, dashboard, exports, handover, intel, quality, strategy, workspace
 
 urlpatterns = [
     path("", workspace.home, name="home"),
@@ -65,4 +65,16 @@ urlpatterns += [
     path("risk/quality/compare/", quality.quality_compare, name="risk_quality_compare"),
     path("risk/quality/<int:pk>/", quality.quality_run, name="risk_quality_run"),
     path("risk/quality/<int:pk>/progress/", quality.quality_progress, name="risk_quality_progress"),
+]
+
+# The account-data section of the customer page (owner and admins edit), and handovers.
+urlpatterns += [
+    path("customers/<int:pk>/account/", account_data.account_section, name="account_section"),
+    path("customers/<int:pk>/account/level/", account_data.level_change, name="account_level_change"),
+    path("customers/<int:pk>/account/peak-months/", account_data.peak_months_edit, name="account_peak_months"),
+    path("customers/<int:pk>/account/people/", account_data.people_edit, name="account_people"),
+    path("customers/<int:pk>/account/churn/", account_data.churn_record, name="account_churn"),
+    path("customers/<int:pk>/account/win-back/", account_data.churn_recover, name="account_win_back"),
+    path("handovers/", handover.handover_list, name="handover_list"),
+    path("handovers/new/", handover.handover_new, name="handover_new"),
 ]

@@ -7,13 +7,16 @@
 - `risk`: risk model versions, nightly snapshots, manual overrides, alerts, job runs, model
   quality runs.
 - `exports`: background XLSX exports of the customer list and their files.
+- `account_data`: dated relationship-level changes, churn and win-back records, handovers.
 - `portfolio`: the executive dashboard's nightly Pareto snapshots, summaries and digest sends.
 
 Records the churn-risk scorer reads are effective-dated (ordered_on, observed_on, assessed_on,
 identified_on, starts_on, noted_on…), so that risk can be computed as of any past date.
 """
 
+from .account_data import ChurnEvent, Handover, HandoverItem, LockIn, RelationshipLevelChange
 from .customers import (
+    CONTROLLABLE_CHURN_REASONS,
     ChurnReason,
     Customer,
     CustomerQuerySet,
@@ -41,6 +44,12 @@ from .sales import Competitor, CompetitorIntel, DeliveryLine, Order, PriceBenchm
 from .strategy import AccountPlan, Incentive, ProductNeed, PurchaseCriterion
 
 __all__ = [
+    "CONTROLLABLE_CHURN_REASONS",
+    "ChurnEvent",
+    "Handover",
+    "HandoverItem",
+    "LockIn",
+    "RelationshipLevelChange",
     "AccountPlan",
     "Alert",
     "AlertKind",

@@ -63,11 +63,26 @@ class ChurnReason(models.TextChoices):
 
     @classmethod
     def uncontrollable(cls) -> set[str]:
-        return {cls.DIRECTION_CHANGE, cls.MOVED_UPSTREAM}
+        return set(cls.values) - cls.controllable()
 
     @classmethod
     def controllable(cls) -> set[str]:
-        return set(cls.values) - cls.uncontrollable()
+        return set(CONTROLLABLE_CHURN_REASONS)
+
+
+# The churn reasons the supplier could have acted on (docs/domain.md, "Why key accounts defect"):
+# price, product, service, needs, complaints — and bribery, which better relationships counter. A
+# win-back playbook works on these; the other reasons are recorded and never scored.
+CONTROLLABLE_CHURN_REASONS = frozenset(
+    {
+        ChurnReason.COMPETITOR_PRICE,
+        ChurnReason.COMPETITOR_PRODUCT,
+        ChurnReason.COMPETITOR_SERVICE,
+        ChurnReason.COMMERCIAL_BRIBERY,
+        ChurnReason.NEEDS_NOT_MET,
+        ChurnReason.COMPLAINTS_UNRESOLVED,
+    }
+)
 
 
 class Tier(models.TextChoices):

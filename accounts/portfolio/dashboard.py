@@ -284,6 +284,8 @@ class Dashboard:
     form: DashboardFilterForm
     filters: dict
     notices: list[str]
+    # Customers won back in the 12 months to the date (within the filters): `recovered_count`.
+    recovered: int = 0
     key: Totals = field(default_factory=Totals)
     regular: Totals = field(default_factory=Totals)
     base: Totals = field(default_factory=Totals)

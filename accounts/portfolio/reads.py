@@ -16,6 +16,7 @@ from django.utils import formats
 from django.utils.translation import gettext
 
 from ..models import (
+    Customer,
     Industry,
     ParetoSnapshot,
     PortfolioSummary,
@@ -25,6 +26,7 @@ from ..models import (
 )
 from ..people import person_name
 from ..risk.defaults import FACTORS
+from ..services.account_data import recovered_count
 from .cells import trend_dates
 from .dashboard import (
     AMOUNTS,
@@ -103,11 +105,23 @@ def portfolio_dashboard(*, params: Mapping) -> Dashboard:
         key_before, _regular_before, base_before = _sum_by_tier(previous)
         dashboard.last_week = {"key": key_before, "base": base_before}
 
+    dashboard.recovered = _recovered(as_of=as_of, filters=filters)
     dashboard.trend = _trend(as_of=as_of, filters=filters)
     dashboard.pareto = _pareto(as_of=as_of, trend=dashboard.trend)
     for dimension in DIMENSIONS:
         dashboard.breakdowns[dimension] = _breakdown(dashboard, dimension)
     return dashboard
+
+
+def _recovered(*, as_of: date, filters: dict) -> int:
+    """Customers won back in the 12 months to the date, within the filters: one query."""
+    customers = Customer.objects.all()
+    for name in ("region", "industry", "tier"):
+        if filters.get(name):
+            customers = customers.filter(**{name: filters[name]})
+    if filters.get("owner"):
+        customers = customers.filter(owner_id=filters["owner"])
+    return recovered_count(start=as_of - timedelta(days=365), end=as_of, customers=customers)
 
 
 def _trend(*, as_of: date, filters: dict) -> list[dict]:

@@ -59,9 +59,14 @@ COMPUTED = {
     cm.TicketEscalation,
     cm.Notification,
     am.ExportJob,
+    # Written by the customer page's and the handover page's services (history kept in step).
+    am.RelationshipLevelChange,
+    am.ChurnEvent,
+    am.Handover,
+    am.HandoverItem,
 }
 # Figures over the whole portfolio: admins and executives only, like the dashboard.
-PORTFOLIO_WIDE = {am.PortfolioSummary, am.DigestSend, am.BacktestRun}
+PORTFOLIO_WIDE = {am.PortfolioSummary, am.DigestSend, am.BacktestRun, am.Handover}
 # Reference data without a customer: every staff user may read all of it.
 UNSCOPED = {
     am.Product,

@@ -518,6 +518,36 @@ def second_criterion_with_the_same_external_id():
     )
 
 
+# Account data: level changes, churn records, handovers -----------------------------------------
+
+
+@breaks("level_change_strategic_has_lock_in")
+def strategic_level_without_lock_in():
+    return f.RelationshipLevelChangeFactory.build(
+        customer=f.CustomerFactory(), recorded_by=f.UserFactory(), to_level=3, lock_in=""
+    )
+
+
+@breaks("churn_event_reason_matches_kind")
+def win_back_with_a_churn_reason():
+    return f.ChurnEventFactory.build(
+        customer=f.CustomerFactory(), recorded_by=f.UserFactory(), kind="recovered", reason=ChurnReason.COMPETITOR_PRICE
+    )
+
+
+@breaks("churn_event_lost_revenue_non_negative")
+def churn_with_negative_lost_revenue():
+    return f.ChurnEventFactory.build(
+        customer=f.CustomerFactory(), recorded_by=f.UserFactory(), lost_revenue=Decimal("-1")
+    )
+
+
+@breaks("handover_item_unique")
+def the_same_customer_twice_in_a_handover():
+    first = f.HandoverItemFactory()
+    return f.HandoverItemFactory.build(handover=first.handover, customer=first.customer, successor=first.successor)
+
+
 # Tests ------------------------------------------------------------------------------------------
 
 

@@ -21,8 +21,9 @@ from relationships.models import InteractionKind
 # orders, criteria, plan reviews); supply 3 (totals, misses, months); prices 1.
 # The included relationship, criteria and strategy sections add theirs: change that number when
 # a section changes, never per row. Competitor intelligence: 1 (entries with competitor, contact
-# and who recorded them).
-PAGE_QUERIES = 19 + 10 + 1
+# and who recorded them). The account-data section: level changes, churn records, history rows and
+# their teams (4).
+PAGE_QUERIES = 19 + 10 + 1 + 4
 TIMELINE_PAGE_QUERIES = 4 + 7
 
 TODAY = business_today()

@@ -532,8 +532,8 @@ def _queries(client, params) -> int:
 
 # Session, user, roles; summary date, managers offered; rows of the date, figures of the week
 # before; weekly trend; Pareto snapshots; region, industry and manager breakdowns; competitor
-# activity this month.
-DASHBOARD_QUERIES = 13
+# activity this month; the customers won back in the 12 months.
+DASHBOARD_QUERIES = 14
 
 
 @pytest.mark.parametrize("params", [{}, {"region": Region.EAST, "tier": Tier.KEY}])
@@ -602,3 +602,15 @@ def test_drill_down_shows_what_it_is_filtered_by_and_reports_unknown_values(clie
     html = client.get(reverse("home"), {"churned": "bored"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "bored" in figure(html, "filter-notice")
     assert listed(client, reverse("home") + "?churned=bored") == 8  # ignored: every customer
+
+
+def test_the_customers_won_back_in_the_year_are_counted(client, erin, alice, portfolio, settings):
+    settings.LANGUAGE_CODE = "en"
+    won_back = f.CustomerFactory(owner=alice, region=Region.NORTH)
+    f.ChurnEventFactory(customer=won_back, kind="recovered", reason="", happened_on=D - timedelta(days=30))
+    f.ChurnEventFactory(customer=portfolio["c1"], kind="recovered", reason="", happened_on=D - timedelta(days=400))
+    client.force_login(erin)
+    board = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r'data-testid="recovered">1<', board)
+    east = client.get(URL, {"region": Region.EAST}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r'data-testid="recovered">0<', east)

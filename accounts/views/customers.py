@@ -13,7 +13,8 @@ from relationships.selectors import relationship_map
 from .. import services
 from ..forms import OverrideForm
 from ..models import Customer, RiskOverride
-from ..permissions import may_change_customer_data
+from ..permissions import may_change_customer_data, may_edit_account_data
+from ..workspace.account_data import customer_account_data
 from ..workspace.customer import (
     customer_criteria,
     customer_pricing,
@@ -63,6 +64,8 @@ def _render_detail(request, customer: Customer, form: OverrideForm, status: int 
         "criteria": customer_criteria(customer=customer),
         "strategy": customer_strategy(customer=customer),
         "intel": customer_intel(customer=customer),
+        "account": customer_account_data(customer=customer),
+        "can_edit_account": may_edit_account_data(request.user, customer),
     }
     return render(request, "accounts/customer_detail.html", context, status=status)
 

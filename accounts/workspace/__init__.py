@@ -7,6 +7,8 @@
 - `search`: global search over the customers and contacts a user may see.
 - `customer`: the customer page (360): risk panel, timeline, supply, pricing, criteria, strategy.
 - `intel`: the customer page's competitor intelligence, newest first, in one query.
+- `account_data`: the customer page's account-data section (level changes, churn records, recent
+  changes from the customer's history).
 - `exports`: CSV and XLSX of exactly the filtered rows a user may see.
 
 Every read starts from ``Customer.objects.visible_to(user)`` (`accounts.permissions`). Query counts

@@ -374,3 +374,47 @@ class ExportJobFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
     query = "band=red"
     language = "en"
+
+
+class RelationshipLevelChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.RelationshipLevelChange
+
+    customer = factory.SubFactory(CustomerFactory)
+    from_level = am.RelationshipLevel.PRICE
+    to_level = am.RelationshipLevel.SERVICE_NETWORK
+    effective_on = date(2025, 6, 1)
+    reason = "Service agreement signed"
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class ChurnEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.ChurnEvent
+
+    customer = factory.SubFactory(CustomerFactory)
+    kind = am.ChurnEvent.Kind.CHURNED
+    happened_on = date(2025, 6, 1)
+    reason = am.ChurnReason.COMPETITOR_PRICE
+    lost_revenue = Decimal("100000")
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class HandoverFactory(factory.django.DjangoModelFactory):
+    """A pending handover record (nothing applied): `accounts.services.handover_create` applies them."""
+
+    class Meta:
+        model = am.Handover
+
+    leaver = factory.SubFactory(UserFactory)
+    effective_on = date(2099, 1, 1)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class HandoverItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.HandoverItem
+
+    handover = factory.SubFactory(HandoverFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    successor = factory.SubFactory(UserFactory)

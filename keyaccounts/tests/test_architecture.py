@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "customer core",
         (
+            "accounts.account_forms",
             "accounts.bands",
             "accounts.fields",
             "accounts.forms",

@@ -137,6 +137,10 @@ TICKET_ACTION_REFUSED = row(422, 422, 422, 404, 403, 422, 422, LOGIN)
 PORTFOLIO_ONLY = row(403, 403, 403, 403, 200, 403, 200, LOGIN)
 # Everyone signed in is sent elsewhere.
 SIGNED_IN_REDIRECT = row(302, 302, 302, 302, 302, 302, 302, LOGIN)
+# A customer's account data: its owner and admins edit; backup, team and executives read only.
+ACCOUNT_DATA_EDITOR = row(200, 403, 403, 404, 403, 403, 200, LOGIN)
+ACCOUNT_DATA_REFUSED = row(422, 403, 403, 404, 403, 403, 422, LOGIN)
+ACCOUNT_DATA = Expect(get=ACCOUNT_DATA_EDITOR, post=ACCOUNT_DATA_REFUSED)
 # alice's own notification: hers only; anyone else's answer is the one for a missing id.
 OWN_NOTIFICATION = row(302, 404, 404, 404, 404, 404, 404, LOGIN)
 # alice's export job and its file: hers only.
@@ -204,6 +208,16 @@ EXPECTED: dict[str, Expect] = {
     "intel_section": READ_PAGE,
     "intel_create": EDITOR,
     "intel_edit": EDITOR,
+    # accounts: the account-data section and its editors (owner and admins), handovers
+    "account_section": READ_PAGE,
+    "account_level_change": ACCOUNT_DATA,
+    "account_peak_months": ACCOUNT_DATA,
+    "account_people": ACCOUNT_DATA,
+    "account_churn": ACCOUNT_DATA,
+    "account_win_back": ACCOUNT_DATA,
+    "handover_list": Expect(get=PORTFOLIO_ONLY, post=WRONG_METHOD),
+    # Posted without input: the form with its errors (422).
+    "handover_new": Expect(get=PORTFOLIO_ONLY, post=row(403, 403, 403, 403, 422, 403, 422, LOGIN)),
     # accounts: the workspace (each user's own book: the outsider sees his, not alice's)
     "today": OWN_PAGE,
     "today_badge": OWN_PAGE,
@@ -448,6 +462,10 @@ class World:
         )
         self.product = self.delivery_line.product
         self.competitor = f.CompetitorFactory()
+        self.relationship_level_change = f.RelationshipLevelChangeFactory(customer=customer, recorded_by=alice)
+        self.churn_event = f.ChurnEventFactory(customer=customer, recorded_by=alice)
+        self.handover = f.HandoverFactory(leaver=alice, created_by=self.users["erin"])
+        self.handover_item = f.HandoverItemFactory(handover=self.handover, customer=customer, successor=bob)
         self.risk_run = f.RiskRunFactory(as_of=today - timedelta(days=1))
         self.pareto_snapshot = f.ParetoSnapshotFactory(as_of=today - timedelta(days=1))
         self.portfolio_summary = f.PortfolioSummaryFactory(as_of=today - timedelta(days=1))
@@ -731,6 +749,11 @@ ADMIN_EXPECTED: dict[str, AdminExpect] = {
     "accounts.DigestSend": PORTFOLIO_FIGURES,
     "accounts.BacktestRun": PORTFOLIO_FIGURES,  # model quality runs: like the page, executives and admins
     "accounts.ExportJob": ADMINS_READ,
+    # Written by the account-data and handover pages' services: read here, never changed by hand.
+    "accounts.RelationshipLevelChange": SCOPED_READ_ONLY,
+    "accounts.ChurnEvent": SCOPED_READ_ONLY,
+    "accounts.HandoverItem": SCOPED_READ_ONLY,
+    "accounts.Handover": PORTFOLIO_FIGURES,  # like the handover pages: executives and admins
     "relationships.Contact": MANAGERS_MAINTAIN,
     "relationships.Interaction": MANAGERS_MAINTAIN,
     "relationships.Cadence": MANAGERS_MAINTAIN,

@@ -245,7 +245,7 @@ def plays_calendar(request, token: str):
     address is the credential (calendar apps cannot log in): a wrong token is a 404."""
     from django.contrib.auth import get_user_model
 
-    user_id, _sep, signature = token.rpartition("-")
+    user_id, _sep, signature = token.partition("-")
     try:
         pk = Signer(salt=CALENDAR_SALT).unsign(f"{user_id}:{signature}")
         user = get_user_model().objects.get(pk=int(pk), is_active=True)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts import models as am
 from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_EXECUTIVE, ROLE_SERVICE_DESK
 from complaints import models as cm
+from plays import models as pm
 from relationships import models as rm
 
 User = get_user_model()
@@ -418,3 +419,48 @@ class HandoverItemFactory(factory.django.DjangoModelFactory):
     handover = factory.SubFactory(HandoverFactory)
     customer = factory.SubFactory(CustomerFactory)
     successor = factory.SubFactory(UserFactory)
+
+
+class PlaybookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Playbook
+        django_get_or_create = ("trigger",)
+
+    trigger = pm.Trigger.NEW_RED
+    name = "Rescue a newly red account"
+    name_zh = "挽救新转红的客户"
+    countermeasure = 7
+
+
+class PlaybookStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.PlaybookStep
+
+    playbook = factory.SubFactory(PlaybookFactory)
+    day_offset = 3
+    title = "Call the customer's general manager"
+    title_zh = "致电客户总经理"
+
+
+class PlayFactory(factory.django.DjangoModelFactory):
+    """An open play opened by hand today, due in two weeks, owned by the customer's owner."""
+
+    class Meta:
+        model = pm.Play
+
+    customer = factory.SubFactory(CustomerFactory)
+    title = "Meet the new purchasing director"
+    countermeasure = 1
+    owner = factory.SelfAttribute("customer.owner")
+    opened_on = factory.LazyFunction(lambda: timezone.localdate())
+    due_on = factory.LazyAttribute(lambda o: o.opened_on + timedelta(days=14))
+
+
+class PlayStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.PlayStep
+
+    play = factory.SubFactory(PlayFactory)
+    title = "Call the buyer"
+    assignee = factory.SelfAttribute("play.owner")
+    due_on = factory.LazyAttribute(lambda o: o.play.opened_on + timedelta(days=3))

@@ -63,13 +63,14 @@ from complaints import models as cm
 from exchange.models import ImportJob
 from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
+from plays.views import calendar_token
 
 # Each case runs in pytest-django's test transaction, a savepoint inside the world's transaction
 # (the `world` fixture), undone after it: no case changes the world of the next.
 pytestmark = pytest.mark.django_db
 
 THIS_FILE = "keyaccounts/tests/test_url_sweep.py"
-BUSINESS_APPS = ("accounts", "relationships", "complaints")
+BUSINESS_APPS = ("accounts", "relationships", "complaints", "plays")
 
 # The cast: role → username (None: not signed in). The order is the order of every row below.
 CAST = {
@@ -208,6 +209,20 @@ EXPECTED: dict[str, Expect] = {
     "intel_section": READ_PAGE,
     "intel_create": EDITOR,
     "intel_edit": EDITOR,
+    # plays: lists of one's own, a play and its actions, the customer's plays, the calendar feed
+    "my_plays": OWN_PAGE,
+    "plays_due": OWN_PAGE,
+    "plays_badge": OWN_PAGE,
+    # The address is the credential (calendar apps cannot sign in): alice's feed for anyone holding it.
+    "plays_calendar": Expect(get=PUBLIC, post=EVERYONE_WRONG_METHOD),
+    "play_detail": READ_PAGE,
+    "play_edit": EDITOR,
+    "play_close": EDITOR,
+    "play_start": Expect(get=WRONG_METHOD, post=CUSTOMER_ACTION_DONE, writes=True),
+    # Without input: "not done" for a step not done yet, which changes nothing.
+    "play_step_mark": Expect(get=WRONG_METHOD, post=CUSTOMER_ACTION_DONE),
+    "customer_plays": READ_PAGE,
+    "play_create": EDITOR,
     # accounts: the account-data section and its editors (owner and admins), handovers
     "account_section": READ_PAGE,
     "account_level_change": ACCOUNT_DATA,
@@ -332,6 +347,7 @@ PK_OWNERS = {
     "notifications/": "notification",
     "import/": "import_job",
     "export/jobs/": "export_job",
+    "plays/": "play",
     "risk/quality/": "backtest_run",
     "api/v1/customers/": "customer",
     "api/v1/contacts/": "contact",
@@ -351,6 +367,7 @@ KWARG_SOURCES = {
     "need_pk": "product_need",
     "incentive_pk": "incentive",
     "intel_pk": "competitor_intel",
+    "step_pk": "play_step",
 }
 
 
@@ -466,6 +483,9 @@ class World:
         self.churn_event = f.ChurnEventFactory(customer=customer, recorded_by=alice)
         self.handover = f.HandoverFactory(leaver=alice, created_by=self.users["erin"])
         self.handover_item = f.HandoverItemFactory(handover=self.handover, customer=customer, successor=bob)
+        self.playbook = f.PlaybookFactory()
+        self.play = f.PlayFactory(customer=customer, playbook=self.playbook, title="Win back the buyer")
+        self.play_step = f.PlayStepFactory(play=self.play)
         self.risk_run = f.RiskRunFactory(as_of=today - timedelta(days=1))
         self.pareto_snapshot = f.ParetoSnapshotFactory(as_of=today - timedelta(days=1))
         self.portfolio_summary = f.PortfolioSummaryFactory(as_of=today - timedelta(days=1))
@@ -531,6 +551,8 @@ class World:
             return getattr(self, KWARG_SOURCES[kwarg]).pk
         if kwarg in KWARG_VALUES:
             return KWARG_VALUES[kwarg]
+        if kwarg == "token":
+            return calendar_token(self.users["alice"])
         if kwarg == "app_label":
             return "accounts"
         if kwarg == "content_type_id":
@@ -754,6 +776,8 @@ ADMIN_EXPECTED: dict[str, AdminExpect] = {
     "accounts.ChurnEvent": SCOPED_READ_ONLY,
     "accounts.HandoverItem": SCOPED_READ_ONLY,
     "accounts.Handover": PORTFOLIO_FIGURES,  # like the handover pages: executives and admins
+    "plays.Playbook": REFERENCE,  # edited by admins; everyone on staff reads what it asks
+    "plays.Play": MANAGERS_MAINTAIN,
     "relationships.Contact": MANAGERS_MAINTAIN,
     "relationships.Interaction": MANAGERS_MAINTAIN,
     "relationships.Cadence": MANAGERS_MAINTAIN,

@@ -9,9 +9,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from accounts.permissions import ROLE_ACCOUNT_MANAGER, ROLE_ADMIN, ROLE_EXECUTIVE, ROLE_LABELS, ROLE_SERVICE_DESK
+from accounts.role_groups import BUSINESS_APPS
 from keyaccounts.tests import factories as f
 
-BUSINESS_APPS = ("accounts", "relationships", "complaints")
 ROLE_GROUPS_MIGRATION = ("accounts", "0002_role_groups")
 
 

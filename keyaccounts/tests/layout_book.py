@@ -50,6 +50,7 @@ LONG_PRODUCTS = [
 class LayoutBook:
     customer: object  # the long-named customer, the manager's
     ticket: object  # an open ticket on it
+    play: object  # an open play on it, with steps
 
 
 def build_layout_book() -> LayoutBook:
@@ -146,4 +147,16 @@ def build_layout_book() -> LayoutBook:
         )
     for days_ago in (14, 7, 0):
         nightly_jobs(as_of=today - timedelta(days=days_ago))
-    return LayoutBook(customer=customer, ticket=ticket)
+    play = f.PlayFactory(
+        customer=customer,
+        title="Win back the e-axle programme before the purchasing director's annual supplier review",
+        title_zh="在采购总监年度供应商评审前赢回电驱桥项目，并与技术中心确认静音轴承的验证计划",
+        priority=1,
+    )
+    f.PlayStepFactory(
+        play=play, title="Call the purchasing director", title_zh="致电采购总监，了解年度评审的时间和标准"
+    )
+    f.PlayStepFactory(
+        play=play, title="Technical visit", title_zh="安排技术中心上门验证", due_on=today - timedelta(days=1)
+    )
+    return LayoutBook(customer=customer, ticket=ticket, play=play)

@@ -38,6 +38,8 @@ PAGES = {
     "hotline": ("/tickets/hotline/?q=%E6%B1%9F%E8%8B%8F", {"manager", "desk", "admin"}),
     "complaint-analytics": ("/tickets/analytics/", set(ROLES)),
     "notifications": ("/notifications/", set(ROLES)),
+    "plays": ("/plays/?show=all", set(ROLES)),
+    "play": ("/plays/{play}/", set(ROLES)),
     "imports": ("/import/", {"manager", "admin"}),
     "profile": ("/profile/", set(ROLES)),
     "admin-index": ("/admin/", {"admin"}),
@@ -137,7 +139,9 @@ def sweep(browser, live_server, *, axe: bool):
             for name, (address, roles) in PAGES.items():
                 if role not in roles:
                     continue
-                url = live_server.url + address.format(customer=book.customer.pk, ticket=book.ticket.pk)
+                url = live_server.url + address.format(
+                    customer=book.customer.pk, ticket=book.ticket.pk, play=book.play.pk
+                )
                 page.set_viewport_size({"width": WIDTHS[0], "height": 900})
                 _open(page, url)
                 assert page.evaluate("document.documentElement.lang") == language, (name, role, language)

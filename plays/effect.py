@@ -47,7 +47,8 @@ class PlaybookEffect:
     measured: int = 0  # closed plays with a snapshot 30 days on
     improved: int = 0
     churned: int = 0
-    score_change: float = 0.0  # mean change of score at 30 days, points
+    scored: int = 0  # measured plays with a score when opened and 30 days on
+    score_change: float = 0.0  # sum of the score changes at 30 days, points
 
     @property
     def improved_share(self) -> float | None:
@@ -59,7 +60,7 @@ class PlaybookEffect:
 
     @property
     def mean_score_change(self) -> float | None:
-        return self.score_change / self.measured if self.measured else None
+        return self.score_change / self.scored if self.scored else None
 
 
 def playbook_effects(plays=None) -> list[PlaybookEffect]:
@@ -86,6 +87,7 @@ def playbook_effects(plays=None) -> list[PlaybookEffect]:
             effect.measured += 1
             effect.improved += BAND_RANK[band_30] < BAND_RANK[band_open]
             if score_open is not None and score_30 is not None:
+                effect.scored += 1
                 effect.score_change += score_30 - score_open
     names = Playbook.objects.in_bulk([pk for pk in by_playbook if pk is not None])
     for pk, effect in by_playbook.items():

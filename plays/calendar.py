@@ -38,7 +38,7 @@ def _event(uid: str, day, summary: str, url: str, stamp: str) -> list[str]:
     ]
 
 
-def calendar_text(plays, steps, *, base: str) -> str:
+def calendar_text(plays, steps, cadences=(), *, base: str) -> str:
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     lines = [
         "BEGIN:VCALENDAR",
@@ -57,5 +57,9 @@ def calendar_text(plays, steps, *, base: str) -> str:
         url = root + reverse("play_detail", args=[step.play_id])
         summary = f"{step.play.customer.name}: {step.display_title}"
         lines += _event(f"step-{step.pk}@keyaccounts", step.due_on, summary, url, stamp)
+    for cadence in cadences:
+        url = root + reverse("customer_detail", args=[cadence.customer_id]) + "#section-relationships"
+        summary = f"{cadence.customer.name}: {cadence.name}"
+        lines += _event(f"cadence-{cadence.pk}@keyaccounts", cadence.due_on, summary, url, stamp)
     lines.append("END:VCALENDAR")
     return "\r\n".join(folded for line in lines for folded in _fold(line)) + "\r\n"

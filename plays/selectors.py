@@ -10,7 +10,9 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from accounts.models import Customer
 from accounts.permissions import is_account_manager, may_see_every_customer
+from relationships.models import Cadence
 
 from .models import Play, PlayStep
 
@@ -55,9 +57,9 @@ def customer_plays(customer, *, closed_limit: int = 5) -> tuple[list[Play], list
     return open_plays, closed
 
 
-def calendar_items(user, *, today: date, horizon_days: int = 180) -> tuple[list[Play], list[PlayStep]]:
-    """What a person's calendar shows: their open plays and open steps due within the horizon
-    (and overdue ones, on their due date)."""
+def calendar_items(user, *, today: date, horizon_days: int = 180) -> tuple[list[Play], list[PlayStep], list[Cadence]]:
+    """What a person's calendar shows: their open plays, open steps and cadences (theirs, or their
+    customers' without an owner of their own) due within the horizon, overdue ones on their due date."""
     until = today + timedelta(days=horizon_days)
     plays = list(Play.objects.visible_to(user).open().filter(owner=user, due_on__lte=until).select_related("customer"))
     steps = list(
@@ -65,4 +67,14 @@ def calendar_items(user, *, today: date, horizon_days: int = 180) -> tuple[list[
             play__in=Play.objects.visible_to(user).open(), assignee=user, done_on__isnull=True, due_on__lte=until
         ).select_related("play__customer")
     )
-    return plays, steps
+    cadences = list(
+        Cadence.objects.filter(
+            Q(owner=user) | Q(owner__isnull=True, customer__owner=user),
+            customer__in=Customer.objects.visible_to(user),
+            due_on__isnull=False,
+            due_on__lte=until,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .select_related("customer")
+    )
+    return plays, steps, cadences

@@ -251,9 +251,10 @@ def plays_calendar(request, token: str):
         user = get_user_model().objects.get(pk=int(pk), is_active=True)
     except (BadSignature, ValueError, get_user_model().DoesNotExist):
         raise Http404 from None
-    plays, steps = selectors.calendar_items(user, today=business_today())
+    plays, steps, cadences = selectors.calendar_items(user, today=business_today())
     response = HttpResponse(
-        calendar_text(plays, steps, base=request.build_absolute_uri("/")), content_type="text/calendar; charset=utf-8"
+        calendar_text(plays, steps, cadences, base=request.build_absolute_uri("/")),
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = 'inline; filename="plays.ics"'
     return response

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from keyaccounts.clock import business_today
 from keyaccounts.editing import BoundedDates, date_input
 
-from .models import COUNTERMEASURE_CHOICES, Play, Priority
+from .models import COUNTERMEASURE_CHOICES, Play, Playbook, Priority
 
 
 class OwnerField(forms.ModelChoiceField):
@@ -17,7 +17,14 @@ class OwnerField(forms.ModelChoiceField):
 class PlayForm(BoundedDates, forms.Form):
     """A play opened by hand: what for, who, by when, and up to three steps."""
 
-    title = forms.CharField(label=_("What is the play for?"), max_length=200)
+    playbook = forms.ModelChoiceField(
+        label=_("From a playbook"),
+        queryset=None,
+        required=False,
+        empty_label=_("— none: steps below —"),
+        help_text=_("Its steps are copied, due from today; the title may stay empty."),
+    )
+    title = forms.CharField(label=_("What is the play for?"), max_length=200, required=False)
     countermeasure = forms.TypedChoiceField(label=_("Countermeasure"), choices=COUNTERMEASURE_CHOICES, coerce=int)
     owner = OwnerField(label=_("Owner"), queryset=None)
     due_on = forms.DateField(label=_("Due on"), widget=date_input())
@@ -34,6 +41,7 @@ class PlayForm(BoundedDates, forms.Form):
     def __init__(self, *args, owners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
+        self.fields["playbook"].queryset = Playbook.objects.filter(active=True).order_by("trigger")
         self.fields["due_on"].initial = business_today() + timedelta(days=14)
 
     def clean(self):
@@ -48,6 +56,8 @@ class PlayForm(BoundedDates, forms.Form):
             elif title:
                 steps.append((title, due))
         data["steps"] = steps
+        if not (data.get("title") or "").strip() and not data.get("playbook"):
+            self.add_error("title", _("Say what the play is for, or choose a playbook."))
         return data
 
 

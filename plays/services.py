@@ -68,8 +68,18 @@ def play_create(
     steps: list[tuple[str, date]] | None = None,
     alert=None,
     ticket=None,
+    playbook=None,
 ) -> Play:
-    """A play opened by hand on the customer page; ``steps`` are (what, due) pairs."""
+    """A play opened by hand on the customer page; ``steps`` are (what, due) pairs. With a
+    ``playbook`` and no steps of its own, the play takes the playbook's steps, due from today
+    (and its name when the title is empty)."""
+    today = business_today()
+    playbook_steps = []
+    if playbook is not None and not steps:
+        playbook_steps = list(playbook.steps.all())
+        due_on = max([due_on, *(today + timedelta(days=s.day_offset) for s in playbook_steps)])
+    if playbook is not None and not (title or "").strip():
+        title = playbook.name
     _check_owner(customer, owner)
     check_due(due_on)
     for _title, step_due in steps or []:
@@ -82,11 +92,13 @@ def play_create(
     play = Play.objects.create(
         customer=customer,
         trigger=Trigger.MANUAL,
+        playbook=playbook,
         title=title.strip(),
+        title_zh=playbook.name_zh if playbook is not None and title.strip() == playbook.name else "",
         owner=owner,
         countermeasure=countermeasure,
         priority=priority,
-        opened_on=business_today(),
+        opened_on=today,
         due_on=due_on,
         alert=alert,
         ticket=ticket,
@@ -97,6 +109,17 @@ def play_create(
     for n, (step_title, step_due) in enumerate(steps or [], start=1):
         PlayStep.objects.create(
             play=play, position=n, title=step_title.strip(), role=StepRole.OWNER, assignee=owner, due_on=step_due
+        )
+    backup = customer.backup_owner_id or owner.pk
+    for s in playbook_steps:
+        PlayStep.objects.create(
+            play=play,
+            position=s.position,
+            title=s.title,
+            title_zh=s.title_zh,
+            role=s.role,
+            assignee_id={StepRole.OWNER: owner.pk, StepRole.BACKUP: backup}.get(s.role),
+            due_on=today + timedelta(days=s.day_offset),
         )
     return play
 

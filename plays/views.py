@@ -139,6 +139,7 @@ def play_create(request, pk: int):
                 priority=data["priority"],
                 steps=data["steps"],
                 alert=alert,
+                playbook=data["playbook"],
             )
         except ValidationError as error:
             form = refused(form, error)

@@ -22,6 +22,7 @@ from accounts.tests.test_risk_factors import AS_OF, days_before, order
 from keyaccounts.celery import app
 from keyaccounts.tests import factories as f
 from keyaccounts.tests import workers
+from plays.models import Play
 from relationships.models import Cadence
 
 
@@ -51,7 +52,10 @@ def test_nightly_job_tiers_scores_and_alerts_and_records_the_run(book):
     assert Alert.objects.filter(kind="tier_change").count() == 2
     run = RiskRun.objects.get()
     assert run.customers_scored == 10 and run.finished_at >= run.started_at
-    assert run.message == f"10 customers scored, {Alert.objects.count()} alerts raised or refreshed."
+    plays = Play.objects.count()
+    assert (
+        run.message == f"10 customers scored, {Alert.objects.count()} alerts raised or refreshed. {plays} plays opened."
+    )
 
 
 def test_the_nightly_job_refreshes_every_cadences_stored_due_date(book):

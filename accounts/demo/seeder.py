@@ -30,6 +30,7 @@ from accounts.models import (
 )
 from accounts.risk.tiering import record_customer_history
 from complaints.models import SlaPolicy, Ticket, TicketEvent
+from plays.models import Playbook, PlaybookStep
 from relationships.cadence_due import refresh_cadence_due
 from relationships.models import Cadence, Contact, Interaction
 
@@ -43,9 +44,9 @@ from .tickets import ensure_sla_policies, write_tickets
 from .users import DEMO_PASSWORD, DemoStaff, create_demo_users, delete_demo_users, manager_count
 from .writer import BulkOutput, DiscardOutput, Progress, analyze, load_mode, make_output, next_pk, reset_sequences
 
-BUSINESS_APPS = ("accounts", "relationships", "complaints")
+BUSINESS_APPS = ("accounts", "relationships", "complaints", "plays")
 # Configuration an admin maintains, not business data: a flush keeps it.
-KEPT_MODELS = (RiskModelVersion, SlaPolicy)
+KEPT_MODELS = (RiskModelVersion, SlaPolicy, Playbook, PlaybookStep)
 
 
 # Every table the generators write.
@@ -94,7 +95,7 @@ def _no_progress(iterable: Iterable, _label: str, _total: int) -> Iterable:
 
 
 def business_models() -> list[type[models.Model]]:
-    """Every table of the three business apps (history and many-to-many tables included)."""
+    """Every table of the business apps (history and many-to-many tables included)."""
     kept = set(KEPT_MODELS) | {m.history.model for m in KEPT_MODELS}
     found = []
     for label in BUSINESS_APPS:
@@ -105,7 +106,7 @@ def business_models() -> list[type[models.Model]]:
 
 
 def flush_business_data() -> None:
-    """Delete the business data of the three apps and the demo users, without per-row signals.
+    """Delete the business data of the business apps and the demo users, without per-row signals.
 
     A queryset delete would write a history row per deleted row; with millions of rows that is
     neither wanted nor affordable.

@@ -276,13 +276,16 @@ def test_the_customer_page_shows_amounts_with_the_currency_and_one_date_style(
     assert order in text and price in text
 
 
-@pytest.mark.parametrize("language", [ZH, EN])
-def test_the_today_page_has_one_date_style(client, alice, rich_customer, language):
+@pytest.mark.parametrize(("language", "revenue"), [(ZH, "¥771,636,425"), (EN, "CN¥771,636,425")])
+def test_the_today_page_has_one_date_style_and_revenue_with_the_currency(
+    client, alice, rich_customer, language, revenue
+):
     client.force_login(alice)
     html = client.get(reverse("today"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert "Wuxi Gears" in html  # the overdue cadence and the expiring override, with their dates
     assert 'data-kind="overrides"' in html and 'data-kind="cadences"' in html
-    assert_one_date_style(html, language)
+    text = assert_one_date_style(html, language)
+    assert revenue in text
 
 
 @pytest.mark.parametrize(("language", "opened"), [(ZH, "2026-11-20 09:30"), (EN, "20 Nov 2026 09:30")])

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Alert, AlertKind, Customer, CustomerStatus, RiskBand, RiskOverride, RiskSnapshot, Tier
-from complaints.models import Notification
+from complaints.models import Notification, Severity, Ticket
 from complaints.notifications import Message, notify_bulk
+from keyaccounts.clock import utc_day_end
 
 from .models import Play, Playbook, PlayStep, StepRole, Trigger
 from .triggers import (
@@ -98,6 +100,33 @@ def _taken(as_of: date, triggers) -> set[tuple[int, str]]:
     return set(open_plays.iterator(chunk_size=10000)) | set(recent.iterator(chunk_size=10000))
 
 
+def _critical_tickets(customer_ids: list[int], as_of: date) -> dict[int, int]:
+    """Per customer, its oldest critical complaint open and past a target at the day's end: the
+    ticket a critical-complaint play is about (the trip-wire's own rule, in one query per chunk)."""
+    day_end = utc_day_end(as_of)
+    found: dict[int, int] = {}
+    for start in range(0, len(customer_ids), CHUNK):
+        rows = (
+            Ticket.objects.filter(
+                customer_id__in=customer_ids[start : start + CHUNK],
+                kind=Ticket.Kind.COMPLAINT,
+                severity=Severity.CRITICAL,
+                opened_at__lt=day_end,
+            )
+            .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=day_end))
+            .filter(
+                Q(resolution_due_at__lt=day_end)
+                | Q(response_due_at__lt=day_end)
+                & (Q(first_response_at__isnull=True) | Q(first_response_at__gte=day_end))
+            )
+            .order_by("customer_id", "opened_at", "id")
+            .values_list("customer_id", "id")
+        )
+        for customer_id, ticket_id in rows:
+            found.setdefault(customer_id, ticket_id)
+    return found
+
+
 def open_plays(candidates: list[Candidate], *, as_of: date, opened_by=None) -> list[Play]:
     """Open a play from its trigger's active playbook for each candidate that has none open;
     steps, history rows and notifications in bulk. Returns the plays opened."""
@@ -130,6 +159,9 @@ def open_plays(candidates: list[Candidate], *, as_of: date, opened_by=None) -> l
             .order_by("customer_id", "as_of")
             .values_list("customer_id", "score", "band")
         )
+    tickets = _critical_tickets(
+        sorted({c.customer_id for c in candidates if c.trigger == Trigger.CRITICAL_COMPLAINT}), as_of
+    )
     plays = []
     for c in candidates:
         if c.customer_id not in people:
@@ -151,6 +183,7 @@ def open_plays(candidates: list[Candidate], *, as_of: date, opened_by=None) -> l
                 due_on=as_of + timedelta(days=max([s.day_offset for s in steps], default=14)),
                 alert_id=c.alert_id,
                 reason_code=c.reason_code,
+                ticket_id=tickets.get(c.customer_id) if c.trigger == Trigger.CRITICAL_COMPLAINT else None,
                 score_at_open=score,
                 band_at_open=band or "",
                 opened_by=opened_by,

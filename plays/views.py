@@ -33,7 +33,11 @@ CALENDAR_SALT = "plays.calendar"
 
 def _play(request, pk, *, action: str = "view") -> Play:
     try:
-        play = Play.objects.visible_to(request.user).select_related("customer", "owner", "playbook", "alert").get(pk=pk)
+        play = (
+            Play.objects.visible_to(request.user)
+            .select_related("customer", "owner", "playbook", "alert", "ticket")
+            .get(pk=pk)
+        )
     except (Play.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     if action == CHANGE and not may_change_customer_data(request.user):

@@ -7,7 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.models import Alert, Customer
+from accounts.models import Alert, Customer, RiskBand
 from accounts.permissions import restrict
 from complaints.models import Ticket
 
@@ -232,6 +232,11 @@ class Play(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def band_at_open_label(self) -> str:
+        """The band when it opened, in the page's language."""
+        return RiskBand(self.band_at_open).label if self.band_at_open in RiskBand.values else ""
 
 
 class PlayStep(models.Model):

@@ -9,11 +9,11 @@ horizon's figures rather than counted as unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
-from django.db.models import DateField, ExpressionWrapper, F, OuterRef, Subquery
+from django.db.models import DateField, ExpressionWrapper, OuterRef, Subquery
 
-from accounts.models import CustomerStatus, RiskSnapshot
+from accounts.models import CustomerStatus, RiskBand, RiskSnapshot
 
 from .models import Play, Playbook
 
@@ -22,7 +22,7 @@ HORIZONS = (30, 90)
 
 
 def _after(days: int, field: str):
-    until = ExpressionWrapper(F("closed_on") + timedelta(days=days), output_field=DateField())
+    until = ExpressionWrapper(OuterRef("closed_on") + timedelta(days=days), output_field=DateField())
     later = RiskSnapshot.objects.filter(
         customer=OuterRef("customer"), as_of__gt=OuterRef("closed_on"), as_of__lte=until
     ).order_by("-as_of")
@@ -38,6 +38,43 @@ def closed_plays_with_effect(plays=None):
         score_90=_after(90, "score"),
         band_90=_after(90, "band"),
     )
+
+
+@dataclass(frozen=True)
+class Later:
+    """A done play's risk some days after it closed; no score when no snapshot is there yet."""
+
+    days: int
+    due_on: date
+    score: float | None
+    band: str
+    change: float | None  # points since the play opened
+
+    @property
+    def measured(self) -> bool:
+        return self.score is not None
+
+    @property
+    def band_label(self) -> str:
+        return RiskBand(self.band).label if self.band in RiskBand.values else ""
+
+
+def risk_after(play: Play, *, today: date) -> list[Later]:
+    """A done play's risk 30 and 90 days after it closed (one query); nothing for other plays. A
+    horizon not reached by ``today`` has no score yet, whatever the latest snapshot says."""
+    if play.status != Play.Status.DONE or play.closed_on is None:
+        return []
+    row = closed_plays_with_effect(Play.objects.filter(pk=play.pk)).values(
+        "score_30", "band_30", "score_90", "band_90"
+    )[0]
+    later = []
+    for days in HORIZONS:
+        due_on = play.closed_on + timedelta(days=days)
+        score = row[f"score_{days}"] if due_on <= today else None
+        change = score - play.score_at_open if score is not None and play.score_at_open is not None else None
+        band = row[f"band_{days}"] or "" if score is not None else ""
+        later.append(Later(days, due_on, score, band, change))
+    return later
 
 
 @dataclass

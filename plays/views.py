@@ -24,6 +24,7 @@ from keyaccounts.editing import Editor, edit_version, editor_form, fragment_or_p
 
 from . import selectors, services
 from .calendar import calendar_text
+from .effect import risk_after
 from .forms import PlayCloseForm, PlayEditForm, PlayForm
 from .models import Play, PlayStep
 
@@ -89,10 +90,12 @@ def plays_badge(request):
 def play_detail(request, pk: int):
     play = _play(request, pk)
     steps = list(play.steps.select_related("assignee", "done_by"))
+    today = business_today()
     context = {
         "play": play,
         "steps": steps,
-        "today": business_today(),
+        "risk_after": risk_after(play, today=today),
+        "today": today,
         "can_edit": may_change_customer_data(request.user),
     }
     return fragment_or_page(request, "plays/_play.html", context, page="plays/play_detail.html")

@@ -60,6 +60,7 @@ def test_a_new_red_opens_one_play_from_its_playbook_with_dated_steps_and_tells_i
     assert sorted(n.recipient.username for n in notes) == ["alice", "bob"]
     assert {n.link for n in notes} == {f"/plays/{play.pk}/"}
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.com", "bob@example.com"]
+    assert all("Rescue a newly red account" in m.body and customer.name in m.body for m in mail.outbox)
     # The opening is audited like every other write: a history row for the play and each step.
     assert play.history.count() == 1 and play.history.get().history_type == "+"
     assert PlayStep.history.filter(play_id=play.pk).count() == 3

@@ -406,3 +406,16 @@ def test_the_play_page_costs_the_same_queries_for_3_and_30_steps(
     with django_assert_num_queries(PLAY_PAGE_QUERIES):
         response = client.get(url)
     assert response.text.count('data-testid="play-step"') == n
+
+
+def test_a_play_opened_from_a_today_alert_is_linked_to_it_but_never_to_another_customers(
+    client, customer, alice, oscars_customer
+):
+    mine = f.AlertFactory(customer=customer, as_of=days(0))
+    theirs = f.AlertFactory(customer=oscars_customer, as_of=days(0))
+    client.force_login(alice)
+    data = {"title": "Rescue", "owner": alice.pk, "due_on": days(7).isoformat(), "countermeasure": 7, "priority": 1}
+    for alert in (mine, theirs):
+        url = reverse("play_create", args=[customer.pk]) + f"?alert={alert.pk}"
+        assert client.post(url, data).status_code == 302
+    assert sorted(Play.objects.values_list("alert_id", flat=True), key=str) == sorted([mine.pk, None], key=str)

@@ -419,3 +419,13 @@ def test_a_play_opened_from_a_today_alert_is_linked_to_it_but_never_to_another_c
         url = reverse("play_create", args=[customer.pk]) + f"?alert={alert.pk}"
         assert client.post(url, data).status_code == 302
     assert sorted(Play.objects.values_list("alert_id", flat=True), key=str) == sorted([mine.pk, None], key=str)
+
+
+def test_an_htmx_step_or_start_on_a_closed_play_answers_422_with_the_reason(client, play, alice):
+    client.force_login(alice)
+    client.post(urls(play)["close"], close_data(play))
+    play.refresh_from_db()
+    for name in ("start", "step"):
+        response = client.post(urls(play)[name], {"done": "1"}, headers=HTMX)
+        assert response.status_code == 422 and response.text == CLOSED, name
+    assert unchanged(play)

@@ -429,3 +429,16 @@ def test_an_htmx_step_or_start_on_a_closed_play_answers_422_with_the_reason(clie
         response = client.post(urls(play)[name], {"done": "1"}, headers=HTMX)
         assert response.status_code == 422 and response.text == CLOSED, name
     assert unchanged(play)
+
+
+def test_a_playbook_play_reads_in_chinese_on_a_chinese_page(client, customer, alice):
+    playbook = f.PlaybookFactory()
+    play = f.PlayFactory(
+        customer=customer, owner=alice, playbook=playbook, title=playbook.name, title_zh=playbook.name_zh
+    )
+    f.PlayStepFactory(play=play, title="Call the customer's general manager", title_zh="致电客户总经理")
+    client.force_login(alice)
+    chinese = client.get(urls(play)["detail"], HTTP_ACCEPT_LANGUAGE="zh-hans").text
+    assert "挽救新转红的客户" in chinese and "致电客户总经理" in chinese
+    english = client.get(urls(play)["detail"], HTTP_ACCEPT_LANGUAGE="en").text
+    assert "Rescue a newly red account" in english and "致电客户总经理" not in english

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import DateField, ExpressionWrapper, OuterRef, Subquery
+from django.db.models import Case, DateField, ExpressionWrapper, OuterRef, Q, Subquery, When
 
 from accounts.models import CustomerStatus, RiskBand, RiskSnapshot
+from keyaccounts.clock import business_today
 
 from .models import Play, Playbook
 
@@ -21,22 +22,26 @@ BAND_RANK = {"green": 0, "amber": 1, "red": 2}
 HORIZONS = (30, 90)
 
 
-def _after(days: int, field: str):
+def _after(days: int, field: str, today):
+    """The play's customer's ``field`` ``days`` after closing; None while those days have not passed."""
+    # The closing date is the play's (the outer query's), not the snapshot's.
     until = ExpressionWrapper(OuterRef("closed_on") + timedelta(days=days), output_field=DateField())
     later = RiskSnapshot.objects.filter(
         customer=OuterRef("customer"), as_of__gt=OuterRef("closed_on"), as_of__lte=until
     ).order_by("-as_of")
-    return Subquery(later.values(field)[:1])
+    return Case(When(Q(closed_on__lte=today - timedelta(days=days)), then=Subquery(later.values(field)[:1])))
 
 
-def closed_plays_with_effect(plays=None):
-    """Closed plays annotated with their score and band 30 and 90 days after closing."""
+def closed_plays_with_effect(plays=None, *, today=None):
+    """Closed plays annotated with their score and band 30 and 90 days after closing (None for a
+    horizon that has not passed yet on ``today``)."""
+    today = today or business_today()
     plays = (plays if plays is not None else Play.objects.all()).filter(status=Play.Status.DONE)
     return plays.annotate(
-        score_30=_after(30, "score"),
-        band_30=_after(30, "band"),
-        score_90=_after(90, "score"),
-        band_90=_after(90, "band"),
+        score_30=_after(30, "score", today),
+        band_30=_after(30, "band", today),
+        score_90=_after(90, "score", today),
+        band_90=_after(90, "band", today),
     )
 
 
@@ -64,7 +69,7 @@ def risk_after(play: Play, *, today: date) -> list[Later]:
     horizon not reached by ``today`` has no score yet, whatever the latest snapshot says."""
     if play.status != Play.Status.DONE or play.closed_on is None:
         return []
-    row = closed_plays_with_effect(Play.objects.filter(pk=play.pk)).values(
+    row = closed_plays_with_effect(Play.objects.filter(pk=play.pk), today=today).values(
         "score_30", "band_30", "score_90", "band_90"
     )[0]
     later = []
@@ -100,9 +105,9 @@ class PlaybookEffect:
         return self.score_change / self.scored if self.scored else None
 
 
-def playbook_effects(plays=None) -> list[PlaybookEffect]:
+def playbook_effects(plays=None, *, today=None) -> list[PlaybookEffect]:
     """Per playbook (hand-opened plays together), over the done plays of ``plays`` (visible ones)."""
-    rows = closed_plays_with_effect(plays).values_list(
+    rows = closed_plays_with_effect(plays, today=today).values_list(
         "playbook_id",
         "band_at_open",
         "score_at_open",

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -9,12 +10,22 @@ from keyaccounts.editing import BoundedDates, date_input
 from .models import COUNTERMEASURE_CHOICES, Play, Playbook, Priority
 
 
+class NoFormTag:
+    """The editor template writes its own <form>: crispy must not open a second one inside it
+    (a nested form's button submits nothing in a browser)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
 class OwnerField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.username
 
 
-class PlayForm(BoundedDates, forms.Form):
+class PlayForm(NoFormTag, BoundedDates, forms.Form):
     """A play opened by hand: what for, who, by when, and up to three steps."""
 
     playbook = forms.ModelChoiceField(
@@ -61,7 +72,7 @@ class PlayForm(BoundedDates, forms.Form):
         return data
 
 
-class PlayEditForm(BoundedDates, forms.Form):
+class PlayEditForm(NoFormTag, BoundedDates, forms.Form):
     owner = OwnerField(label=_("Owner"), queryset=None)
     due_on = forms.DateField(label=_("Due on"), widget=date_input())
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
@@ -72,7 +83,7 @@ class PlayEditForm(BoundedDates, forms.Form):
         self.fields["owner"].queryset = owners
 
 
-class PlayCloseForm(forms.Form):
+class PlayCloseForm(NoFormTag, forms.Form):
     status = forms.ChoiceField(
         label=_("Close as"),
         choices=[(Play.Status.DONE, _("Done")), (Play.Status.CANCELLED, _("Cancelled"))],

@@ -90,10 +90,15 @@ def night_candidates(as_of: date) -> list[Candidate]:
 
 
 def _taken(as_of: date, triggers) -> set[tuple[int, str]]:
-    """(customer, trigger) pairs that must not open: a play of the trigger is open, or a condition's
-    play closed within the cool-down."""
+    """(customer, trigger) pairs that must not open: a play of the trigger is open, or was opened
+    this night already (a rerun of the night after it was closed), or a condition's play closed
+    within the cool-down."""
     since = as_of - timedelta(days=CONDITION_COOL_DOWN_DAYS)
-    open_plays = Play.objects.open().filter(trigger__in=triggers).values_list("customer_id", "trigger")
+    open_plays = (
+        Play.objects.filter(Q(status__in=Play.OPEN_STATUSES) | Q(opened_on=as_of))
+        .filter(trigger__in=triggers)
+        .values_list("customer_id", "trigger")
+    )
     recent = Play.objects.filter(
         trigger__in=[t for t in triggers if t in CONDITION_TRIGGERS], closed_on__gte=since
     ).values_list("customer_id", "trigger")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import ROLE_ADMIN, holds_role_q
 from keyaccounts.clock import business_today
-from keyaccounts.editing import lock_unchanged
+from keyaccounts.editing import StaleEdit, edit_version
 
 from .models import Play, PlayStep, Priority, StepRole, Trigger
 
@@ -39,8 +39,12 @@ def owner_choices(customer):
 def _check_owner(customer, owner) -> None:
     if owner is None or not owner_choices(customer).filter(pk=owner.pk).exists():
         raise ValidationError(
-            _("%(person)s may not work this customer's plays: choose its owner, backup owner or a team member.")
-            % {"person": owner or "—"},
+            {
+                "owner": _(
+                    "%(person)s may not work this customer's plays: choose its owner, backup owner or a team member."
+                )
+                % {"person": owner or "—"}
+            },
             code="owner",
         )
 
@@ -75,6 +79,8 @@ def play_create(
     (and its name when the title is empty)."""
     today = business_today()
     playbook_steps = []
+    # The date the user gave is checked as given, even when a playbook's steps push it later.
+    check_due(due_on)
     if playbook is not None and not steps:
         playbook_steps = list(playbook.steps.all())
         due_on = max([due_on, *(today + timedelta(days=s.day_offset) for s in playbook_steps)])
@@ -82,14 +88,12 @@ def play_create(
         title = playbook.name
     _check_owner(customer, owner)
     check_due(due_on)
-    for _title, step_due in steps or []:
-        check_due(step_due, field="steps")
-        if step_due > due_on:
-            raise ValidationError({"steps": _("A step cannot be due after its play.")}, code="step_after_play")
+    for n, (step_title, step_due) in enumerate(steps or [], start=1):
+        _check_step_due(n, step_title, step_due, due_on)
     if not (title or "").strip():
         raise ValidationError({"title": _("Say what the play is for.")}, code="title")
     latest = customer.risk_snapshots.order_by("-as_of").values_list("score", "band").first() or (None, "")
-    play = Play.objects.create(
+    play = Play(
         customer=customer,
         trigger=Trigger.MANUAL,
         playbook=playbook,
@@ -106,22 +110,47 @@ def play_create(
         band_at_open=latest[1] or "",
         opened_by=by,
     )
+    _save(play, by)
     for n, (step_title, step_due) in enumerate(steps or [], start=1):
-        PlayStep.objects.create(
-            play=play, position=n, title=step_title.strip(), role=StepRole.OWNER, assignee=owner, due_on=step_due
+        _save(
+            PlayStep(
+                play=play, position=n, title=step_title.strip(), role=StepRole.OWNER, assignee=owner, due_on=step_due
+            ),
+            by,
         )
     backup = customer.backup_owner_id or owner.pk
     for s in playbook_steps:
-        PlayStep.objects.create(
-            play=play,
-            position=s.position,
-            title=s.title,
-            title_zh=s.title_zh,
-            role=s.role,
-            assignee_id={StepRole.OWNER: owner.pk, StepRole.BACKUP: backup}.get(s.role),
-            due_on=today + timedelta(days=s.day_offset),
+        _save(
+            PlayStep(
+                play=play,
+                position=s.position,
+                title=s.title,
+                title_zh=s.title_zh,
+                role=s.role,
+                assignee_id={StepRole.OWNER: owner.pk, StepRole.BACKUP: backup}.get(s.role),
+                due_on=today + timedelta(days=s.day_offset),
+            ),
+            by,
         )
     return play
+
+
+def _save(instance, by, **kwargs) -> None:
+    """Save with ``by`` as the person on its history row, whoever (a page, a task, a test) asks."""
+    instance._history_user = by
+    instance.save(**kwargs)
+
+
+def _check_step_due(number: int, title: str, due_on: date, play_due: date) -> None:
+    """A step's due date follows the play's rules and is not after the play; the error names the step."""
+    field = f"step_{number}_due"
+    try:
+        check_due(due_on, field=field)
+        if due_on > play_due:
+            raise ValidationError({field: _("A step cannot be due after its play.")}, code="step_after_play")
+    except ValidationError as error:
+        named = {"number": number, "step": title, "problem": " ".join(error.messages)}
+        raise ValidationError({field: _("Step %(number)d (%(step)s): %(problem)s") % named}, code="step") from None
 
 
 def _open_or_refuse(play: Play) -> None:
@@ -129,28 +158,42 @@ def _open_or_refuse(play: Play) -> None:
         raise ValidationError(_("This play is closed; reopen nothing, open a new play instead."), code="closed")
 
 
-@transaction.atomic
-def play_update(*, play: Play, version: str, owner, due_on: date, priority: int) -> Play:
-    """Change a play's owner, due date or priority (the form's copy must be the stored one)."""
-    fresh = lock_unchanged(play, version)
+def _lock_open(play: Play, version: str) -> Play:
+    """The play locked and fresh; refused if it was closed meanwhile (said first: it is the reason
+    the copy is stale) or changed since the form was opened."""
+    fresh = Play.objects.select_for_update().get(pk=play.pk)
     _open_or_refuse(fresh)
-    _check_owner(fresh.customer, owner)
-    if due_on != fresh.due_on:
-        check_due(due_on)
-    fresh.owner, fresh.due_on, fresh.priority = owner, due_on, priority
-    fresh.save(update_fields=["owner", "due_on", "priority", "updated_at"])
-    if owner.pk != play.owner_id:
-        fresh.steps.filter(done_on__isnull=True, assignee_id=play.owner_id).update(assignee=owner)
+    if edit_version(fresh) != version:
+        raise StaleEdit
     return fresh
 
 
 @transaction.atomic
-def play_start(*, play: Play) -> Play:
+def play_update(*, play: Play, by, version: str, owner, due_on: date, priority: int) -> Play:
+    """Change a play's owner, due date or priority (the form's copy must be the stored one)."""
+    fresh = _lock_open(play, version)
+    _open_or_refuse(fresh)
+    _check_owner(fresh.customer, owner)
+    if due_on != fresh.due_on:
+        check_due(due_on)
+    previous_owner = fresh.owner_id
+    fresh.owner, fresh.due_on, fresh.priority = owner, due_on, priority
+    _save(fresh, by, update_fields=["owner", "due_on", "priority", "updated_at"])
+    if owner.pk != previous_owner:
+        # The steps the previous owner still had go with the play, each audited.
+        for step in fresh.steps.filter(done_on__isnull=True, assignee_id=previous_owner):
+            step.assignee = owner
+            _save(step, by, update_fields=["assignee"])
+    return fresh
+
+
+@transaction.atomic
+def play_start(*, play: Play, by) -> Play:
     fresh = Play.objects.select_for_update().get(pk=play.pk)
     _open_or_refuse(fresh)
     if fresh.status == Play.Status.OPEN:
         fresh.status = Play.Status.IN_PROGRESS
-        fresh.save(update_fields=["status", "updated_at"])
+        _save(fresh, by, update_fields=["status", "updated_at"])
     return fresh
 
 
@@ -166,17 +209,17 @@ def step_mark(*, step: PlayStep, by, done: bool) -> PlayStep:
         step.done_on, step.done_by = None, None
     else:
         return step
-    step.save(update_fields=["done_on", "done_by"])
+    _save(step, by, update_fields=["done_on", "done_by"])
     if play.status == Play.Status.OPEN:
         play.status = Play.Status.IN_PROGRESS
-        play.save(update_fields=["status", "updated_at"])
+        _save(play, by, update_fields=["status", "updated_at"])
     return step
 
 
 @transaction.atomic
 def play_close(*, play: Play, by, version: str, status: str, outcome: str) -> Play:
     """Close a play as done or cancelled, saying what came of it (the effect is read later)."""
-    fresh = lock_unchanged(play, version)
+    fresh = _lock_open(play, version)
     _open_or_refuse(fresh)
     if status not in (Play.Status.DONE, Play.Status.CANCELLED):
         raise ValidationError({"status": _("Close a play as done or cancelled.")}, code="status")
@@ -184,5 +227,5 @@ def play_close(*, play: Play, by, version: str, status: str, outcome: str) -> Pl
     if not outcome:
         raise ValidationError({"outcome": _("Say what came of it: the next person to read the account needs it.")})
     fresh.status, fresh.outcome, fresh.closed_on, fresh.closed_by = status, outcome, business_today(), by
-    fresh.save(update_fields=["status", "outcome", "closed_on", "closed_by", "updated_at"])
+    _save(fresh, by, update_fields=["status", "outcome", "closed_on", "closed_by", "updated_at"])
     return fresh

@@ -7,12 +7,13 @@ to change customer data (account managers and admins); executives and the servic
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.core.signing import BadSignature, Signer
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,7 +21,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Alert
 from accounts.permissions import CHANGE, customer_for, may_change_customer_data
 from keyaccounts.clock import business_today
-from keyaccounts.editing import Editor, edit_version, editor_form, fragment_or_page, posted, refused, saved
+from keyaccounts.editing import (
+    INVALID,
+    Editor,
+    edit_version,
+    editor_form,
+    fragment_or_page,
+    posted,
+    refused,
+    saved,
+    wants_fragment,
+)
 
 from . import selectors, services
 from .calendar import calendar_text
@@ -30,6 +41,15 @@ from .models import Play, PlayStep
 
 get_or_post = require_http_methods(["GET", "POST"])
 CALENDAR_SALT = "plays.calendar"
+
+
+def _closed(request, play: Play):
+    """A write on a closed play: htmx hears why (422); a plain request is told so on the play's page."""
+    message = _("This play is closed; reopen nothing, open a new play instead.")
+    if wants_fragment(request):
+        return HttpResponse(message, status=INVALID)
+    messages.error(request, message)
+    return redirect("play_detail", play.pk)
 
 
 def _play(request, pk, *, action: str = "view") -> Play:
@@ -160,6 +180,8 @@ def play_create(request, pk: int):
 @get_or_post
 def play_edit(request, pk: int):
     play = _play(request, pk, action=CHANGE)
+    if not play.is_open and not wants_fragment(request):
+        return _closed(request, play)
     owners = services.owner_choices(play.customer)
 
     def stored():
@@ -179,6 +201,7 @@ def play_edit(request, pk: int):
         try:
             services.play_update(
                 play=play,
+                by=request.user,
                 version=data["version"],
                 owner=data["owner"],
                 due_on=data["due_on"],
@@ -197,6 +220,8 @@ def play_edit(request, pk: int):
 @get_or_post
 def play_close(request, pk: int):
     play = _play(request, pk, action=CHANGE)
+    if not play.is_open and not wants_fragment(request):
+        return _closed(request, play)
 
     def stored():
         return PlayCloseForm(initial={"status": Play.Status.DONE, "version": edit_version(play)})
@@ -222,9 +247,9 @@ def play_close(request, pk: int):
 def play_start(request, pk: int):
     play = _play(request, pk, action=CHANGE)
     try:
-        services.play_start(play=play)
-    except ValidationError as error:
-        return HttpResponse(" ".join(error.messages), status=422)
+        services.play_start(play=play, by=request.user)
+    except ValidationError:
+        return _closed(request, play)
     return saved(request, _("Play started."), back=reverse("play_detail", args=[play.pk]), reload=True)
 
 
@@ -236,8 +261,8 @@ def step_mark(request, pk: int, step_pk: int):
     done = request.POST.get("done") == "1"
     try:
         services.step_mark(step=step, by=request.user, done=done)
-    except ValidationError as error:
-        return HttpResponse(" ".join(error.messages), status=422)
+    except ValidationError:
+        return _closed(request, play)
     message = _("Step done.") if done else _("Step reopened.")
     return saved(request, message, back=reverse("play_detail", args=[play.pk]), reload=True)
 

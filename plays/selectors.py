@@ -32,16 +32,22 @@ def plays_for(user, *, show: str = SHOW_MINE, status: str = STATUS_OPEN, today: 
     per row by subqueries, so the sort and the page's LIMIT run on the plays alone, served by the
     partial indexes of open and closed plays (migration 0002).
     """
-    plays = Play.objects.visible_to(user)
+    statuses = CLOSED_STATUSES if status == STATUS_CLOSED else Play.OPEN_STATUSES
+    plays = Play.objects.visible_to(user).filter(status__in=statuses)
     if show == SHOW_MINE or not may_see_every_customer(user):
         if show == SHOW_MINE or is_account_manager(user):
-            owned = Play.objects.filter(owner=user).values("pk")
-            stepped = PlayStep.objects.filter(assignee=user, done_on__isnull=True).values("play_id")
+            # Each side narrowed to the list's statuses, so the union is the page's candidates only.
+            owned = Play.objects.filter(owner=user, status__in=statuses).order_by().values("pk")
+            stepped = (
+                PlayStep.objects.filter(assignee=user, done_on__isnull=True, play__status__in=statuses)
+                .order_by()
+                .values("play_id")
+            )
             plays = plays.filter(pk__in=owned.union(stepped))
     if status == STATUS_CLOSED:
-        plays = plays.filter(status__in=CLOSED_STATUSES).order_by("-closed_on", "-id")
+        plays = plays.order_by("-closed_on", "-id")
     else:
-        plays = plays.open().order_by("due_on", "priority", "id")
+        plays = plays.order_by("due_on", "priority", "id")
         if status == STATUS_OVERDUE:
             plays = plays.filter(due_on__lt=today)
     return plays.select_related("customer", "owner", "playbook").annotate(

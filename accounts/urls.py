@@ -57,6 +57,7 @@ urlpatterns += [
 urlpatterns += [
     path("dashboard/", dashboard.portfolio, name="portfolio_dashboard"),
     path("dashboard/portfolio.xlsx", dashboard.portfolio_xlsx, name="portfolio_dashboard_xlsx"),
+    path("dashboard/play-effects/", dashboard.play_effects, name="dashboard_play_effects"),
 ]
 
 # The model quality pages: backtests of a model version, for executives and admins.

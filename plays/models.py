@@ -202,6 +202,15 @@ class Play(models.Model):
             models.Index(fields=["owner", "status", "due_on"], name="play_owner_status_due"),
             models.Index(fields=["customer", "status"], name="play_customer_status"),
             models.Index(fields=["playbook", "closed_on"], name="play_playbook_closed"),
+            # My plays at size: the open list by due date, the closed list by closing date (0002).
+            models.Index(
+                fields=["due_on", "priority", "id"],
+                name="play_open_due",
+                condition=Q(status__in=["open", "in_progress"]),
+            ),
+            models.Index(
+                fields=["-closed_on", "-id"], name="play_closed_recent", condition=Q(status__in=["done", "cancelled"])
+            ),
         ]
         constraints = [
             # The nightly job opens a play once per trigger and customer while one is open.
@@ -270,7 +279,11 @@ class PlayStep(models.Model):
         verbose_name = _("play step")
         verbose_name_plural = _("play steps")
         ordering = ["play", "position", "due_on", "id"]
-        indexes = [models.Index(fields=["assignee", "done_on", "due_on"], name="playstep_assignee_due")]
+        indexes = [
+            models.Index(fields=["assignee", "done_on", "due_on"], name="playstep_assignee_due"),
+            # A person's open steps, for "mine" on My plays (0002).
+            models.Index(fields=["assignee", "play"], name="playstep_open_assignee", condition=Q(done_on__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return self.display_title

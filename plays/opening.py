@@ -46,6 +46,8 @@ class Candidate:
     trigger: str
     alert_id: int | None = None
     reason_code: str = ""
+    # The play's owner; None: the customer's owner (a handover play goes to the successor).
+    owner_id: int | None = None
 
 
 def night_candidates(as_of: date) -> list[Candidate]:
@@ -183,7 +185,7 @@ def open_plays(candidates: list[Candidate], *, as_of: date, opened_by=None) -> l
                 title_zh=playbook.name_zh,
                 countermeasure=playbook.countermeasure,
                 priority=playbook.priority,
-                owner_id=people[c.customer_id][0],
+                owner_id=c.owner_id or people[c.customer_id][0],
                 opened_on=as_of,
                 due_on=as_of + timedelta(days=max([s.day_offset for s in steps], default=14)),
                 alert_id=c.alert_id,
@@ -200,7 +202,7 @@ def open_plays(candidates: list[Candidate], *, as_of: date, opened_by=None) -> l
         plays = bulk_create_with_history(plays, Play, batch_size=BATCH, default_user=opened_by)
         steps = []
         for play in plays:
-            owner, backup, _name = people[play.customer_id]
+            owner, backup = play.owner_id, people[play.customer_id][1]
             for s in playbooks[play.trigger].steps.all():
                 assignee = {StepRole.OWNER: owner, StepRole.BACKUP: backup or owner}.get(s.role)
                 steps.append(
@@ -223,8 +225,8 @@ def _messages(plays: list[Play], people: dict, *, exclude: int | None) -> list[M
     """One notification per person: the play itself when it is one, else how many and a link to My plays."""
     by_person: dict[int, list[Play]] = defaultdict(list)
     for play in plays:
-        owner, backup, _name = people[play.customer_id]
-        for user_id in {owner, backup} - {None, exclude}:
+        backup = people[play.customer_id][1]
+        for user_id in {play.owner_id, backup} - {None, exclude}:
             by_person[user_id].append(play)
     messages = []
     for user_id, theirs in by_person.items():

@@ -38,7 +38,8 @@ from .account_data import write_account_data
 from .calendar import DemoCalendar
 from .intel import write_competitor_intel
 from .network import write_contacts, write_interactions
-from .plans import make_plans
+from .plans import CustomerPlan, make_plans
+from .plays import write_plays
 from .sales import assign_tiers, write_catalogue, write_customers, write_orders
 from .tickets import ensure_sla_policies, write_tickets
 from .users import DEMO_PASSWORD, DemoStaff, create_demo_users, delete_demo_users, manager_count
@@ -163,7 +164,7 @@ def seed_demo(
         with load_mode(LOADED_MODELS):
             output = make_output()
             try:
-                key_pks = _write_all(
+                key_pks, plans = _write_all(
                     output,
                     seed=seed,
                     customers=customers,
@@ -188,6 +189,8 @@ def seed_demo(
             refresh_cadence_due(today=today)
             # Key accounts as today's tiering finds them, recorded as of the start of today.
             record_customer_history(key_pks, when=calendar.cutoff, reason="tiering")
+            # The plays in hand and behind, with the risk that measures the done ones.
+            write_plays(rng=random.Random(f"{seed}/plays"), plans=plans, calendar=calendar)
         analyze(written)
     counts = [(sink.model._meta.db_table, sink.count) for sink in output.sinks]
     return SeedResult(staff=staff, password=DEMO_PASSWORD, counts=counts)
@@ -232,7 +235,7 @@ def _write_all(
     first: dict[str, int],
     progress: Progress,
     orders_only: bool = False,
-) -> list[int]:
+) -> tuple[list[int], list[CustomerPlan]]:
     def rng(phase: str) -> random.Random:
         # One generator per phase: a phase's data depends only on the seed, not on the others.
         return random.Random(f"{seed}/{phase}")
@@ -286,7 +289,7 @@ def _write_all(
         with_lines=not orders_only,
     )
     if orders_only:
-        return assign_tiers(plans)
+        return assign_tiers(plans), plans
     # Tickets take their SLA targets from the tier, so tiers are settled before them.
     key_pks = assign_tiers(plans)
     write_interactions(
@@ -329,7 +332,7 @@ def _write_all(
         progress=progress,
         first_pk=first["competitor_intel"],
     )
-    return key_pks
+    return key_pks, plans
 
 
 def _store_revenue_and_tiers(calendar: DemoCalendar, first_customer_pk: int, key_pks: list[int]) -> None:

@@ -8,6 +8,7 @@
   churn and win-back (by its owner or an admin); `recovered_count` for the dashboard.
 - `handover`: a leaving salesperson's book handed to successors, now or by the nightly job.
 - `history`: customer history rows that take effect from a past day.
+- `signals`: a handover applied and a churn recorded, announced for the apps above (plays).
 
 Every function is keyword-only and transactional and refuses bad input with a translated
 ``ValidationError``; views, tasks and commands stay thin. The nightly job that strings tiering,

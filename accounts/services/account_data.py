@@ -34,6 +34,7 @@ from ..models import (
 from ..people import display_name
 from ..permissions import customer_holders_q
 from .history import history_table, insert_rows_from, q, team_rows_for
+from .signals import churn_recorded
 
 
 def _locked(customer: Customer, version: str, by) -> Customer:
@@ -195,7 +196,8 @@ def churn_record(
     notes: str = "",
 ) -> ChurnEvent:
     """The customer is lost: status churned, with the date, reason and notes, and a churn record
-    (lost revenue, the competitor that won it)."""
+    (lost revenue, the competitor that won it). Announced by `signals.churn_recorded` (a
+    controllable reason opens a win-back play in the plays app)."""
     current = _locked(customer, version, by)
     if current.status == CustomerStatus.CHURNED:
         raise ValidationError(_("This customer is already recorded as churned."))
@@ -212,7 +214,7 @@ def churn_record(
     current.churn_reason = reason
     current.churn_notes = notes
     current.save()
-    return ChurnEvent.objects.create(
+    event = ChurnEvent.objects.create(
         customer=current,
         kind=ChurnEvent.Kind.CHURNED,
         happened_on=churned_on,
@@ -222,6 +224,8 @@ def churn_record(
         notes=notes,
         recorded_by=by,
     )
+    churn_recorded.send(sender=Customer, customer=current, reason=reason, by=by)
+    return event
 
 
 @transaction.atomic

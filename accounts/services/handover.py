@@ -10,7 +10,8 @@ takes each of the leaver's places on the customer: owner, backup owner, account 
 - Dated later, it waits as pending; the nightly job applies the handovers due (`handovers_due`).
 
 Set-based: a fixed number of statements whatever the size of the book (pinned in tests).
-`handover_applied` is the hook for what follows a handover per customer (a "handover play").
+`handover_applied` announces the applied handover (`signals.customers_handed_over`): the plays app
+moves the leaver's open plays to the successors and opens a handover play per customer.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..models import Customer, Handover, HandoverItem
 from ..people import display_name
 from .account_data import holders
 from .history import history_table, insert_rows_from, q, team_history_table, team_rows_for
+from .signals import customers_handed_over
 
 
 def book_of(user):
@@ -154,11 +156,14 @@ def handover_apply(handover: Handover) -> list[int]:
 
 
 def handover_applied(handover: Handover) -> list[int]:
-    """The hook after a handover is applied: the ids of its customers. A "handover play" per
-    customer (introductions, a visit by the successor) is to be opened from here."""
-    return list(
+    """The hook after a handover is applied: announces it (`signals.customers_handed_over`, on
+    which the plays app moves the leaver's open plays and opens a handover play per customer) and
+    returns the ids of its customers."""
+    ids = list(
         HandoverItem.objects.filter(handover=handover).order_by("customer_id").values_list("customer_id", flat=True)
     )
+    customers_handed_over.send(sender=Handover, handover=handover, customer_ids=ids)
+    return ids
 
 
 def handovers_due(*, as_of: date) -> int:

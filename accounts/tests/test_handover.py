@@ -144,7 +144,9 @@ def test_a_handover_costs_the_same_queries_for_3_and_30_customers(alice, bob, pa
     assert Customer.objects.filter(owner=paul).count() == n
 
 
-HANDOVER_QUERIES = 22
+# 22 for the handover itself, 6 for the plays that follow it (plays.action_plays: four statements
+# moving the leaver's open plays and steps, the items, the playbooks; no playbook here opens none).
+HANDOVER_QUERIES = 28
 
 
 # The page ------------------------------------------------------------------------------------------

@@ -1,10 +1,14 @@
-"""The executive risk dashboard, its XLSX export; executives and admins only."""
+"""The executive risk dashboard, its XLSX export and its "Effect of plays" section; executives and
+admins only."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from keyaccounts.clock import business_today
+from plays.effect_summary import play_effect_summary
 
 from ..permissions import may_see_portfolio
 from ..portfolio.dashboard import Dashboard
@@ -44,3 +48,14 @@ def portfolio_xlsx(request):
         filename=f"portfolio-{day}.xlsx",
         content_type=XLSX_CONTENT_TYPE,
     )
+
+
+@login_required
+@require_GET
+def play_effects(request):
+    """The dashboard's "Effect of plays" section (loaded by htmx): per playbook, what the plays done
+    in the last 12 months did to the risk; one query."""
+    if not may_see_portfolio(request.user):
+        raise PermissionDenied
+    rows = play_effect_summary(today=business_today())
+    return render(request, "accounts/dashboard/_play_effects.html", {"rows": rows})

@@ -98,6 +98,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "plays.views",
             "plays.admin",
             "plays.urls",
+            "plays.management",
         ),
     ),
 ]

@@ -247,6 +247,7 @@ EXPECTED: dict[str, Expect] = {
     "export_job_download": Expect(get=OWN_EXPORT, post=WRONG_METHOD),
     "portfolio_dashboard": Expect(get=PORTFOLIO_ONLY, post=WRONG_METHOD),
     "portfolio_dashboard_xlsx": Expect(get=PORTFOLIO_ONLY, post=WRONG_METHOD),
+    "dashboard_play_effects": Expect(get=PORTFOLIO_ONLY, post=WRONG_METHOD),
     # accounts: the model quality pages (executives and admins). Posted without input, the form
     # answers with its errors; the swept run is done, so running it again is refused (409).
     "risk_quality": Expect(get=PORTFOLIO_ONLY, post=row(403, 403, 403, 403, 422, 403, 422, LOGIN)),

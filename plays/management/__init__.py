@@ -1,0 +1,1 @@
+"""Commands of the plays app (bench_plays)."""

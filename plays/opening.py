@@ -26,6 +26,7 @@ from keyaccounts.clock import utc_day_end
 
 from .models import Play, Playbook, PlayStep, StepRole, Trigger
 from .triggers import (
+    ACTION_TRIGGERS,
     ALERT_TRIGGERS,
     CONDITION_COOL_DOWN_DAYS,
     CONDITION_TRIGGERS,
@@ -92,12 +93,13 @@ def night_candidates(as_of: date) -> list[Candidate]:
 
 
 def _taken(as_of: date, triggers) -> set[tuple[int, str]]:
-    """(customer, trigger) pairs that must not open: a play of the trigger is open, or was opened
-    this night already (a rerun of the night after it was closed), or a condition's play closed
-    within the cool-down."""
+    """(customer, trigger) pairs that must not open: a play of the trigger is open, or a night's
+    play was opened this night already (a rerun of the night after it was closed; a handover or a
+    churn opens its play when it happens, so a second one the same day opens again), or a
+    condition's play closed within the cool-down."""
     since = as_of - timedelta(days=CONDITION_COOL_DOWN_DAYS)
     open_plays = (
-        Play.objects.filter(Q(status__in=Play.OPEN_STATUSES) | Q(opened_on=as_of))
+        Play.objects.filter(Q(status__in=Play.OPEN_STATUSES) | Q(opened_on=as_of) & ~Q(trigger__in=ACTION_TRIGGERS))
         .filter(trigger__in=triggers)
         .values_list("customer_id", "trigger")
     )

@@ -12,7 +12,6 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.functions import Coalesce
 
 from accounts.models import Customer
-from accounts.permissions import is_account_manager, may_see_every_customer
 from relationships.models import Cadence
 
 from .models import Play, PlayStep
@@ -34,16 +33,17 @@ def plays_for(user, *, show: str = SHOW_MINE, status: str = STATUS_OPEN, today: 
     """
     statuses = CLOSED_STATUSES if status == STATUS_CLOSED else Play.OPEN_STATUSES
     plays = Play.objects.visible_to(user).filter(status__in=statuses)
-    if show == SHOW_MINE or not may_see_every_customer(user):
-        if show == SHOW_MINE or is_account_manager(user):
-            # Each side narrowed to the list's statuses, so the union is the page's candidates only.
-            owned = Play.objects.filter(owner=user, status__in=statuses).order_by().values("pk")
-            stepped = (
-                PlayStep.objects.filter(assignee=user, done_on__isnull=True, play__status__in=statuses)
-                .order_by()
-                .values("play_id")
-            )
-            plays = plays.filter(pk__in=owned.union(stepped))
+    if show == SHOW_MINE:
+        # Each side narrowed to the list's statuses, so the union is the page's candidates only.
+        owned = Play.objects.filter(owner=user, status__in=statuses).order_by().values("pk")
+        stepped = (
+            PlayStep.objects.filter(assignee=user, done_on__isnull=True, play__status__in=statuses)
+            .order_by()
+            .values("play_id")
+        )
+        plays = plays.filter(pk__in=owned.union(stepped))
+    # "All I can see" is every play at the customers the person sees: an account manager's own,
+    # backed-up and team customers' (a colleague's plays there too); everyone's for the others.
     if status == STATUS_CLOSED:
         plays = plays.order_by("-closed_on", "-id")
     else:

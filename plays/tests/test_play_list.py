@@ -53,3 +53,19 @@ def test_my_plays_costs_the_same_queries_for_3_and_30_plays(client, alice, custo
 
 
 MY_PLAYS_QUERIES = 5
+
+
+def test_all_i_can_see_is_every_play_at_the_customers_an_account_manager_sees(client, alice, tina, oscar):
+    """Tina is on the team of alice's customer: "mine" lists what is hers, "all I can see" alice's
+    plays there too; oscar, on neither, sees none of them either way."""
+    customer = f.CustomerFactory(owner=alice, team=[tina])
+    alices = f.PlayFactory(customer=customer, owner=alice)
+    tinas = f.PlayFactory(customer=customer, owner=tina, due_on=TODAY + timedelta(days=30))
+    elsewhere = f.PlayFactory(customer=f.CustomerFactory(owner=oscar), owner=oscar)
+    assert list(plays_for(tina, today=TODAY)) == [tinas]
+    assert list(plays_for(tina, show=SHOW_ALL, today=TODAY)) == [alices, tinas]
+    assert list(plays_for(oscar, show=SHOW_ALL, today=TODAY)) == [elsewhere]
+    client.force_login(tina)
+    html = client.get(reverse("my_plays"), {"show": SHOW_ALL}).text
+    assert f'href="{reverse("play_detail", args=[alices.pk])}"' in html
+    assert f'href="{reverse("play_detail", args=[elsewhere.pk])}"' not in html

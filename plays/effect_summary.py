@@ -7,8 +7,8 @@ whose band improved (red → amber or green, amber → green); the mean score ch
 a score at both ends (points, negative is less risk); of those measured at 90 days, the share whose
 band is still better than when the play opened; and the share of the plays whose customer churned
 after the play closed. A play's risk *after N days* is the customer's latest snapshot after the
-closing day and on or before it plus N days, as in `plays.effect`; a play closed too recently to
-have one is left out of that horizon's shares rather than counted as unchanged.
+closing day and on or before it plus N days, as in `plays.effect`; a play closed less than N days
+ago is left out of that horizon's shares rather than read from a snapshot taken too early.
 
 One statement on SQLite and PostgreSQL: the plays with their three correlated snapshot subqueries
 (served by the snapshots' (customer, as_of) index) as a derived table, grouped by playbook and
@@ -79,12 +79,14 @@ def _pct(share: float | None) -> int | None:
     return None if share is None else round(share * 100)
 
 
-def _band_after(days: int, field: str):
+def _band_after(days: int, field: str, today: date):
+    """The customer's ``field`` ``days`` after the play closed; NULL while those days have not
+    passed (a snapshot taken earlier is not the risk ``days`` on), as in ``plays.effect``."""
     until = ExpressionWrapper(OuterRef("closed_on") + timedelta(days=days), output_field=DateField())
     later = RiskSnapshot.objects.filter(
         customer=OuterRef("customer"), as_of__gt=OuterRef("closed_on"), as_of__lte=until
     ).order_by("-as_of", "-pk")
-    return Subquery(later.values(field)[:1])
+    return Case(When(closed_on__lte=today - timedelta(days=days), then=Subquery(later.values(field)[:1])))
 
 
 def _rank(column: str) -> str:
@@ -97,9 +99,9 @@ def play_effect_summary(*, today: date, plays=None) -> list[PlaybookEffectRow]:
     inner = (
         plays.filter(status=Play.Status.DONE, closed_on__gt=today - timedelta(days=WINDOW_DAYS), closed_on__lte=today)
         .annotate(
-            band_30=_band_after(30, "band"),
-            score_30=_band_after(30, "score"),
-            band_90=_band_after(90, "band"),
+            band_30=_band_after(30, "band", today),
+            score_30=_band_after(30, "score", today),
+            band_90=_band_after(90, "band", today),
             churned_after=Case(
                 When(customer__status=CustomerStatus.CHURNED, customer__churned_on__gt=F("closed_on"), then=Value(1)),
                 default=Value(0),

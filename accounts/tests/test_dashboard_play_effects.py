@@ -98,6 +98,22 @@ def test_the_figures_per_playbook(effects, django_assert_num_queries):
     assert manual.churned == 0
 
 
+def test_a_horizon_not_yet_passed_is_not_measured_even_with_a_snapshot_since(alice):
+    """Closed 15 days ago with a snapshot 5 days on: not the risk 30 days on. Closed 60 days ago:
+    measured at 30 days, not yet at 90."""
+    version = f.RiskModelVersionFactory()
+    playbook = f.PlaybookFactory(trigger=Trigger.SCORE_JUMP, name="Answer a sudden rise in risk")
+    recent_customer, older_customer = f.CustomerFactory(owner=alice), f.CustomerFactory(owner=alice)
+    recent = done(recent_customer, days_ago=15, band=RiskBand.RED, score=80, playbook=playbook)
+    snapshot(recent_customer, recent, days_after=5, band=RiskBand.GREEN, score=20, version=version)
+    older = done(older_customer, days_ago=60, band=RiskBand.RED, score=80, playbook=playbook)
+    snapshot(older_customer, older, days_after=25, band=RiskBand.AMBER, score=50, version=version)
+    snapshot(older_customer, older, days_after=55, band=RiskBand.GREEN, score=20, version=version)
+    (row,) = play_effect_summary(today=TODAY)
+    assert (row.done, row.measured, row.improved, row.mean_score_change) == (2, 1, 1, pytest.approx(-30))
+    assert row.measured_90 == 0 and row.improved_90_pct is None
+
+
 def row_text(html: str, testid: str) -> str:
     start = html.index(f'data-testid="{testid}"')
     return html[start : html.index("</tr>", start)]

@@ -104,7 +104,7 @@ class Playbook(models.Model):
 
 class PlaybookStep(models.Model):
     playbook = models.ForeignKey(Playbook, verbose_name=_("playbook"), on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveSmallIntegerField(_("order"), default=1)
+    position = models.PositiveSmallIntegerField(_("step number"), default=1)
     day_offset = models.PositiveSmallIntegerField(
         _("due after (days)"), help_text=_("Days after the play opens by which the step is due.")
     )
@@ -250,7 +250,7 @@ class Play(models.Model):
 
 class PlayStep(models.Model):
     play = models.ForeignKey(Play, verbose_name=_("play"), on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveSmallIntegerField(_("order"), default=1)
+    position = models.PositiveSmallIntegerField(_("step number"), default=1)
     title = models.CharField(_("step"), max_length=300)
     title_zh = models.CharField(_("step (Chinese)"), max_length=300, blank=True)
     role = models.CharField(_("who"), max_length=20, choices=StepRole.choices, default=StepRole.OWNER)

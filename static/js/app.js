@@ -144,7 +144,8 @@
   // scrolled without a mouse (and axe's scrollable-region-focusable holds).
   function focusableScrollBoxes(root) {
     for (const box of root.querySelectorAll(".table-responsive")) {
-      if (box.scrollWidth > box.clientWidth) box.setAttribute("tabindex", "0");
+      // Either way: a hidden caption or an icon a pixel too tall also makes the box scroll.
+      if (box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight) box.setAttribute("tabindex", "0");
       else if (box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
     }
   }

@@ -22,13 +22,13 @@ BAND_RANK = {"green": 0, "amber": 1, "red": 2}
 HORIZONS = (30, 90)
 
 
-def _after(days: int, field: str, today):
+def after_closing(days: int, field: str, today: date):
     """The play's customer's ``field`` ``days`` after closing; None while those days have not passed."""
     # The closing date is the play's (the outer query's), not the snapshot's.
     until = ExpressionWrapper(OuterRef("closed_on") + timedelta(days=days), output_field=DateField())
     later = RiskSnapshot.objects.filter(
         customer=OuterRef("customer"), as_of__gt=OuterRef("closed_on"), as_of__lte=until
-    ).order_by("-as_of")
+    ).order_by("-as_of", "-pk")
     return Case(When(Q(closed_on__lte=today - timedelta(days=days)), then=Subquery(later.values(field)[:1])))
 
 
@@ -38,10 +38,10 @@ def closed_plays_with_effect(plays=None, *, today=None):
     today = today or business_today()
     plays = (plays if plays is not None else Play.objects.all()).filter(status=Play.Status.DONE)
     return plays.annotate(
-        score_30=_after(30, "score", today),
-        band_30=_after(30, "band", today),
-        score_90=_after(90, "score", today),
-        band_90=_after(90, "band", today),
+        score_30=after_closing(30, "score", today),
+        band_30=after_closing(30, "band", today),
+        score_90=after_closing(90, "score", today),
+        band_90=after_closing(90, "band", today),
     )
 
 

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Case, DateField, ExpressionWrapper, F, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 
-from accounts.models import CustomerStatus, RiskSnapshot
+from accounts.models import CustomerStatus
 
+from .effect import after_closing
 from .models import Play, Playbook, localized
 
 # The window: plays done within this many days before the day.
@@ -79,16 +80,6 @@ def _pct(share: float | None) -> int | None:
     return None if share is None else round(share * 100)
 
 
-def _band_after(days: int, field: str, today: date):
-    """The customer's ``field`` ``days`` after the play closed; NULL while those days have not
-    passed (a snapshot taken earlier is not the risk ``days`` on), as in ``plays.effect``."""
-    until = ExpressionWrapper(OuterRef("closed_on") + timedelta(days=days), output_field=DateField())
-    later = RiskSnapshot.objects.filter(
-        customer=OuterRef("customer"), as_of__gt=OuterRef("closed_on"), as_of__lte=until
-    ).order_by("-as_of", "-pk")
-    return Case(When(closed_on__lte=today - timedelta(days=days), then=Subquery(later.values(field)[:1])))
-
-
 def _rank(column: str) -> str:
     return f"(CASE {column} WHEN 'green' THEN 0 WHEN 'amber' THEN 1 WHEN 'red' THEN 2 END)"
 
@@ -99,9 +90,9 @@ def play_effect_summary(*, today: date, plays=None) -> list[PlaybookEffectRow]:
     inner = (
         plays.filter(status=Play.Status.DONE, closed_on__gt=today - timedelta(days=WINDOW_DAYS), closed_on__lte=today)
         .annotate(
-            band_30=_band_after(30, "band", today),
-            score_30=_band_after(30, "score", today),
-            band_90=_band_after(90, "band", today),
+            band_30=after_closing(30, "band", today),
+            score_30=after_closing(30, "score", today),
+            band_90=after_closing(90, "band", today),
             churned_after=Case(
                 When(customer__status=CustomerStatus.CHURNED, customer__churned_on__gt=F("closed_on"), then=Value(1)),
                 default=Value(0),

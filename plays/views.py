@@ -267,21 +267,28 @@ def step_mark(request, pk: int, step_pk: int):
     return saved(request, message, back=reverse("play_detail", args=[play.pk]), reload=True)
 
 
+def _calendar_signer(user) -> Signer:
+    # The password's hash is part of the key: a new password gives a new address and stops the
+    # old one (as a password reset link expires); changing SECRET_KEY stops them all.
+    return Signer(salt=f"{CALENDAR_SALT}:{user.password}")
+
+
 def calendar_token(user) -> str:
-    """The secret part of a person's calendar address: their id, signed (changing SECRET_KEY revokes all)."""
-    return Signer(salt=CALENDAR_SALT).sign(str(user.pk)).replace(":", "-")
+    """The secret part of a person's calendar address: their id, signed."""
+    return _calendar_signer(user).sign(str(user.pk)).replace(":", "-")
 
 
 @require_GET
 def plays_calendar(request, token: str):
     """A person's plays and steps as an ICS calendar, for the calendar they already use. The
-    address is the credential (calendar apps cannot log in): a wrong token is a 404."""
+    address is the credential (calendar apps cannot log in): a wrong or revoked token is a 404."""
     from django.contrib.auth import get_user_model
 
     user_id, _sep, signature = token.partition("-")
     try:
-        pk = Signer(salt=CALENDAR_SALT).unsign(f"{user_id}:{signature}")
-        user = get_user_model().objects.get(pk=int(pk), is_active=True)
+        user = get_user_model().objects.get(pk=int(user_id), is_active=True)
+        if _calendar_signer(user).unsign(f"{user_id}:{signature}") != user_id:
+            raise BadSignature
     except (BadSignature, ValueError, get_user_model().DoesNotExist):
         raise Http404 from None
     plays, steps, cadences = selectors.calendar_items(user, today=business_today())

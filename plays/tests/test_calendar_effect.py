@@ -89,6 +89,17 @@ def test_a_wrong_token_is_not_found(client, alice, oscar, customer):
     assert client.get(feed_url(alice, good)).status_code == 404
 
 
+def test_a_new_password_gives_a_new_address_and_stops_the_old_one(client, alice, customer):
+    f.PlayFactory(customer=customer, owner=alice, due_on=days(3))
+    old = calendar_token(alice)
+    assert client.get(feed_url(alice, old)).status_code == 200
+    alice.set_password("a-new-secret-for-alice")
+    alice.save()
+    assert client.get(feed_url(alice, old)).status_code == 404
+    new = calendar_token(alice)
+    assert new != old and client.get(feed_url(alice, new)).status_code == 200
+
+
 def test_a_long_chinese_name_is_folded_at_75_octets_and_special_characters_escaped(client, alice):
     name = "上海精密电机股份有限公司，华东区；重点客户" * 3
     customer = f.CustomerFactory(name=name, owner=alice)

@@ -4,6 +4,7 @@ per customer for the successor; a churn for a reason we could have acted on open
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from accounts.models import ChurnReason, Customer
@@ -132,8 +133,13 @@ def _book(alice, bob, n: int) -> dict:
     return {c.pk: bob for c in customers}
 
 
-@pytest.mark.parametrize("n", [3, 30])
-def test_a_handover_with_plays_costs_the_same_queries_for_3_and_30_customers(
+# A larger book costs the same statements. SQLite caps a statement's parameters, so there a bulk
+# insert of many rows splits into more statements: the larger book stays within one statement.
+LARGE_BOOK = 30 if connection.vendor == "postgresql" else 10
+
+
+@pytest.mark.parametrize("n", [3, LARGE_BOOK])
+def test_a_handover_with_plays_costs_the_same_queries_for_a_small_and_a_large_book(
     alice, bob, paul, erin, n, django_assert_num_queries
 ):
     successors = {pk: paul for pk in _book(alice, bob, n)}

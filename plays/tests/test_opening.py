@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AlertKind, RiskBand, Tier
@@ -204,8 +205,13 @@ def _night_with(customers: int, owner, backup):
 NIGHT_QUERIES = 15
 
 
-@pytest.mark.parametrize("customers", [5, 50])
-def test_the_night_costs_the_same_queries_for_5_and_50_customers(
+# A larger book costs the same statements. SQLite caps a statement's parameters, so there a bulk
+# insert of many rows splits into more statements: the larger book stays within one statement.
+LARGE_NIGHT = 50 if connection.vendor == "postgresql" else 15
+
+
+@pytest.mark.parametrize("customers", [5, LARGE_NIGHT])
+def test_the_night_costs_the_same_queries_for_a_small_and_a_large_night(
     customers, alice, bob, rescue, django_assert_num_queries
 ):
     today = _night_with(customers, alice, bob)

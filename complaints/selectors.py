@@ -149,7 +149,10 @@ class QueueFilter(django_filters.FilterSet):
     tier = _Select(choices=Tier.choices, field_name="customer__tier", label=_("Tier"), empty_label=_("All tiers"))
     kind = _Select(choices=Ticket.Kind.choices, label=_("Kind"), empty_label=_("All kinds"))
     # From the customer page: that customer's tickets (still only among those the user may see).
-    customer = django_filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    # An id the database can hold (a larger number is refused as invalid, not sent to the database).
+    customer = django_filters.NumberFilter(
+        field_name="customer_id", widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )
     mine = django_filters.BooleanFilter(
         method="filter_mine", label=_("My tickets"), widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
     )

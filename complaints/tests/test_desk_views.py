@@ -443,3 +443,12 @@ def test_a_managers_queue_shows_his_own_tickets_with_and_without_the_id_list(
     client.force_login(oscar)
     page = client.get(reverse("ticket_queue")).text
     assert all(f'data-ticket="{t.pk}"' in page for t in own) and f'data-ticket="{hidden.pk}"' not in page
+
+
+def test_the_queue_of_one_customer_lists_its_tickets_and_an_id_too_large_is_answered(client, sam, ticket):
+    f.TicketFactory(subject="Another customer's ticket")
+    client.force_login(sam)
+    html = client.get(reverse("ticket_queue"), {"customer": ticket.customer_id}).text
+    assert "Bearings arrived corroded" in html and "Another customer&#x27;s ticket" not in html
+    for value in (str(2**63), "-1", "1e400"):
+        assert client.get(reverse("ticket_queue"), {"customer": value}).status_code == 200, value

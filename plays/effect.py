@@ -1,5 +1,5 @@
-"""What closed plays did: each one's risk 30 and 90 days after it closed, and per playbook the
-share of accounts whose band improved and the churn rate after it ("which countermeasures work").
+"""What closed plays did: each one's risk 30 and 90 days after it closed (a play's page). Per
+playbook, "which countermeasures work", is ``effect_summary``, built on the same expression.
 
 A play's risk *after* is the customer's latest snapshot on or before its closing date plus 30 (or
 90) days, and after the closing date; a play closed too recently to have one is left out of that
@@ -13,12 +13,11 @@ from datetime import date, timedelta
 
 from django.db.models import Case, DateField, ExpressionWrapper, OuterRef, Q, Subquery, When
 
-from accounts.models import CustomerStatus, RiskBand, RiskSnapshot
+from accounts.models import RiskBand, RiskSnapshot
 from keyaccounts.clock import business_today
 
-from .models import Play, Playbook
+from .models import Play
 
-BAND_RANK = {"green": 0, "amber": 1, "red": 2}
 HORIZONS = (30, 90)
 
 
@@ -80,58 +79,3 @@ def risk_after(play: Play, *, today: date) -> list[Later]:
         band = row[f"band_{days}"] or "" if score is not None else ""
         later.append(Later(days, due_on, score, band, change))
     return later
-
-
-@dataclass
-class PlaybookEffect:
-    playbook: Playbook | None
-    closed: int = 0
-    measured: int = 0  # closed plays with a snapshot 30 days on
-    improved: int = 0
-    churned: int = 0
-    scored: int = 0  # measured plays with a score when opened and 30 days on
-    score_change: float = 0.0  # sum of the score changes at 30 days, points
-
-    @property
-    def improved_share(self) -> float | None:
-        return self.improved / self.measured if self.measured else None
-
-    @property
-    def churn_rate(self) -> float | None:
-        return self.churned / self.closed if self.closed else None
-
-    @property
-    def mean_score_change(self) -> float | None:
-        return self.score_change / self.scored if self.scored else None
-
-
-def playbook_effects(plays=None, *, today=None) -> list[PlaybookEffect]:
-    """Per playbook (hand-opened plays together), over the done plays of ``plays`` (visible ones)."""
-    rows = closed_plays_with_effect(plays, today=today).values_list(
-        "playbook_id",
-        "band_at_open",
-        "score_at_open",
-        "band_30",
-        "score_30",
-        "customer__status",
-        "customer__churned_on",
-        "closed_on",
-    )
-    by_playbook: dict[int | None, PlaybookEffect] = {}
-    for playbook_id, band_open, score_open, band_30, score_30, status, churned_on, closed_on in rows.iterator(
-        chunk_size=5000
-    ):
-        effect = by_playbook.setdefault(playbook_id, PlaybookEffect(None))
-        effect.closed += 1
-        if status == CustomerStatus.CHURNED and churned_on and churned_on > closed_on:
-            effect.churned += 1
-        if band_30 and band_open in BAND_RANK and band_30 in BAND_RANK:
-            effect.measured += 1
-            effect.improved += BAND_RANK[band_30] < BAND_RANK[band_open]
-            if score_open is not None and score_30 is not None:
-                effect.scored += 1
-                effect.score_change += score_30 - score_open
-    names = Playbook.objects.in_bulk([pk for pk in by_playbook if pk is not None])
-    for pk, effect in by_playbook.items():
-        effect.playbook = names.get(pk)
-    return sorted(by_playbook.values(), key=lambda e: (-e.closed, e.playbook is None))

@@ -9,7 +9,8 @@ from django.urls import reverse
 from accounts.models import ChurnReason, CustomerStatus, RiskBand
 from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
-from plays.effect import closed_plays_with_effect, playbook_effects
+from plays.effect import closed_plays_with_effect
+from plays.effect_summary import play_effect_summary
 from plays.models import Play, Trigger
 from plays.views import calendar_token
 
@@ -188,7 +189,7 @@ def test_a_play_closed_too_recently_is_not_measured_for_that_horizon(customer, o
     assert (rows[recent.pk].score_30, rows[recent.pk].band_30, rows[recent.pk].score_90) == (None, None, None)
 
 
-def test_playbook_effects_improved_share_mean_score_change_and_churn_after(customer, alice, oscars_customer):
+def test_the_effect_per_playbook_improved_share_mean_score_change_and_churn_after(customer, alice, oscars_customer):
     rescue = f.PlaybookFactory(trigger=Trigger.NEW_RED)
     price = f.PlaybookFactory(trigger=Trigger.PRICE_GAP, name="Answer a price gap")
     # Rescue: one account improved red→amber (80→50), one stayed red (80→90) and churned afterwards.
@@ -209,15 +210,15 @@ def test_playbook_effects_improved_share_mean_score_change_and_churn_after(custo
     priced = closed_play(oscars_customer, closed_days_ago=45, playbook=price, band="amber", score=60.0)
     snapshot(oscars_customer, priced.closed_on + timedelta(days=15), RiskBand.GREEN, 20.0)
 
-    effects = {e.playbook.trigger: e for e in playbook_effects()}
-    r, p = effects[Trigger.NEW_RED], effects[Trigger.PRICE_GAP]
-    assert (r.closed, r.measured, r.improved, r.churned) == (3, 2, 1, 1)
+    effects = {e.playbook_id: e for e in play_effect_summary(today=days(0))}
+    r, p = effects[rescue.pk], effects[price.pk]
+    assert (r.done, r.measured, r.improved, r.churned) == (3, 2, 1, 1)
     assert r.improved_share == 0.5 and r.mean_score_change == pytest.approx((-30 + 10) / 2)
     assert r.churn_rate == pytest.approx(1 / 3)
-    assert (p.closed, p.measured, p.improved_share, p.mean_score_change, p.churn_rate) == (1, 1, 1.0, -40.0, 0.0)
+    assert (p.done, p.measured, p.improved_share, p.mean_score_change, p.churn_rate) == (1, 1, 1.0, -40.0, 0.0)
     # Only the plays given (e.g. those a person may see) are counted.
-    mine = playbook_effects(Play.objects.filter(customer__owner=alice))
-    assert [e.playbook.trigger for e in mine] == [Trigger.NEW_RED]
+    mine = play_effect_summary(today=days(0), plays=Play.objects.filter(customer__owner=alice))
+    assert [e.playbook_id for e in mine] == [rescue.pk]
 
 
 def test_a_customer_who_churned_before_the_play_closed_is_not_churn_after_it(customer):
@@ -225,6 +226,6 @@ def test_a_customer_who_churned_before_the_play_closed_is_not_churn_after_it(cus
     type(customer).objects.filter(pk=customer.pk).update(
         status=CustomerStatus.CHURNED, churned_on=play.closed_on - timedelta(days=5), churn_reason=CHURN_REASON
     )
-    (effect,) = playbook_effects()
-    assert (effect.playbook, effect.closed, effect.churned, effect.churn_rate) == (None, 1, 0, 0.0)
+    (effect,) = play_effect_summary(today=days(0))
+    assert (effect.playbook_id, effect.done, effect.churned, effect.churn_rate) == (None, 1, 0, 0.0)
     assert (effect.measured, effect.improved_share) == (0, None)

@@ -8,8 +8,10 @@ catches up the nights missed since the last successful run, oldest first.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.utils import timezone
@@ -25,7 +27,7 @@ from .models import (
     RiskRun,
 )
 from .portfolio.summaries import portfolio_summaries_refresh
-from .risk.engine import risk_recompute
+from .risk import chunks
 from .risk.tiering import tier_changes_of, tiering_run
 from .services.alerts import AlertCandidate, alerts_raise, overrides_expire, risk_alert_candidates
 from .services.handover import handovers_due
@@ -43,6 +45,39 @@ class NightlyResult:
     customers_scored: int = 0
     alerts: int = 0
     message: str = ""
+    # Seconds spent in each step of the night, in order.
+    steps: dict[str, float] = field(default_factory=dict)
+
+
+class StepClock:
+    """Seconds spent in each named step, logged as each ends."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.steps[name] = round(self.steps.get(name, 0.0) + time.perf_counter() - started, 3)
+            logger.info("Night step %s took %.2f s.", name, self.steps[name])
+
+
+def send_scoring_chunks(chunk_ids: list[int]) -> None:
+    """One Celery task per chunk of a night's scoring, for every free worker process to take.
+    Nothing is sent when tasks run in-process, and a broker that cannot be reached leaves the
+    chunks to the night's own process."""
+    from keyaccounts.celery import app
+
+    if app.conf.task_always_eager:
+        return
+    try:
+        for chunk_id in chunk_ids:
+            app.send_task("accounts.tasks.score_risk_chunks", args=[chunk_id])
+    except Exception as exc:  # the broker is down: the night scores alone
+        logger.warning("Scoring chunks not sent (%s); the night's process scores them all.", exc)
 
 
 def _recorded_job(
@@ -105,28 +140,44 @@ def _close_interrupted(run: RiskRun) -> int:
 
 
 def risk_nightly(
-    *, as_of: date, task_id: str = "", progress: Callable[[int, int], None] | None = None, once: bool = False
+    *,
+    as_of: date,
+    task_id: str = "",
+    progress: Callable[[int, int], None] | None = None,
+    once: bool = False,
+    clock: StepClock | None = None,
+    fan_out: Callable[[list[int]], None] | None = send_scoring_chunks,
 ) -> NightlyResult:
     """Tiering, then scoring, then alerts, for one date; never two runs at once.
 
     Each step is idempotent for the date, so a run killed half-way is finished by running again.
+    A large book's scoring is shared out to the worker processes through ``fan_out``
+    (``accounts.risk.chunks``).
     """
+    clock = clock or StepClock()
 
     def work() -> tuple[int, int, str]:
-        # A safety net under the refreshes of every write, and the day's turn: interactions dated
-        # ahead come into force.
-        refresh_cadence_due()
-        # Handovers dated up to the night take effect before anything is scored.
-        handovers_due(as_of=as_of)
-        tiering_run(as_of=as_of)
-        recompute = risk_recompute(as_of=as_of, progress=progress)
-        candidates = risk_alert_candidates(as_of=as_of)
-        candidates += [
-            AlertCandidate(customer_id, AlertKind.TIER_CHANGE, {"from": old, "to": new})
-            for customer_id, old, new in tier_changes_of(as_of)
-        ]
-        alerts = alerts_raise(as_of=as_of, candidates=candidates)
-        plays = plays_open_night(as_of=as_of)
+        step = clock.step
+        with step("cadences"):
+            # A safety net under the refreshes of every write, and the day's turn: interactions
+            # dated ahead come into force.
+            refresh_cadence_due()
+        with step("handovers"):
+            # Handovers dated up to the night take effect before anything is scored.
+            handovers_due(as_of=as_of)
+        with step("tiering"):
+            tiering_run(as_of=as_of)
+        with step("scoring"):
+            recompute = chunks.recompute(as_of=as_of, progress=progress, fan_out=fan_out)
+        with step("alerts"):
+            candidates = risk_alert_candidates(as_of=as_of)
+            candidates += [
+                AlertCandidate(customer_id, AlertKind.TIER_CHANGE, {"from": old, "to": new})
+                for customer_id, old, new in tier_changes_of(as_of)
+            ]
+            alerts = alerts_raise(as_of=as_of, candidates=candidates)
+        with step("plays"):
+            plays = plays_open_night(as_of=as_of)
         message = ngettext("%(count)d customer scored", "%(count)d customers scored", recompute.customers_scored) % {
             "count": recompute.customers_scored
         }
@@ -134,9 +185,15 @@ def risk_nightly(
             ", %(count)d alert raised or refreshed.", ", %(count)d alerts raised or refreshed.", alerts
         ) % {"count": alerts}
         message += " " + ngettext("%(count)d play opened.", "%(count)d plays opened.", plays) % {"count": plays}
+        if recompute.chunks > 1:
+            message += " " + ngettext(
+                "Scored in %(chunks)d chunks by %(count)d worker process.",
+                "Scored in %(chunks)d chunks by %(count)d worker processes.",
+                recompute.processes,
+            ) % {"chunks": recompute.chunks, "count": recompute.processes}
         return recompute.customers_scored, alerts, message
 
-    return _recorded_job(
+    result = _recorded_job(
         job=RiskRun.Job.NIGHTLY,
         as_of=as_of,
         task_id=task_id,
@@ -144,6 +201,8 @@ def risk_nightly(
         work=work,
         once=once,
     )
+    result.steps = clock.steps
+    return result
 
 
 def nightly_jobs(
@@ -152,9 +211,12 @@ def nightly_jobs(
     """The night's work for a date: the risk job, then, when it ran, the executive dashboard's
     summaries from the snapshots and alerts it wrote. The summaries are a step of their own, so the
     risk run's record and timing stay the risk job's, and a skipped run refreshes nothing."""
-    result = risk_nightly(as_of=as_of, task_id=task_id, progress=progress, once=once)
+    clock = StepClock()
+    result = risk_nightly(as_of=as_of, task_id=task_id, progress=progress, once=once, clock=clock)
     if result.outcome == RiskRun.Outcome.SUCCEEDED:
-        portfolio_summaries_refresh(as_of=as_of)
+        with clock.step("summaries"):
+            portfolio_summaries_refresh(as_of=as_of)
+    result.steps = clock.steps
     return result
 
 

@@ -8,6 +8,7 @@ from keyaccounts.clock import business_today
 
 from .nightly import nightly_catch_up, overrides_expire_job
 from .portfolio.digest import digest_send_weekly
+from .risk.chunks import score_chunks_of
 from .risk.quality_runs import quality_run_execute
 from .workspace.export_jobs import export_run, exports_expire
 
@@ -31,7 +32,16 @@ def nightly_risk(self, as_of: str | None = None) -> dict:
         "customers_scored": result.customers_scored,
         "message": result.message,
         "caught_up": [r.as_of.isoformat() for r in results[:-1] if r.outcome == "succeeded"],
+        "steps": result.steps,
     }
+
+
+# A chunk whose process dies is given to another by the night's own process (its claim grows
+# stale), so the task is not redelivered; a late copy finds nothing left to claim.
+@shared_task(acks_late=False, ignore_result=True, soft_time_limit=10 * 60, time_limit=12 * 60)
+def score_risk_chunks(chunk_id: int) -> int:
+    """Score waiting chunks of a night's scoring (``accounts.risk.chunks``), this one first."""
+    return score_chunks_of(chunk_id)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, soft_time_limit=5 * 60, time_limit=6 * 60)

@@ -230,6 +230,11 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 150) * 1024 * 1024
 EXPORT_DIR = env_str("EXPORT_DIR", str(BASE_DIR / "var" / "exports"))
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 
+# A night's scoring of a book of at least RISK_CHUNKED_MIN_CUSTOMERS active customers (PostgreSQL)
+# is split into chunks of RISK_CHUNK_CUSTOMERS that every free worker process takes a share of.
+RISK_CHUNK_CUSTOMERS = env_int("RISK_CHUNK_CUSTOMERS", 5000)
+RISK_CHUNKED_MIN_CUSTOMERS = env_int("RISK_CHUNKED_MIN_CUSTOMERS", 20000)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

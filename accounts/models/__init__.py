@@ -39,6 +39,7 @@ from .risk import (
     RiskOverride,
     RiskRun,
     RiskSnapshot,
+    ScoringChunk,
 )
 from .sales import Competitor, CompetitorIntel, DeliveryLine, Order, PriceBenchmark, Product
 from .strategy import AccountPlan, Incentive, ProductNeed, PurchaseCriterion
@@ -81,6 +82,7 @@ __all__ = [
     "RiskOverride",
     "RiskRun",
     "RiskSnapshot",
+    "ScoringChunk",
     "SummaryGrain",
     "Tier",
 ]

@@ -276,6 +276,49 @@ class RiskRun(models.Model):
         return f"{self.job} {self.as_of} {self.outcome}"
 
 
+class ScoringChunk(models.Model):
+    """A range of customers of one night's scoring, handed to whichever worker process claims it.
+
+    A large book is scored in chunks of customer ids: the run that plans them scores chunks
+    itself and sends one task per chunk, so every worker process free that night claims and
+    scores chunks too. A claimed chunk is given back when its claim grows stale (its process
+    died). Scored chunks hold their snapshots as COPY text until the run writes them all in one
+    transaction; the run's rows are removed once written. Working data, not business data.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Being scored")
+        DONE = "done", _("Scored")
+        FAILED = "failed", _("Failed")
+
+    run = models.UUIDField(_("run"))
+    as_of = models.DateField(_("as of"))
+    model_version = models.ForeignKey(
+        RiskModelVersion, verbose_name=_("model version"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The database snapshot every chunk of the run reads (PostgreSQL's exported snapshot id).
+    read_snapshot = models.CharField(_("database snapshot"), max_length=64)
+    first_id = models.BigIntegerField(_("first customer id"))
+    last_id = models.BigIntegerField(_("last customer id"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    customers = models.PositiveIntegerField(_("customers scored"), default=0)
+    bands = models.JSONField(_("customers per band"), default=dict, blank=True)
+    copy_text = models.BinaryField(_("snapshots as COPY text"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scoring chunk")
+        verbose_name_plural = _("scoring chunks")
+        indexes = [models.Index(fields=["run", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} {self.first_id}-{self.last_id} {self.state}"
+
+
 class BacktestRun(models.Model):
     """One evaluation of a model version on history, started from the model quality page.
 

@@ -46,6 +46,8 @@ from .signals import CustomerData, customers_active_on
 
 __all__ = [
     "BATCH_SIZE",
+    "check_date",
+    "score_range",
     "RecomputeResult",
     "RiskError",
     "RiskModelError",
@@ -85,6 +87,9 @@ class RecomputeResult:
     customers_scored: int
     bands: Counter
     model_version: RiskModelVersion
+    # A book scored in chunks (``chunks``): how many, and how many worker processes scored them.
+    chunks: int = 1
+    processes: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +158,7 @@ def risk_recompute(
 
         def chunks():
             nonlocal done
-            for count, chunk_bands, text in plumbing.scored_chunks(
+            for count, chunk_bands, text in plumbing.scored_batches(
                 items, partial(_score_chunk, run=run), batch_size=BATCH_SIZE
             ):
                 done += count
@@ -172,10 +177,18 @@ def risk_recompute(
     return RecomputeResult(as_of=as_of, customers_scored=total, bands=bands, model_version=run.version)
 
 
-def _prepare(
-    *, as_of: date, model_version: RiskModelVersion | None, customer_ids, previous=None
-) -> tuple[list[CustomerData], ScoringRun]:
-    """Everything scoring needs, loaded with a fixed number of queries: signals, history, overrides."""
+def score_range(
+    *, as_of: date, model_version: RiskModelVersion, first_id: int, last_id: int
+) -> tuple[int, Counter, bytes]:
+    """The snapshots of the customers active on ``as_of`` whose ids lie in [first_id, last_id], as
+    (count, displayed bands, COPY text), writing nothing: one chunk of a night scored in chunks
+    (``chunks``). Reads in the caller's transaction, so every chunk can read one database snapshot."""
+    items, run = _prepare(as_of=as_of, model_version=model_version, customer_ids=None, id_range=(first_id, last_id))
+    return plumbing.score_to_copy(items, partial(_score_chunk, run=run))
+
+
+def check_date(as_of: date) -> None:
+    """RiskError for a date after today (in ``settings.TIME_ZONE``): risk is never scored ahead."""
     today = business_today()
     if as_of > today:
         raise RiskError(
@@ -183,11 +196,20 @@ def _prepare(
             % {"date": formats.date_format(as_of, "DATE_FORMAT"), "today": formats.date_format(today, "DATE_FORMAT")},
             code="after_today",
         )
+
+
+def _prepare(
+    *, as_of: date, model_version: RiskModelVersion | None, customer_ids, previous=None, id_range=None
+) -> tuple[list[CustomerData], ScoringRun]:
+    """Everything scoring needs, loaded with a fixed number of queries: signals, history, overrides."""
+    check_date(as_of)
     version = model_version if model_version is not None else active_model_version()
     parameters = RiskParameters.of_version(version)
     if customer_ids is not None:
         customer_ids = list(customer_ids)
     scope = customers_active_on(as_of, customer_ids)
+    if id_range is not None:
+        scope = scope.filter(pk__gte=id_range[0], pk__lte=id_range[1])
     ids = scope.values("pk")
     max_gap_days = parameters.bands.hysteresis_max_gap_days
     loaded = {}

@@ -3,8 +3,8 @@
 - Reading: on PostgreSQL all loaders read one REPEATABLE READ snapshot, for a large book exported
   and shared by several connections at once (``read_in_one_snapshot``).
 - Scoring: Python's cyclic garbage collector is paused while a book is loaded and scored
-  (``without_cycle_collection``); above ``PARALLEL_MIN_CUSTOMERS`` the scoring is split over
-  forked processes (``scored_chunks``).
+  (``without_cycle_collection``); a large book is scored in chunks by Celery worker processes
+  (``chunks``), each chunk reading the same exported snapshot (``shared_read_snapshot``).
 - Writing: snapshots go to PostgreSQL as COPY text written for this one table
   (``snapshot_copy_rows``), straight in for a date scored the first time, merged for a date
   scored again (``copy_snapshots``); elsewhere in bulk (``upsert_snapshots``).
@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
-import billiard
 import orjson
 from django.db import connection, transaction
 from django.utils import timezone
@@ -106,6 +105,53 @@ def _one_snapshot():
         yield snapshot_id
 
 
+@contextmanager
+def shared_read_snapshot() -> Iterator[str]:
+    """A database snapshot other processes can read (PostgreSQL), held open for the block.
+
+    A thread of its own opens a read-only REPEATABLE READ transaction, exports its snapshot and
+    keeps the transaction open until the block ends: any connection, from any process or machine,
+    may then read exactly what it saw (``reading_snapshot``).
+    """
+    exported: list[str] = []
+    errors: list[BaseException] = []
+    ready, finished = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute("SELECT pg_export_snapshot()")
+                exported.append(cursor.fetchone()[0])
+                ready.set()
+                finished.wait()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            ready.set()
+            connection.close()
+
+    holder = threading.Thread(target=hold, name="risk-read-snapshot", daemon=True)
+    holder.start()
+    ready.wait()
+    try:
+        if errors:
+            raise errors[0]
+        yield exported[0]
+    finally:
+        finished.set()
+        holder.join()
+
+
+@contextmanager
+def reading_snapshot(snapshot_id: str) -> Iterator[None]:
+    """A read-only transaction of this connection that sees the exported snapshot ``snapshot_id``."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot_id])
+        yield
+
+
 _NO_PARALLEL_WORKERS = "SET LOCAL max_parallel_workers_per_gather = 0"
 
 
@@ -176,57 +222,21 @@ def without_cycle_collection():
             gc.enable()
 
 
-# Scoring is pure Python once the signals are loaded; above this many customers it is split
-# over the machine's cores in forked processes, which inherit the loaded data, touch no database
-# connection and send back COPY text, far cheaper to pass between processes than model instances.
-PARALLEL_MIN_CUSTOMERS = 20_000
 ScoreChunk = Callable[[list], list[dict]]
-_FORKED_WORK: tuple[list, ScoreChunk] | None = None
 
 
-def scoring_processes(total: int) -> int:
-    if total < PARALLEL_MIN_CUSTOMERS or "fork" not in billiard.get_all_start_methods():
-        return 1
-    return max(1, min(os.cpu_count() or 1, 4))
+def scored_batches(items: list, score_chunk: ScoreChunk, *, batch_size: int) -> Iterator[tuple[int, Counter, bytes]]:
+    """(count, bands, COPY text) per batch of customers, scored one batch at a time, so that the
+    server loads one batch while the next is scored. ``score_chunk(items)`` returns the snapshots
+    of a batch as field values. A large book is scored in chunks by worker processes instead
+    (``chunks``)."""
+    for start in range(0, len(items), batch_size):
+        yield score_to_copy(items[start : start + batch_size], score_chunk)
 
 
-def scored_chunks(items: list, score_chunk: ScoreChunk, *, batch_size: int) -> Iterator[tuple[int, Counter, bytes]]:
-    """(count, bands, COPY text) per chunk of customers, in processes when the book is large.
-
-    ``score_chunk(items)`` returns the snapshots of a chunk as field values.
-    """
-    global _FORKED_WORK
-    total = len(items)
-    workers = scoring_processes(total)
-    if workers == 1:
-        for start in range(0, total, batch_size):
-            yield _score_to_copy(items[start : start + batch_size], score_chunk)
-        return
-    # Many small chunks: the last one, written after all are scored, is short.
-    chunk = max(batch_size, -(-total // (workers * 16)))
-    bounds = [(start, min(start + chunk, total)) for start in range(0, total, chunk)]
-    _FORKED_WORK = (items, score_chunk)
-    # Frozen objects are left alone by the children's garbage collector, so the loaded data is
-    # not copied page by page into every child.
-    gc.freeze()
-    try:
-        # billiard (Celery's multiprocessing) lets a Celery prefork worker, itself a daemonic
-        # process, start this pool; the standard library refuses that.
-        with billiard.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_score_forked_chunk, bounds)
-    finally:
-        gc.unfreeze()
-        _FORKED_WORK = None
-
-
-def _score_to_copy(items: list, score_chunk: ScoreChunk) -> tuple[int, Counter, bytes]:
+def score_to_copy(items: list, score_chunk: ScoreChunk) -> tuple[int, Counter, bytes]:
     snapshots = score_chunk(items)
     return len(snapshots), Counter(s["band"] for s in snapshots), snapshot_copy_rows(snapshots)
-
-
-def _score_forked_chunk(bounds: tuple[int, int]) -> tuple[int, Counter, bytes]:
-    items, score_chunk = _FORKED_WORK
-    return _score_to_copy(items[bounds[0] : bounds[1]], score_chunk)
 
 
 # Writing ------------------------------------------------------------------------------------

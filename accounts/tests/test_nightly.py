@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection
 
 from accounts import locking, nightly, tasks
 from accounts.locking import job_lock
-from accounts.models import Alert, Customer, PortfolioSummary, RiskRun, RiskSnapshot, Tier
+from accounts.models import Alert, Customer, PortfolioSummary, RiskRun, RiskSnapshot, ScoringChunk, Tier
 from accounts.risk import engine, plumbing
 from accounts.tests.test_risk_engine import populate, snapshot_fields
 from accounts.tests.test_risk_factors import AS_OF, days_before, order
@@ -309,6 +309,35 @@ def test_a_worker_process_killed_mid_night_is_replaced_and_the_night_ends_as_if_
     killed, rerun = RiskRun.objects.filter(job=RiskRun.Job.NIGHTLY).order_by("pk")
     assert killed.outcome == RiskRun.Outcome.FAILED and "Interrupted" in killed.message
     assert rerun.outcome == RiskRun.Outcome.SUCCEEDED and rerun.task_id == killed.task_id == sent.id
+
+
+@pytest.mark.needs_redis
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_night_scored_in_chunks_by_worker_processes_ends_as_in_one_process(
+    postgres_only, redis_url, broker, book, tmp_path, processes
+):
+    tiers = dict(Customer.objects.values_list("pk", "tier"))
+    nightly.nightly_jobs(as_of=AS_OF)
+    in_one_process = all_snapshots(), alert_state(), summaries()
+    for model in (Alert, RiskSnapshot, RiskRun, PortfolioSummary):
+        model.objects.all().delete()
+    for pk, tier in tiers.items():
+        Customer.objects.filter(pk=pk).update(tier=tier)
+    # Ten customers in chunks of two: five chunks, one task each for whichever process is free.
+    chunked = {"RISK_CHUNKED_MIN_CUSTOMERS": "1", "RISK_CHUNK_CUSTOMERS": "2"}
+
+    with workers.worker_processes(broker, redis_url, count=processes, log_dir=tmp_path, env=chunked):
+        result = tasks.nightly_risk.delay(AS_OF.isoformat()).get(timeout=120)
+
+    assert result["outcome"] == "succeeded" and result["customers_scored"] == 10
+    assert (all_snapshots(), alert_state(), summaries()) == in_one_process
+    run = RiskRun.objects.get()
+    # The night's own process scores alone, or shares the chunks with the other process.
+    assert "Scored in 5 chunks by" in run.message
+    assert {"tiering", "scoring", "alerts", "plays", "summaries"} <= set(result["steps"])
+    assert not ScoringChunk.objects.exists()
 
 
 @pytest.mark.needs_redis

@@ -1,6 +1,5 @@
 """The risk engine: model versions, completeness, bands, hysteresis, overrides, trend and re-runs."""
 
-import os
 from datetime import timedelta
 from decimal import Decimal
 
@@ -351,19 +350,17 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_customers(alice)
     assert queries_for(5) == queries_for(50)
 
 
-def test_scoring_split_over_processes_stores_the_same_snapshots(
+def test_scoring_in_batches_of_one_stores_the_same_snapshots(
     customer, oscars_customer, alice, monkeypatch, postgres_only
 ):
-    from accounts.risk import engine, plumbing
+    from accounts.risk import engine
 
     populate(customer, user=alice)
     populate(oscars_customer, user=alice)
     engine.risk_recompute(as_of=AS_OF)
     sequential = sorted((snapshot_fields(s) for s in RiskSnapshot.objects.all()), key=lambda s: s["customer"])
     RiskSnapshot.objects.all().delete()
-    monkeypatch.setattr(plumbing, "PARALLEL_MIN_CUSTOMERS", 1)
     monkeypatch.setattr(engine, "BATCH_SIZE", 1)
-    assert plumbing.scoring_processes(2) > 1 or (os.cpu_count() or 1) == 1
     engine.risk_recompute(as_of=AS_OF)
     parallel = sorted((snapshot_fields(s) for s in RiskSnapshot.objects.all()), key=lambda s: s["customer"])
     assert parallel == sequential

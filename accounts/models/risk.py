@@ -79,6 +79,9 @@ class RiskSnapshot(models.Model):
     completeness = models.FloatField(_("data completeness"))
     # {factor: {"risk": 0-100 or null, "weight": w, "signals": {signal: [value, risk]}}}
     factors = WholeJSONField(_("factor risks and weights"), default=dict, blank=True)
+    # [risk of each factor or null], in the order of accounts.risk.defaults.FACTORS: what the
+    # dashboard's summaries add up, without reading ``factors`` (null on snapshots written before).
+    factor_risks = WholeJSONField(_("risk of each factor"), null=True, blank=True)
     tripwires = models.JSONField(_("trip-wires fired"), default=list, blank=True)
     reasons = WholeJSONField(_("reasons"), default=list, blank=True)
     # Points of change against the snapshot 7 and 30 days earlier (null when there is none).

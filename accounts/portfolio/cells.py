@@ -16,7 +16,6 @@ from django.db.models import F, Q, TextField
 from django.db.models.functions import Cast
 
 from ..models import (
-    PortfolioSummary,
     RiskBand,
     SummaryGrain,
     Tier,
@@ -112,9 +111,11 @@ class Cell:
         for item in other.best:
             _push(self.best, item[0], item[1])
 
-    def row(self, *, as_of: date, grain: str, key: CellKey) -> PortfolioSummary:
+    def row(self, *, as_of: date, grain: str, key: CellKey) -> dict:
+        """The cell as a summary row: ``PortfolioSummary`` field values by attribute name (cheaper
+        than a model instance for the COPY text of tens of thousands of rows)."""
         tier, region, industry, owner_id = key
-        return PortfolioSummary(
+        return dict(
             as_of=as_of,
             grain=grain,
             tier=tier,
@@ -227,7 +228,7 @@ GRAIN_KEYS = {
 }
 
 
-def _roll_up(cells: dict[CellKey, Cell], *, as_of: date) -> Iterable[PortfolioSummary]:
+def _roll_up(cells: dict[CellKey, Cell], *, as_of: date) -> Iterable[dict]:
     """The cells as they are, and summed up to each coarser grain. Both tiers always have an
     ``all`` row, so an empty tier reads as zeros rather than as a missing date."""
     # Written in region, industry, manager order so that a date's cells of one region (or one

@@ -8,10 +8,12 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
+import orjson
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 
 from complaints.models import Ticket
+from keyaccounts.bulk import copy_insert, copy_rows
 from keyaccounts.clock import day_end_or_now, day_start
 
 from ..models import (
@@ -30,16 +32,18 @@ from ..risk.defaults import FACTORS
 
 # The same thresholds and windows as the customer list's drill-down filters, so the list
 # behind a number shows that many customers.
+from ..workspace.common import chunked
 from ..workspace.filters import CHURN_WINDOW_DAYS, MOVE_POINTS
 from .cells import (
+    BANDS,
     KEEP_EVERY_DAY,
+    MOVERS_KEPT,
     OTIF_HIT,
     PRUNE_WINDOW_DAYS,
     SERVICE_WINDOW_DAYS,
     TREND_WEEKDAY,
     Cell,
     CellKey,
-    _factors_text,
     _float,
     _moved_by,
     _roll_up,
@@ -54,103 +58,216 @@ def portfolio_summaries_refresh(*, as_of: date) -> int:
     """Replace the portfolio summaries of ``as_of`` with ones built from that day's snapshots.
 
     Returns the number of rows written (0 when the day has no snapshots: its rows are removed).
+    Every figure is summed per cell by the database (a few grouped queries over the day's
+    snapshots joined to what is counted); only the cells, and the largest movers of each, come to
+    Python, to be rolled up to the coarser grains and written (with COPY on PostgreSQL).
     """
     _one_writer_per_date(as_of)
     week_before = as_of - timedelta(days=7)
     window_from = as_of - timedelta(days=SERVICE_WINDOW_DAYS)
     cells: dict[CellKey, Cell] = defaultdict(Cell)
-    cell_of: dict[int, CellKey] = {}
 
-    previous = {
-        row["customer_id"]: _with_factor_columns(row)
-        for row in RiskSnapshot.objects.filter(as_of=week_before)
-        .values("customer_id", "tier", factors_text=_factors_text())
-        .iterator(chunk_size=5000)
-    }
-    in_force = set(
-        RiskOverride.objects.filter(starts_on__lte=as_of, expires_on__gt=as_of)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
-        .values_list("customer_id", flat=True)
-    )
-    snapshots = (
-        RiskSnapshot.objects.filter(as_of=as_of)
-        .annotate(
-            region=F("customer__region"),
-            industry=F("customer__industry"),
-            owner_id=F("customer__owner_id"),
-            name=F("customer__name"),
-            factors_text=_factors_text(),
-        )
-        .values(
-            "customer_id",
-            "region",
-            "industry",
-            "owner_id",
-            "name",
-            "tier",
-            "band",
-            "score",
-            "score_change_7d",
-            "completeness",
-            "revenue_12m",
-            "factors_text",
-        )
-        .order_by()
-    )
-    for row in snapshots.iterator(chunk_size=5000):
-        _with_factor_columns(row)
-        customer_id = row["customer_id"]
-        key = (row["tier"], row["region"], row["industry"], row["owner_id"])
-        cell_of[customer_id] = key
-        cell = cells[key]
-        revenue = row["revenue_12m"] or Decimal(0)
-        cell.customers += 1
-        cell.bands[row["band"]] += 1
-        cell.band_revenue[row["band"]] += revenue
-        cell.completeness_sum += row["completeness"] or 0.0
-        cell.overrides += customer_id in in_force
-        for factor in FACTORS:
-            risk = _float(row[f"risk_{factor}"])
-            if risk is not None:
-                totals = cell.factors[factor]
-                totals[0] += float(revenue) * risk
-                totals[1] += float(revenue)
-                totals[2] += 1
-        before = previous.get(customer_id)
-        if before is not None and before["tier"] != row["tier"]:
-            if row["tier"] == Tier.KEY:
-                cell.tier_entries += 1
-            else:
-                cell.tier_exits += 1
-        change = row["score_change_7d"]
-        if change is not None and abs(change) >= MOVE_POINTS:
-            if change > 0:
-                cell.worsened += 1
-            else:
-                cell.improved += 1
-            factor, points = _moved_by(row, before, change)
-            mover = {
-                "id": customer_id,
-                "name": row["name"],
-                "score": round(row["score"], 1) if row["score"] is not None else None,
-                "band": row["band"],
-                "change": round(change, 1),
-                "factor": factor,
-                "points": points,
-                "revenue": float(revenue),
-            }
-            cell.keep_mover(change, customer_id, mover)
-
-    _add_alerts(cells, cell_of, as_of=as_of, week_before=week_before)
-    _add_service(cells, cell_of, as_of=as_of, window_from=window_from)
-    _add_supply(cells, cell_of, as_of=as_of, window_from=window_from)
+    with connection.cursor() as cursor:
+        day = _Day(cursor, as_of)
+        _add_snapshots(day, cells, as_of=as_of, week_before=week_before)
+        _add_factors(day, cells)
+        _add_movers(day, cells, week_before=week_before)
+        _add_alerts(day, cells, as_of=as_of, week_before=week_before)
+        _add_service(day, cells, as_of=as_of, window_from=window_from)
+        _add_supply(day, cells, as_of=as_of, window_from=window_from)
     _add_churn(cells, as_of=as_of)
 
     rows = list(_roll_up(cells, as_of=as_of))
     PortfolioSummary.objects.filter(as_of=as_of).delete()
-    PortfolioSummary.objects.bulk_create(rows, batch_size=2000)
+    if connection.vendor == "postgresql":
+        copy_insert(PortfolioSummary, (copy_rows(PortfolioSummary, batch) for batch in chunked(rows, 5000)))
+    else:
+        PortfolioSummary.objects.bulk_create((PortfolioSummary(**row) for row in rows), batch_size=2000)
     _prune(as_of=as_of)
     return len(rows)
+
+
+class _Day:
+    """The day's snapshots with their customer's cell, as a subquery other queries are grouped over.
+
+    ``grouped(select, source, params)`` runs ``SELECT <cell key>, <select> FROM (<source>) x JOIN
+    (<the day's customers>) d ON d.customer_id = x.customer_id GROUP BY <cell key>`` and yields
+    (cell key, rest of the row).
+    """
+
+    KEY = "d.tier, d.region, d.industry, d.owner_id"
+
+    def __init__(self, cursor, as_of: date) -> None:
+        self.cursor = cursor
+        snapshot, customer = RiskSnapshot._meta.db_table, Customer._meta.db_table
+        self.sql = (
+            f"SELECT s.customer_id, s.tier, c.region, c.industry, c.owner_id, c.name, s.band, s.score, "
+            f"s.score_change_7d, s.completeness, s.revenue_12m, s.factors, s.factor_risks "
+            f"FROM {snapshot} s JOIN {customer} c ON c.id = s.customer_id WHERE s.as_of = %s"
+        )
+        self.params = [as_of]
+
+    def rows(self, sql: str, params: list):
+        self.cursor.execute(sql, params)
+        while batch := self.cursor.fetchmany(5000):
+            yield from batch
+
+    def grouped(self, select: str, source: str | None = None, params=(), *, also_by: str = ""):
+        if source is None:
+            sql = f"SELECT {self.KEY}{also_by}, {select} FROM ({self.sql}) d GROUP BY {self.KEY}{also_by}"
+            all_params = self.params
+        else:
+            sql = (
+                f"SELECT {self.KEY}{also_by}, {select} FROM ({source}) x "
+                f"JOIN ({self.sql}) d ON d.customer_id = x.customer_id GROUP BY {self.KEY}{also_by}"
+            )
+            all_params = [*params, *self.params]
+        for row in self.rows(sql, all_params):
+            yield tuple(row[:4]), row[4:]
+
+
+def _orm_sql(queryset) -> tuple[str, list]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, list(params)
+
+
+def _add_snapshots(day: _Day, cells, *, as_of: date, week_before: date) -> None:
+    """Customers, bands and their revenue, completeness, manual bands in force, moves over the
+    week and moves between tiers, per cell."""
+    in_force_sql, in_force_params = _orm_sql(
+        RiskOverride.objects.filter(starts_on__lte=as_of, expires_on__gt=as_of)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+        .values("customer_id")
+        .distinct()
+        .order_by()
+    )
+    previous_sql, previous_params = _orm_sql(
+        RiskSnapshot.objects.filter(as_of=week_before).values("customer_id", "tier").order_by()
+    )
+    bands = ", ".join(f"COUNT(*) FILTER (WHERE d.band = '{band}')" for band in BANDS)
+    revenue = ", ".join(f"COALESCE(SUM(d.revenue_12m) FILTER (WHERE d.band = '{band}'), 0)" for band in BANDS)
+    sql = (
+        f"SELECT {day.KEY}, COUNT(*), {bands}, {revenue}, SUM(COALESCE(d.completeness, 0)), "
+        f"COUNT(o.customer_id), "
+        f"COUNT(*) FILTER (WHERE d.score_change_7d >= %s), COUNT(*) FILTER (WHERE d.score_change_7d <= %s), "
+        f"COUNT(*) FILTER (WHERE p.tier <> d.tier AND d.tier = %s), "
+        f"COUNT(*) FILTER (WHERE p.tier <> d.tier AND d.tier <> %s) "
+        f"FROM ({day.sql}) d "
+        f"LEFT JOIN ({in_force_sql}) o ON o.customer_id = d.customer_id "
+        f"LEFT JOIN ({previous_sql}) p ON p.customer_id = d.customer_id "
+        f"GROUP BY {day.KEY}"
+    )
+    params = [MOVE_POINTS, -MOVE_POINTS, Tier.KEY, Tier.KEY, *day.params, *in_force_params, *previous_params]
+    n = len(BANDS)
+    for row in day.rows(sql, params):
+        cell = cells[tuple(row[:4])]
+        figures = row[4:]
+        cell.customers = figures[0]
+        for i, band in enumerate(BANDS):
+            cell.bands[band] = figures[1 + i]
+            cell.band_revenue[band] = _money(figures[1 + n + i])
+        rest = figures[1 + 2 * n :]
+        cell.completeness_sum = float(rest[0] or 0.0)
+        cell.overrides, cell.worsened, cell.improved, cell.tier_entries, cell.tier_exits = rest[1:6]
+
+
+def _add_factors(day: _Day, cells) -> None:
+    """Per cell and factor: Σ revenue × factor risk, Σ revenue and the customers with data.
+
+    Read from each snapshot's ``factor_risks`` (a short JSON array); a snapshot written before it
+    existed has its risks taken from ``factors``, a document a hundred times longer to parse.
+    """
+    if connection.vendor != "postgresql":
+        return _add_factors_python(day, cells)
+    sums = []
+    for n in range(len(FACTORS)):
+        risk = f"(x.risks ->> {n})::float"
+        sums.append(
+            f"SUM(x.revenue * {risk}) FILTER (WHERE {risk} IS NOT NULL), "
+            f"SUM(x.revenue) FILTER (WHERE {risk} IS NOT NULL), COUNT({risk})"
+        )
+    from_factors = ", ".join("f.j -> %s -> 'risk'" for _factor in FACTORS)
+    # The subquery is kept apart (OFFSET 0), so each snapshot's JSON is parsed once, not once per
+    # factor; ``factors`` is parsed only where ``factor_risks`` is missing.
+    sql = (
+        f"SELECT x.tier, x.region, x.industry, x.owner_id, {', '.join(sums)} FROM ("
+        f"SELECT d.tier, d.region, d.industry, d.owner_id, d.revenue_12m::float AS revenue, "
+        f"COALESCE(d.factor_risks::jsonb, (SELECT jsonb_build_array({from_factors}) "
+        f"FROM (SELECT d.factors::jsonb AS j OFFSET 0) f)) AS risks "
+        f"FROM ({day.sql}) d OFFSET 0) x GROUP BY x.tier, x.region, x.industry, x.owner_id"
+    )
+    for row in day.rows(sql, [*FACTORS, *day.params]):
+        cell = cells[tuple(row[:4])]
+        for n, factor in enumerate(FACTORS):
+            weighted, revenue, count = row[4 + 3 * n : 7 + 3 * n]
+            if count:
+                cell.factors[factor] = [weighted, revenue, count]
+    return None
+
+
+def _add_factors_python(day: _Day, cells) -> None:
+    """The same sums, the JSON read here (SQLite)."""
+    sql = f"SELECT {day.KEY}, d.revenue_12m, d.factor_risks, d.factors FROM ({day.sql}) d"
+    for row in day.rows(sql, day.params):
+        revenue = float(row[4] or 0)
+        risks = _json(row[5])
+        if risks is None:
+            factors = _json(row[6]) or {}
+            risks = [(factors.get(factor) or {}).get("risk") for factor in FACTORS]
+        cell = cells[tuple(row[:4])]
+        for factor, risk in zip(FACTORS, risks, strict=False):
+            risk = _float(risk)
+            if risk is not None:
+                totals = cell.factors[factor]
+                totals[0] += revenue * risk
+                totals[1] += revenue
+                totals[2] += 1
+
+
+def _json(value):
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _add_movers(day: _Day, cells, *, week_before: date) -> None:
+    """The largest moves of each cell over the week, each with the factor that moved most: only
+    the customers kept (MOVERS_KEPT each way) come from the database."""
+    snapshot = RiskSnapshot._meta.db_table
+    sql = (
+        f"SELECT * FROM (SELECT {day.KEY}, d.customer_id, d.name, d.score, d.band, d.score_change_7d, "
+        f"d.revenue_12m, d.factors, p.factors AS before_factors, ROW_NUMBER() OVER ("
+        f"PARTITION BY {day.KEY}, d.score_change_7d > 0 ORDER BY ABS(d.score_change_7d) DESC, d.customer_id) AS n "
+        f"FROM ({day.sql}) d LEFT JOIN {snapshot} p ON p.customer_id = d.customer_id AND p.as_of = %s "
+        f"WHERE ABS(d.score_change_7d) >= %s) m WHERE n <= %s"
+    )
+    for row in day.rows(sql, [*day.params, week_before, MOVE_POINTS, MOVERS_KEPT]):
+        customer_id, name, score, band, change, revenue, factors, before_factors = row[4:12]
+        now = _with_factor_columns({"factors_text": _json_text(factors)})
+        before = None if before_factors is None else _with_factor_columns({"factors_text": _json_text(before_factors)})
+        factor, points = _moved_by(now, before, change)
+        mover = {
+            "id": customer_id,
+            "name": name,
+            "score": round(score, 1) if score is not None else None,
+            "band": band,
+            "change": round(change, 1),
+            "factor": factor,
+            "points": points,
+            "revenue": float(revenue or 0),
+        }
+        cells[tuple(row[:4])].keep_mover(change, customer_id, mover)
+
+
+def _money(value) -> Decimal:
+    """A sum of amounts as a Decimal (SQLite sums its decimal columns as floats)."""
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(round(value, 2)))
+
+
+def _json_text(value) -> str:
+    if value is None or isinstance(value, str):
+        return value or "{}"
+    return orjson.dumps(value).decode()
 
 
 # PostgreSQL advisory lock class of the summary refresh ("KA" + 1); the date is the lock's id.
@@ -176,32 +293,31 @@ def _prune(*, as_of: date) -> int:
     return outdated.delete()[0]
 
 
-def _add_alerts(cells, cell_of, *, as_of: date, week_before: date) -> None:
-    raised = (
+def _add_alerts(day: _Day, cells, *, as_of: date, week_before: date) -> None:
+    """Per cell: customers with an alert of each kind raised in the week, and customers with an
+    alert dealt with in the week."""
+    raised_sql, raised_params = _orm_sql(
         Alert.objects.filter(as_of__gt=week_before, as_of__lte=as_of)
         .values("customer_id", "kind")
         .distinct()
         .order_by()
     )
-    for row in raised.iterator(chunk_size=5000):
-        key = cell_of.get(row["customer_id"])
-        if key is not None:
-            cells[key].alerts_raised[row["kind"]] += 1
-    closed = (
+    raised = day.grouped("COUNT(*)", raised_sql, raised_params, also_by=", x.kind")
+    for key, (kind, customers) in sorted(raised, key=lambda row: row[1][0]):
+        cells[key].alerts_raised[kind] += customers
+    closed_sql, closed_params = _orm_sql(
         Alert.objects.filter(
             closed_at__gte=day_start(week_before + timedelta(days=1)), closed_at__lt=day_end_or_now(as_of)
         )
-        .values_list("customer_id", flat=True)
+        .values("customer_id")
         .distinct()
         .order_by()
     )
-    for customer_id in closed.iterator(chunk_size=5000):
-        key = cell_of.get(customer_id)
-        if key is not None:
-            cells[key].alerts_closed += 1
+    for key, (customers,) in day.grouped("COUNT(*)", closed_sql, closed_params):
+        cells[key].alerts_closed += customers
 
 
-def _add_service(cells, cell_of, *, as_of: date, window_from: date) -> None:
+def _add_service(day: _Day, cells, *, as_of: date, window_from: date) -> None:
     """SLA attainment over the tickets whose resolution fell due in the window, the tickets open
     and past a target at the end of the day, and complaints opened in the window by category."""
     end, start = day_end_or_now(as_of), day_start(window_from + timedelta(days=1))
@@ -210,11 +326,11 @@ def _add_service(cells, cell_of, *, as_of: date, window_from: date) -> None:
     late_then = Q(response_due_at__lt=end) & (Q(first_response_at__isnull=True) | Q(first_response_at__gte=end))
     breach = open_then & (late_then | Q(resolution_due_at__lt=end))
     complaint = Q(kind=Ticket.Kind.COMPLAINT, opened_at__gte=start, opened_at__lt=end)
+    categories = Ticket.Category.values
     per_category = {
-        f"complaints_{category}": Count("pk", filter=complaint & Q(category=category))
-        for category in Ticket.Category.values
+        f"complaints_{n}": Count("pk", filter=complaint & Q(category=category)) for n, category in enumerate(categories)
     }
-    rows = (
+    per_customer_sql, params = _orm_sql(
         Ticket.objects.filter(due | breach | complaint)
         .values("customer_id")
         .annotate(
@@ -225,33 +341,36 @@ def _add_service(cells, cell_of, *, as_of: date, window_from: date) -> None:
         )
         .order_by()
     )
-    for row in rows.iterator(chunk_size=5000):
-        key = cell_of.get(row["customer_id"])
-        if key is None:
-            continue
+    sums = ", ".join(f"SUM(x.complaints_{n})" for n in range(len(categories)))
+    select = f"SUM(x.sla_due), SUM(x.sla_met), SUM(x.breaches), COUNT(*) FILTER (WHERE x.breaches > 0), {sums}"
+    if connection.vendor != "postgresql":
+        select = select.replace(
+            "COUNT(*) FILTER (WHERE x.breaches > 0)", "SUM(CASE WHEN x.breaches > 0 THEN 1 ELSE 0 END)"
+        )
+    for key, figures in day.grouped(select, per_customer_sql, params):
         cell = cells[key]
-        cell.sla_due += row["sla_due"]
-        cell.sla_met += row["sla_met"]
-        cell.open_breaches += row["breaches"]
-        cell.breach_customers += row["breaches"] > 0
-        for category in Ticket.Category.values:
-            if row[f"complaints_{category}"]:
-                cell.complaints[category] += row[f"complaints_{category}"]
+        # PostgreSQL sums counts as numeric.
+        figures = [int(figure or 0) for figure in figures]
+        cell.sla_due += figures[0]
+        cell.sla_met += figures[1]
+        cell.open_breaches += figures[2]
+        cell.breach_customers += figures[3]
+        for category, count in zip(categories, figures[4:], strict=True):
+            if count:
+                cell.complaints[category] += count
 
 
-def _add_supply(cells, cell_of, *, as_of: date, window_from: date) -> None:
+def _add_supply(day: _Day, cells, *, as_of: date, window_from: date) -> None:
     """On-time-in-full as the risk score counts it: lines promised in the window, on orders placed by the date."""
-    rows = (
+    per_customer_sql, params = _orm_sql(
         DeliveryLine.objects.filter(order__ordered_on__lte=as_of, promised_on__lte=as_of, promised_on__gt=window_from)
-        .values("order__customer_id")
+        .values(customer_id=F("order__customer_id"))
         .annotate(lines=Count("pk"), hits=Count("pk", filter=OTIF_HIT))
         .order_by()
     )
-    for row in rows.iterator(chunk_size=5000):
-        key = cell_of.get(row["order__customer_id"])
-        if key is not None:
-            cells[key].otif_lines += row["lines"]
-            cells[key].otif_hits += row["hits"]
+    for key, (lines, hits) in day.grouped("SUM(x.lines), SUM(x.hits)", per_customer_sql, params):
+        cells[key].otif_lines += int(lines or 0)
+        cells[key].otif_hits += int(hits or 0)
 
 
 def _add_churn(cells, *, as_of: date) -> None:

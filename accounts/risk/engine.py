@@ -37,7 +37,7 @@ from keyaccounts.clock import business_today
 
 from . import plumbing
 from .bands import computed_band, tripwires
-from .defaults import DEFAULT_PARAMETERS, DEFAULT_WEIGHTS
+from .defaults import DEFAULT_PARAMETERS, DEFAULT_WEIGHTS, FACTORS
 from .factors import score_factors
 from .loaders import collect
 from .parameters import RiskError, RiskModelError, RiskParameters, validate_model
@@ -324,6 +324,7 @@ def _snapshot(
         "band": override_band or computed,
         "completeness": round(completeness, 4),
         "factors": factors,
+        "factor_risks": [factors[factor]["risk"] if factor in factors else None for factor in FACTORS],
         "tripwires": [t.code for t in fired],
         "reasons": rank_reasons(results, fired, weights, parameters.reasons.min_factor_risk),
         "score_change_7d": _change(score, history.score_7d.get(customer_id)),

@@ -252,6 +252,7 @@ SNAPSHOT_COPY_COLUMNS = [
     "band",
     "completeness",
     "factors",
+    "factor_risks",
     "tripwires",
     "reasons",
     "score_change_7d",
@@ -321,6 +322,8 @@ def snapshot_copy_rows(snapshots: list[dict]) -> bytes:
                 (
                     head.encode(),
                     dumps(s["factors"]).replace(b"\\", b"\\\\"),
+                    b"\t",
+                    dumps(s["factor_risks"]),
                     b"\t",
                     dumps(s["tripwires"]).replace(b"\\", b"\\\\"),
                     b"\t",

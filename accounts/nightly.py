@@ -1,6 +1,6 @@
 """The nightly job: the cadences' stored due dates, tiering, risk scoring, alerts and the expiry of
-manual bands, then the day's portfolio summaries — one recorded run at a time, under a lock that dies
-with its run (`accounts.locking`). A run that finds a `running` record of its job closes it as
+manual bands, then the day's portfolio summaries and the risk snapshots' retention — one recorded
+run at a time, under a lock that dies with its run (`accounts.locking`). A run that finds a `running` record of its job closes it as
 interrupted: whoever wrote it is gone, or the lock would still be held. The nightly task also
 catches up the nights missed since the last successful run, oldest first.
 """
@@ -26,6 +26,7 @@ from .models import (
 )
 from .portfolio.summaries import portfolio_summaries_refresh
 from .risk.engine import risk_recompute
+from .risk.storage import snapshot_retention
 from .risk.tiering import tier_changes_of, tiering_run
 from .services.alerts import AlertCandidate, alerts_raise, overrides_expire, risk_alert_candidates
 from .services.handover import handovers_due
@@ -150,11 +151,13 @@ def nightly_jobs(
     *, as_of: date, task_id: str = "", progress: Callable[[int, int], None] | None = None, once: bool = False
 ) -> NightlyResult:
     """The night's work for a date: the risk job, then, when it ran, the executive dashboard's
-    summaries from the snapshots and alerts it wrote. The summaries are a step of their own, so the
-    risk run's record and timing stay the risk job's, and a skipped run refreshes nothing."""
+    summaries from the snapshots and alerts it wrote, then the snapshots' retention (old months
+    keep one snapshot a week, accounts.risk.storage). These are steps of their own, so the risk
+    run's record and timing stay the risk job's, and a skipped run changes nothing."""
     result = risk_nightly(as_of=as_of, task_id=task_id, progress=progress, once=once)
     if result.outcome == RiskRun.Outcome.SUCCEEDED:
         portfolio_summaries_refresh(as_of=as_of)
+        snapshot_retention(as_of=as_of)
     return result
 
 

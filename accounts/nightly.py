@@ -1,8 +1,8 @@
 """The nightly job: the cadences' stored due dates, tiering, risk scoring, alerts and the expiry of
 manual bands, then the day's portfolio summaries and the risk snapshots' retention — one recorded
-run at a time, under a lock that dies with its run (`accounts.locking`). A run that finds a `running` record of its job closes it as
-interrupted: whoever wrote it is gone, or the lock would still be held. The nightly task also
-catches up the nights missed since the last successful run, oldest first.
+run at a time, under a lock that dies with its run (`accounts.locking`). A run that finds a
+`running` record of its job closes it as interrupted: whoever wrote it is gone, or the lock would
+still be held. The nightly task also catches up the nights missed since the last successful run, oldest first.
 """
 
 from __future__ import annotations

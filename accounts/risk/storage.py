@@ -204,8 +204,14 @@ def _compact_partition(month: date) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PARTITION_LOCK])
         # Readers go on reading the old rows; a write into the month waits until the swap is done.
         cursor.execute(f"LOCK TABLE {old} IN EXCLUSIVE MODE")
+        # Foreign keys checked at commit would still hold events on the old table (rows written
+        # earlier in the same transaction), and a table with pending checks cannot be dropped:
+        # check them now, and the copied rows as they are written.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(_new_table_sql(new))
         cursor.execute(f"INSERT INTO {new} SELECT * FROM {old} WHERE {_kept_weekday_sql()} ORDER BY customer_id, as_of")
         cursor.execute(f"ALTER TABLE {TABLE} DETACH PARTITION {old}")
         cursor.execute(f"ALTER TABLE {TABLE} ATTACH PARTITION {new} {_bounds(month)}")
         cursor.execute(f"DROP TABLE {old}")
+        # Back to the foreign keys' own timing (Django's are all deferred to the commit).
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -101,8 +101,7 @@ def test_the_table_is_partitioned_by_month_on_as_of_with_a_default_partition(pos
 
 @pytest.mark.needs_postgres
 def test_a_nights_snapshots_land_in_their_months_partition_and_rewrite_identically(postgres_only, book):
-    assert date(2026, 6, 1) not in storage.month_partitions()
-    engine.risk_recompute(as_of=AS_OF)
+    engine.risk_recompute(as_of=AS_OF)  # June 2026's partition is made first if missing
     assert partition_of(_on(AS_OF)) == {"accounts_risksnapshot_y2026m06"}
     assert default_rows() == 0
     first = sorted((snapshot_fields(s) for s in RiskSnapshot.objects.all()), key=lambda s: s["customer"])
@@ -210,3 +209,13 @@ def test_the_nightly_write_after_compaction_still_works(daily, book):
     # A date in a compacted month can still be scored (a backfill): the rows go to its partition.
     scored = engine.risk_recompute(as_of=date(2026, 1, 5)).customers_scored
     assert scored >= 4 and RiskSnapshot.objects.filter(as_of=date(2026, 1, 5)).count() == scored
+
+
+def test_the_nights_jobs_end_with_the_retention(daily):
+    from accounts import nightly
+
+    result = nightly.nightly_jobs(as_of=AS_OF)
+    assert result.outcome == "succeeded"
+    assert not RiskSnapshot.objects.filter(as_of=date(2026, 1, 6)).exists()  # a Tuesday of an old month
+    assert RiskSnapshot.objects.filter(as_of=date(2026, 1, 5)).count() == 2  # its Monday
+    assert RiskSnapshot.objects.filter(as_of=date(2026, 4, 1)).count() == 2  # inside the 90 nights

@@ -1,8 +1,8 @@
 """The nightly job: the cadences' stored due dates, tiering, risk scoring, alerts and the expiry of
-manual bands, then the day's portfolio summaries — one recorded run at a time, under a lock that dies
-with its run (`accounts.locking`). A run that finds a `running` record of its job closes it as
-interrupted: whoever wrote it is gone, or the lock would still be held. The nightly task also
-catches up the nights missed since the last successful run, oldest first.
+manual bands, then the day's portfolio summaries and the risk snapshots' retention — one recorded
+run at a time, under a lock that dies with its run (`accounts.locking`). A run that finds a
+`running` record of its job closes it as interrupted: whoever wrote it is gone, or the lock would
+still be held. The nightly task also catches up the nights missed since the last successful run, oldest first.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from .models import (
 )
 from .portfolio.summaries import portfolio_summaries_refresh
 from .risk import chunks
+from .risk.storage import snapshot_retention
 from .risk.tiering import tier_changes_of, tiering_run
 from .services.alerts import AlertCandidate, alerts_raise, overrides_expire, risk_alert_candidates
 from .services.handover import handovers_due
@@ -209,13 +210,16 @@ def nightly_jobs(
     *, as_of: date, task_id: str = "", progress: Callable[[int, int], None] | None = None, once: bool = False
 ) -> NightlyResult:
     """The night's work for a date: the risk job, then, when it ran, the executive dashboard's
-    summaries from the snapshots and alerts it wrote. The summaries are a step of their own, so the
-    risk run's record and timing stay the risk job's, and a skipped run refreshes nothing."""
+    summaries from the snapshots and alerts it wrote, then the snapshots' retention (old months
+    keep one snapshot a week, accounts.risk.storage). These are steps of their own, so the risk
+    run's record and timing stay the risk job's, and a skipped run changes nothing."""
     clock = StepClock()
     result = risk_nightly(as_of=as_of, task_id=task_id, progress=progress, once=once, clock=clock)
     if result.outcome == RiskRun.Outcome.SUCCEEDED:
         with clock.step("summaries"):
             portfolio_summaries_refresh(as_of=as_of)
+        with clock.step("retention"):
+            snapshot_retention(as_of=as_of)
     result.steps = clock.steps
     return result
 

@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.models import RiskBand, RiskSnapshot
 from accounts.risk.engine import active_model_version
+from accounts.risk.storage import ensure_snapshot_partitions
 from plays.models import Play, Playbook, PlayStep, StepRole, Trigger
 from plays.triggers import install_default_playbooks
 
@@ -201,6 +202,9 @@ def write_plays(*, rng: random.Random, plans: list[CustomerPlan], calendar: Demo
     ]
     bulk_create_with_history(step_rows, PlayStep, batch_size=BATCH)
     tiers = {p.pk: p.tier for p in plans}
+    if snapshots:
+        days = [calendar.day(day) for _pk, day in snapshots]
+        ensure_snapshot_partitions(min(days), max(days))
     RiskSnapshot.objects.bulk_create(
         [
             RiskSnapshot(

@@ -21,6 +21,7 @@ from ..models import (
     Tier,
 )
 from ..risk.defaults import FACTORS
+from ..risk.storage import KEPT_WEEKDAY
 from ..workspace.customer import OTIF_WINDOW_DAYS
 
 # The same thresholds and windows as the customer list's drill-down filters, so the list
@@ -45,7 +46,9 @@ CellKey = tuple[str, str, str, int | None]  # tier, region, industry, owner id
 # comparison) and for Mondays only before that (the weekly trend). The coarser grains are a few
 # hundred rows a day and are kept for every day.
 KEEP_EVERY_DAY = 8
-TREND_WEEKDAY = 0  # Monday, the digest's day
+# Monday, the digest's day: also the day whose risk snapshots are kept once they are old
+# (accounts.risk.storage), so a trend reads the same days from both.
+TREND_WEEKDAY = KEPT_WEEKDAY
 PRUNE_WINDOW_DAYS = 40
 
 

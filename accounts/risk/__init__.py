@@ -26,4 +26,6 @@ How it is read, scored and written fast, apart from the method:
   a fixed number of queries.
 - ``plumbing``: one database snapshot shared by several connections, the garbage-collector
   pause, the fork pool of scoring processes and the COPY writer of snapshots.
+- ``storage``: where snapshots are kept: monthly partitions on PostgreSQL, made before each
+  write, and the retention that keeps Mondays only in months older than 90 days.
 """

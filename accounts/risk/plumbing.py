@@ -28,6 +28,8 @@ from accounts.models import RiskSnapshot
 from keyaccounts.bulk import copy_insert, copy_rows, copy_text, copy_upsert, upsert
 from keyaccounts.bulk import fields as bulk_fields
 
+from .storage import ensure_snapshot_partitions
+
 # Reading ------------------------------------------------------------------------------------
 
 # Above this many customers on PostgreSQL the loaders run over several connections at once, all
@@ -274,6 +276,7 @@ def copy_snapshots(chunks: Iterable[bytes], *, as_of: date) -> None:
     before is merged, so its snapshots are rewritten in place.
     """
     with transaction.atomic():
+        ensure_snapshot_partitions(as_of)
         if RiskSnapshot.objects.filter(as_of=as_of).exists():
             copy_upsert(RiskSnapshot, chunks, unique_fields=["customer", "as_of"], update_fields=SNAPSHOT_UPDATE_FIELDS)
         else:
@@ -282,6 +285,9 @@ def copy_snapshots(chunks: Iterable[bytes], *, as_of: date) -> None:
 
 def upsert_snapshots(snapshots: list[RiskSnapshot], *, batch_size: int) -> None:
     """Insert or rewrite the snapshots by (customer, date), on a database without COPY."""
+    if snapshots:
+        days = [s.as_of for s in snapshots]
+        ensure_snapshot_partitions(min(days), max(days))
     upsert(
         RiskSnapshot,
         snapshots,

@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0017_scoring_chunks'),
+        ('accounts', '0018_scoring_chunks'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0016_account_data'),
+        ('accounts', '0017_risksnapshot_partitioned'),
     ]
 
     operations = [

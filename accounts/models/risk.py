@@ -280,18 +280,19 @@ class RiskRun(models.Model):
 
 
 class ScoringChunk(models.Model):
-    """A range of customers of one night's scoring, handed to whichever worker process claims it.
+    """A chunk of customers of one night's scoring, and who scores it (``accounts.risk.chunks``).
 
-    A large book is scored in chunks of customer ids: the run that plans them scores chunks
-    itself and sends one task per chunk, so every worker process free that night claims and
-    scores chunks too. A claimed chunk is given back when its claim grows stale (its process
-    died). Scored chunks hold their snapshots as COPY text until the run writes them all in one
-    transaction; the run's rows are removed once written. Working data, not business data.
+    The run that loaded the book scores its chunks first to last; another worker process asks for
+    the last waiting one, the run writes that chunk's input (signed) to the row, the other process
+    scores it and writes the snapshots back as COPY text. The run removes its rows once it has
+    written the day. Working data, not business data.
     """
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Being scored")
+        REQUESTED = "requested", _("Asked for by another process")
+        READY = "ready", _("Input written for the process that asked")
+        RUNNING = "running", _("Being scored by the run")
         DONE = "done", _("Scored")
         FAILED = "failed", _("Failed")
 
@@ -300,8 +301,6 @@ class ScoringChunk(models.Model):
     model_version = models.ForeignKey(
         RiskModelVersion, verbose_name=_("model version"), on_delete=models.CASCADE, related_name="+"
     )
-    # The database snapshot every chunk of the run reads (PostgreSQL's exported snapshot id).
-    read_snapshot = models.CharField(_("database snapshot"), max_length=64)
     first_id = models.BigIntegerField(_("first customer id"))
     last_id = models.BigIntegerField(_("last customer id"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
@@ -309,6 +308,8 @@ class ScoringChunk(models.Model):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     customers = models.PositiveIntegerField(_("customers scored"), default=0)
     bands = models.JSONField(_("customers per band"), default=dict, blank=True)
+    # The chunk's input for the process that asked for it: pickled, signed with SECRET_KEY.
+    payload = models.BinaryField(_("input"), null=True, blank=True)
     copy_text = models.BinaryField(_("snapshots as COPY text"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -1,56 +1,73 @@
-"""A large book scored in chunks of customer ids by whichever worker processes are free.
+"""A large book's scoring shared out, in chunks of customers, to whichever worker processes are free.
 
 ``recompute`` is the night's scoring of the whole book. On PostgreSQL, for a book of at least
 ``settings.RISK_CHUNKED_MIN_CUSTOMERS`` active customers, it
 
-1. holds one database snapshot open and exported (``plumbing.shared_read_snapshot``), so every
-   chunk, wherever it is scored, reads the database as it was at that moment;
-2. plans ``ScoringChunk`` rows of ``settings.RISK_CHUNK_CUSTOMERS`` customers each, contiguous
-   ranges of customer ids covering every id;
-3. hands their ids to ``fan_out`` (the nightly task sends one Celery task per chunk), then claims
-   and scores chunks itself until none is left — so one worker process finishes the night alone,
-   and every further process (on this machine or another) takes chunks off it;
-4. gives back chunks whose claim went stale (their process died) and takes a failed chunk again
-   itself, so a chunk's error fails the night with the error, not with a timeout;
+1. loads every customer's signals once, as one process does best (``engine``: whole-table scans
+   over several connections in one database snapshot; the purchase model is fitted on the whole
+   book, so it could not be fitted chunk by chunk anyway);
+2. plans ``ScoringChunk`` rows of ``settings.RISK_CHUNK_CUSTOMERS`` customers each and hands their
+   ids to ``fan_out`` (the nightly task sends one Celery task per chunk);
+3. scores chunks itself, first to last, while serving the chunks other worker processes ask for
+   (``score_chunks_of``, from the last chunk backwards): an asked-for chunk's input — its
+   customers' signals, history and manual bands — is written to its row, signed with the
+   SECRET_KEY; the other process scores it and writes its snapshots back as COPY text. With no
+   other process free, nothing is written but the chunk rows, and the night costs what it cost
+   in one process; each further process (on this machine or another) takes chunks off it;
+4. takes back chunks whose process went quiet (``STALE_CLAIM_SECONDS``) or failed, and scores
+   them itself: a chunk's error fails the night with that error;
 5. writes every chunk's snapshots in one transaction (``plumbing.copy_snapshots``): the day
-   appears whole or not at all, as when one process scored it; the chunks' rows are removed.
+   appears whole or not at all; the chunk rows are removed.
 
-Claims are ``SELECT … FOR UPDATE SKIP LOCKED``: two processes never score the same chunk, and a
-late result of a chunk given back is discarded (its claim no longer matches). A smaller book, or
-another database, is scored in one process (``engine.risk_recompute``).
+Every step that hands a chunk over is one conditional UPDATE, so no chunk is scored twice into
+the result, and the late result of a chunk taken back is discarded. A smaller book, or another
+database, is scored in one process (``engine.risk_recompute``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
+import pickle
 import socket
+import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import RiskModelVersion, ScoringChunk
+from accounts.models import ScoringChunk
 
 from . import plumbing
-from .engine import RecomputeResult, active_model_version, check_date, risk_recompute, score_range
+from .engine import (
+    History,
+    RecomputeResult,
+    ScoringRun,
+    _prepare,
+    _score_chunk,
+    check_date,
+    risk_recompute,
+)
+from .parameters import RiskParameters
 from .signals import customers_active_on
 
 logger = logging.getLogger(__name__)
 
-# A chunk of 5,000 customers is scored in a few seconds; a claim this old belongs to a process
-# that died, and the chunk is given to another.
-STALE_CLAIM_SECONDS = 120
-POLL_SECONDS = 0.05
+# A chunk of a few thousand customers is scored in a second or two; a process that asked for one
+# and has not answered for this long is taken to be gone.
+STALE_CLAIM_SECONDS = 60
+POLL_SECONDS = 0.02
 # Chunks of runs that ended without removing them (their process was killed) are removed by the
 # next run once this old.
 LEFTOVER_HOURS = 6
-LAST_ID = 2**63 - 1
 
 State = ScoringChunk.State
 
@@ -61,155 +78,235 @@ def recompute(
     progress: Callable[[int, int], None] | None = None,
     fan_out: Callable[[list[int]], None] | None = None,
 ) -> RecomputeResult:
-    """Score every customer active on ``as_of`` and store their snapshots, in chunks for a large
-    book on PostgreSQL (see the module's docstring), else in this process."""
+    """Score every customer active on ``as_of`` and store their snapshots, sharing the scoring
+    out in chunks for a large book on PostgreSQL (see the module's docstring)."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return risk_recompute(as_of=as_of, progress=progress)
     check_date(as_of)
     if customers_active_on(as_of).count() < settings.RISK_CHUNKED_MIN_CUSTOMERS:
         return risk_recompute(as_of=as_of, progress=progress)
-    version = active_model_version()
-    run = uuid.uuid4()
     _remove_leftovers()
-    try:
-        with plumbing.shared_read_snapshot() as snapshot_id:
-            planned = _plan(run=run, as_of=as_of, version=version, snapshot_id=snapshot_id)
-            if fan_out is not None and len(planned) > 1:
-                fan_out(planned)
-            total = _score_until_done(run, progress=progress)
-        bands, processes = Counter(), set()
-        for chunk_bands, claimed_by in ScoringChunk.objects.filter(run=run).values_list("bands", "claimed_by"):
-            bands.update(chunk_bands)
-            processes.add(claimed_by)
-        plumbing.copy_snapshots(_copy_texts(run), as_of=as_of)
-    finally:
-        ScoringChunk.objects.filter(run=run).delete()
+    with plumbing.without_cycle_collection():
+        items, scoring = _prepare(as_of=as_of, model_version=None, customer_ids=None)
+        items.sort(key=lambda customer: customer.customer_id)
+        run = uuid.uuid4()
+        try:
+            book = _Book(run, scoring, items)
+            if fan_out is not None and len(book.inputs) > 1:
+                fan_out(list(book.inputs))
+            book.score_until_done(progress)
+            bands, workers = Counter(), set()
+            for chunk_bands, claimed_by in ScoringChunk.objects.filter(run=run).values_list("bands", "claimed_by"):
+                bands.update(chunk_bands)
+                workers.add(claimed_by)
+            plumbing.copy_snapshots(book.copy_texts(), as_of=as_of)
+        finally:
+            ScoringChunk.objects.filter(run=run).delete()
+    total = len(items)
     if progress is not None and total == 0:
         progress(0, 0)
     return RecomputeResult(
         as_of=as_of,
         customers_scored=total,
         bands=bands,
-        model_version=version,
-        chunks=len(planned),
-        processes=len(processes),
+        model_version=scoring.version,
+        chunks=len(book.inputs),
+        processes=len(workers),
     )
 
 
-def score_chunks_of(chunk_id: int) -> int:
-    """A worker's share of a run: claim and score the run's waiting chunks, starting with
-    ``chunk_id`` if it still waits, until none is left. Returns how many chunks it scored; a
-    chunk that fails is marked failed (the run takes it again) and ends this share."""
-    run = ScoringChunk.objects.filter(pk=chunk_id).values_list("run", flat=True).first()
-    scored = 0
-    while run is not None:
-        chunk = _claim(run, states=(State.PENDING,), prefer=chunk_id)
-        if chunk is None:
-            break
+class _Book:
+    """The run's side: the loaded book in chunks, what it scored itself, what it handed out."""
+
+    def __init__(self, run: uuid.UUID, scoring: ScoringRun, items: list) -> None:
+        self.run, self.scoring = run, scoring
+        size = max(1, settings.RISK_CHUNK_CUSTOMERS)
+        parts = [items[start : start + size] for start in range(0, len(items), size)] or [[]]
+        rows = ScoringChunk.objects.bulk_create(
+            ScoringChunk(
+                run=run,
+                as_of=scoring.as_of,
+                model_version=scoring.version,
+                first_id=part[0].customer_id if part else 0,
+                last_id=part[-1].customer_id if part else 0,
+            )
+            for part in parts
+        )
+        self.inputs: dict[int, list] = {row.pk: part for row, part in zip(rows, parts, strict=True)}
+        self.texts: dict[int, bytes] = {}
+        self.me = _me()
+
+    def score_until_done(self, progress: Callable[[int, int], None] | None) -> None:
+        total, done = sum(len(part) for part in self.inputs.values()), 0
+        while True:
+            self._serve_requests()
+            chunk_id = self._claim_next()
+            if chunk_id is not None:
+                self._score_here(chunk_id)
+            rows = list(ScoringChunk.objects.filter(run=self.run).values_list("pk", "state", "claimed_at"))
+            done = sum(len(self.inputs[pk]) for pk, state, _at in rows if state == State.DONE)
+            if progress is not None:
+                progress(done, total)
+            if all(state == State.DONE for _pk, state, _at in rows):
+                return
+            if chunk_id is None:
+                self._take_back(rows)
+                time.sleep(POLL_SECONDS)
+
+    def _serve_requests(self) -> None:
+        """Write the input of every chunk another process asked for."""
+        asked = ScoringChunk.objects.filter(run=self.run, state=State.REQUESTED).values_list("pk", "claimed_by")
+        for pk, claimed_by in asked:
+            payload = _sign(pickle.dumps(self._input_of(pk), protocol=pickle.HIGHEST_PROTOCOL))
+            ScoringChunk.objects.filter(pk=pk, state=State.REQUESTED, claimed_by=claimed_by).update(
+                state=State.READY, payload=payload, claimed_at=timezone.now()
+            )
+
+    def _input_of(self, pk: int) -> dict:
+        items, history, overrides = self.inputs[pk], self.scoring.history, self.scoring.overrides
+        ids = [customer.customer_id for customer in items]
+        return {
+            "items": items,
+            "previous": {i: history.previous[i] for i in ids if i in history.previous},
+            "score_7d": {i: history.score_7d[i] for i in ids if i in history.score_7d},
+            "score_30d": {i: history.score_30d[i] for i in ids if i in history.score_30d},
+            "overrides": {i: overrides[i] for i in ids if i in overrides},
+        }
+
+    def _claim_next(self) -> int | None:
+        """The first waiting chunk, taken by this process (first to last)."""
+        with transaction.atomic():
+            pk = (
+                ScoringChunk.objects.select_for_update(skip_locked=True)
+                .filter(run=self.run, state=State.PENDING)
+                .order_by("first_id")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if pk is None:
+                return None
+            ScoringChunk.objects.filter(pk=pk).update(
+                state=State.RUNNING, claimed_by=self.me, claimed_at=timezone.now()
+            )
+        return pk
+
+    def _score_here(self, pk: int) -> None:
         try:
-            _score(chunk)
-        except Exception:
-            logger.exception("Scoring chunk %s of run %s failed; the run scores it again.", chunk.pk, run)
+            count, bands, text = plumbing.score_to_copy(self.inputs[pk], partial(_score_chunk, run=self.scoring))
+        except Exception as exc:
+            ScoringChunk.objects.filter(pk=pk).update(state=State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
+            raise
+        self.texts[pk] = text
+        ScoringChunk.objects.filter(pk=pk).update(
+            state=State.DONE, claimed_by=self.me, customers=count, bands=dict(bands), payload=None
+        )
+
+    def _take_back(self, rows) -> None:
+        """Chunks handed out whose process went quiet, or failed, are scored here."""
+        stale = timezone.now() - timedelta(seconds=STALE_CLAIM_SECONDS)
+        for pk, state, claimed_at in rows:
+            quiet = state in (State.REQUESTED, State.READY) and claimed_at is not None and claimed_at < stale
+            if quiet or state == State.FAILED:
+                taken = ScoringChunk.objects.filter(pk=pk, state=state, claimed_at=claimed_at).update(
+                    state=State.RUNNING, claimed_by=self.me, claimed_at=timezone.now()
+                )
+                if taken:
+                    logger.warning("Chunk %s of run %s (%s) is scored by the run itself.", pk, self.run, state)
+                    self._score_here(pk)
+
+    def copy_texts(self):
+        """Every chunk's COPY text in customer id order: the run's own from memory, the others'
+        from their rows, one at a time."""
+        for pk in sorted(self.inputs, key=lambda pk: self.inputs[pk][0].customer_id if self.inputs[pk] else 0):
+            text = self.texts.get(pk)
+            if text is None:
+                text = ScoringChunk.objects.filter(pk=pk).values_list("copy_text", flat=True).get()
+            if text:
+                yield bytes(text)
+
+
+def score_chunks_of(chunk_id: int, *, wait_seconds: float = STALE_CLAIM_SECONDS) -> int:
+    """Another worker process's share of a run (the task sent for ``chunk_id``): ask for the
+    run's last waiting chunk, score it when its input is there, and again, until none is left.
+    Returns how many chunks it scored. A failure marks the chunk failed (the run scores it again)
+    and ends this share."""
+    run = ScoringChunk.objects.filter(pk=chunk_id).values_list("run", flat=True).first()
+    me, scored = _me(), 0
+    while run is not None:
+        pk = _ask(run, me)
+        if pk is None:
+            break
+        deadline = time.monotonic() + wait_seconds
+        row = None
+        while time.monotonic() < deadline:
+            row = ScoringChunk.objects.filter(pk=pk, claimed_by=me).values("state", "payload", "model_version").first()
+            if row is None or row["state"] != State.REQUESTED:
+                break
+            time.sleep(POLL_SECONDS)
+        if row is None or row["state"] != State.READY:
+            break  # taken back, or the run is gone
+        try:
+            count, bands, text = _score_input(pk, row)
+        except Exception as exc:
+            logger.exception("Scoring chunk %s of run %s failed; the run scores it again.", pk, run)
+            ScoringChunk.objects.filter(pk=pk, claimed_by=me, state=State.READY).update(
+                state=State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
+            break
+        stored = ScoringChunk.objects.filter(pk=pk, claimed_by=me, state=State.READY).update(
+            state=State.DONE, customers=count, bands=dict(bands), copy_text=text, payload=None
+        )
+        if not stored:
+            logger.warning("Chunk %s was taken back before this process finished it.", pk)
             break
         scored += 1
     return scored
 
 
-def _plan(*, run: uuid.UUID, as_of: date, version: RiskModelVersion, snapshot_id: str) -> list[int]:
-    """The run's chunks, read in its database snapshot: contiguous id ranges from 0 to the largest
-    id, each holding ``settings.RISK_CHUNK_CUSTOMERS`` active customers (the last one fewer)."""
-    with plumbing.reading_snapshot(snapshot_id):
-        ids = list(customers_active_on(as_of).order_by("pk").values_list("pk", flat=True))
-    starts = ids[:: max(1, settings.RISK_CHUNK_CUSTOMERS)] or [0]
-    bounds = [
-        (0 if n == 0 else start, (starts[n + 1] - 1) if n + 1 < len(starts) else LAST_ID)
-        for n, start in enumerate(starts)
-    ]
-    chunks = ScoringChunk.objects.bulk_create(
-        ScoringChunk(
-            run=run, as_of=as_of, model_version=version, read_snapshot=snapshot_id, first_id=first, last_id=last
-        )
-        for first, last in bounds
-    )
-    return [chunk.pk for chunk in chunks]
-
-
-def _score_until_done(run: uuid.UUID, *, progress: Callable[[int, int], None] | None) -> int:
-    """Claim and score the run's chunks here until every one is scored; returns the customers."""
-    while True:
-        chunk = _claim(run, states=(State.PENDING, State.FAILED))
-        if chunk is not None:
-            # Raises with the chunk's error: the run fails, as it would scoring in one process.
-            _score(chunk)
-        chunks = list(ScoringChunk.objects.filter(run=run).values_list("state", "customers"))
-        done = sum(customers for state, customers in chunks if state == State.DONE)
-        scored = sum(state == State.DONE for state, _customers in chunks)
-        if progress is not None:
-            # Chunks not yet scored are counted at the mean size of those that were.
-            mean = done / scored if scored else settings.RISK_CHUNK_CUSTOMERS
-            progress(done, done + round(mean * (len(chunks) - scored)))
-        if scored == len(chunks):
-            return done
-        if chunk is None:
-            _give_back_stale(run)
-            time.sleep(POLL_SECONDS)
-
-
-def _claim(run: uuid.UUID, *, states: tuple[str, ...], prefer: int | None = None) -> ScoringChunk | None:
-    """Take one of the run's chunks in ``states`` (``prefer`` first), skipping those another
-    process is taking at this very moment."""
+def _ask(run: uuid.UUID, me: str) -> int | None:
+    """Ask for the run's last waiting chunk (the run scores from the first)."""
     with transaction.atomic():
-        waiting = (
+        pk = (
             ScoringChunk.objects.select_for_update(skip_locked=True)
-            .select_related("model_version")
-            .defer("copy_text")
-            .filter(run=run, state__in=states)
+            .filter(run=run, state=State.PENDING)
+            .order_by("-first_id")
+            .values_list("pk", flat=True)
+            .first()
         )
-        chunk = None
-        if prefer is not None:
-            chunk = waiting.filter(pk=prefer).first()
-        if chunk is None:
-            chunk = waiting.order_by("first_id").first()
-        if chunk is None:
+        if pk is None:
             return None
-        chunk.state, chunk.claimed_by, chunk.claimed_at = State.RUNNING, _me(), timezone.now()
-        chunk.save(update_fields=["state", "claimed_by", "claimed_at"])
-    return chunk
+        ScoringChunk.objects.filter(pk=pk).update(state=State.REQUESTED, claimed_by=me, claimed_at=timezone.now())
+    return pk
 
 
 @plumbing.without_cycle_collection()
-def _score(chunk: ScoringChunk) -> None:
-    """Score a claimed chunk in the run's database snapshot and store its result, if the claim
-    still holds. An error marks the chunk failed and is raised."""
-    claimed = ScoringChunk.objects.filter(pk=chunk.pk, state=State.RUNNING, claimed_by=chunk.claimed_by)
-    try:
-        with plumbing.reading_snapshot(chunk.read_snapshot):
-            count, bands, text = score_range(
-                as_of=chunk.as_of, model_version=chunk.model_version, first_id=chunk.first_id, last_id=chunk.last_id
-            )
-    except Exception as exc:
-        claimed.update(state=State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
-        raise
-    if not claimed.update(state=State.DONE, customers=count, bands=dict(bands), copy_text=text):
-        logger.warning("Chunk %s was given to another process before this one finished it.", chunk.pk)
-
-
-def _give_back_stale(run: uuid.UUID) -> int:
-    stale = timezone.now() - timedelta(seconds=STALE_CLAIM_SECONDS)
-    given = ScoringChunk.objects.filter(run=run, state=State.RUNNING, claimed_at__lt=stale).update(
-        state=State.PENDING, claimed_by="", claimed_at=None
+def _score_input(pk: int, row: dict) -> tuple[int, Counter, bytes]:
+    data = pickle.loads(_verified(bytes(row["payload"])))  # noqa: S301 - signed by the run with SECRET_KEY
+    chunk = ScoringChunk.objects.select_related("model_version").get(pk=pk)
+    version = chunk.model_version
+    scoring = ScoringRun(
+        as_of=chunk.as_of,
+        version=version,
+        parameters=RiskParameters.of_version(version),
+        history=History(previous=data["previous"], score_7d=data["score_7d"], score_30d=data["score_30d"]),
+        overrides=data["overrides"],
     )
-    if given:
-        logger.warning("Gave back %d chunks of run %s whose process stopped answering.", given, run)
-    return given
+    return plumbing.score_to_copy(data["items"], partial(_score_chunk, run=scoring))
 
 
-def _copy_texts(run: uuid.UUID) -> Iterator[bytes]:
-    """The scored chunks' COPY text, one chunk at a time, in customer id order."""
-    for pk in ScoringChunk.objects.filter(run=run).order_by("first_id").values_list("pk", flat=True):
-        text = ScoringChunk.objects.filter(pk=pk).values_list("copy_text", flat=True).get()
-        if text:
-            yield bytes(text)
+_SIGNATURE = hashlib.sha256().digest_size
+
+
+def _sign(data: bytes) -> bytes:
+    key = hashlib.sha256(b"accounts.risk.chunks" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, data, hashlib.sha256).digest() + data
+
+
+def _verified(signed: bytes) -> bytes:
+    signature, data = signed[:_SIGNATURE], signed[_SIGNATURE:]
+    if not hmac.compare_digest(signature, _sign(data)[:_SIGNATURE]):
+        raise ValueError("A scoring chunk's input is not signed with this installation's SECRET_KEY.")
+    return data
 
 
 def _remove_leftovers() -> None:
@@ -217,4 +314,4 @@ def _remove_leftovers() -> None:
 
 
 def _me() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"

@@ -47,7 +47,6 @@ from .signals import CustomerData, customers_active_on
 __all__ = [
     "BATCH_SIZE",
     "check_date",
-    "score_range",
     "RecomputeResult",
     "RiskError",
     "RiskModelError",
@@ -177,16 +176,6 @@ def risk_recompute(
     return RecomputeResult(as_of=as_of, customers_scored=total, bands=bands, model_version=run.version)
 
 
-def score_range(
-    *, as_of: date, model_version: RiskModelVersion, first_id: int, last_id: int
-) -> tuple[int, Counter, bytes]:
-    """The snapshots of the customers active on ``as_of`` whose ids lie in [first_id, last_id], as
-    (count, displayed bands, COPY text), writing nothing: one chunk of a night scored in chunks
-    (``chunks``). Reads in the caller's transaction, so every chunk can read one database snapshot."""
-    items, run = _prepare(as_of=as_of, model_version=model_version, customer_ids=None, id_range=(first_id, last_id))
-    return plumbing.score_to_copy(items, partial(_score_chunk, run=run))
-
-
 def check_date(as_of: date) -> None:
     """RiskError for a date after today (in ``settings.TIME_ZONE``): risk is never scored ahead."""
     today = business_today()
@@ -199,7 +188,7 @@ def check_date(as_of: date) -> None:
 
 
 def _prepare(
-    *, as_of: date, model_version: RiskModelVersion | None, customer_ids, previous=None, id_range=None
+    *, as_of: date, model_version: RiskModelVersion | None, customer_ids, previous=None
 ) -> tuple[list[CustomerData], ScoringRun]:
     """Everything scoring needs, loaded with a fixed number of queries: signals, history, overrides."""
     check_date(as_of)
@@ -208,8 +197,6 @@ def _prepare(
     if customer_ids is not None:
         customer_ids = list(customer_ids)
     scope = customers_active_on(as_of, customer_ids)
-    if id_range is not None:
-        scope = scope.filter(pk__gte=id_range[0], pk__lte=id_range[1])
     ids = scope.values("pk")
     max_gap_days = parameters.bands.hysteresis_max_gap_days
     loaded = {}

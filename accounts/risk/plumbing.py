@@ -3,8 +3,8 @@
 - Reading: on PostgreSQL all loaders read one REPEATABLE READ snapshot, for a large book exported
   and shared by several connections at once (``read_in_one_snapshot``).
 - Scoring: Python's cyclic garbage collector is paused while a book is loaded and scored
-  (``without_cycle_collection``); a large book is scored in chunks by Celery worker processes
-  (``chunks``), each chunk reading the same exported snapshot (``shared_read_snapshot``).
+  (``without_cycle_collection``); a large book's scoring is shared out in chunks to the Celery
+  worker processes that are free (``chunks``).
 - Writing: snapshots go to PostgreSQL as COPY text written for this one table
   (``snapshot_copy_rows``), straight in for a date scored the first time, merged for a date
   scored again (``copy_snapshots``); elsewhere in bulk (``upsert_snapshots``).
@@ -105,53 +105,6 @@ def _one_snapshot():
             cursor.execute("SELECT pg_export_snapshot()")
             snapshot_id = cursor.fetchone()[0]
         yield snapshot_id
-
-
-@contextmanager
-def shared_read_snapshot() -> Iterator[str]:
-    """A database snapshot other processes can read (PostgreSQL), held open for the block.
-
-    A thread of its own opens a read-only REPEATABLE READ transaction, exports its snapshot and
-    keeps the transaction open until the block ends: any connection, from any process or machine,
-    may then read exactly what it saw (``reading_snapshot``).
-    """
-    exported: list[str] = []
-    errors: list[BaseException] = []
-    ready, finished = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                cursor.execute("SELECT pg_export_snapshot()")
-                exported.append(cursor.fetchone()[0])
-                ready.set()
-                finished.wait()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            ready.set()
-            connection.close()
-
-    holder = threading.Thread(target=hold, name="risk-read-snapshot", daemon=True)
-    holder.start()
-    ready.wait()
-    try:
-        if errors:
-            raise errors[0]
-        yield exported[0]
-    finally:
-        finished.set()
-        holder.join()
-
-
-@contextmanager
-def reading_snapshot(snapshot_id: str) -> Iterator[None]:
-    """A read-only transaction of this connection that sees the exported snapshot ``snapshot_id``."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot_id])
-        yield
 
 
 _NO_PARALLEL_WORKERS = "SET LOCAL max_parallel_workers_per_gather = 0"

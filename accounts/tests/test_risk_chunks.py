@@ -1,8 +1,9 @@
-"""A large book scored in chunks that any worker process may take (accounts.risk.chunks): the same
-snapshots as one process, shared with other connections, chunks of dead or failing processes taken
-again, a failing chunk failing the whole night, nothing left behind."""
+"""A large book's scoring shared out in chunks to other worker processes (accounts.risk.chunks): the
+same snapshots as one process, chunks asked for by another process, chunks of quiet or failing
+processes taken back, a failing chunk failing the whole night, nothing left behind."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -71,56 +72,81 @@ def test_a_date_scored_again_in_chunks_is_rewritten_identically(scored_in_one_pr
     assert night() == scored_in_one_process
 
 
-def test_other_processes_take_chunks_and_read_the_run_s_database_snapshot(
-    scored_in_one_process, in_chunks_of_two, book
-):
+def another_worker(chunk_id, taken):
+    """A worker process's share, on a connection of its own."""
+
+    def work():
+        try:
+            taken.append(chunks.score_chunks_of(chunk_id))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return thread
+
+
+def test_another_worker_scores_the_chunks_it_asks_for_from_the_last(scored_in_one_process, in_chunks_of_two, book):
+    taken, threads = [], []
+
+    def fan_out(chunk_ids):
+        # The other worker asks before the run starts scoring; the run serves it between chunks.
+        threads.append(another_worker(chunk_ids[0], taken))
+        deadline = time.monotonic() + 30
+        while not ScoringChunk.objects.filter(state="requested").exists():
+            assert time.monotonic() < deadline, "the other worker never asked for a chunk"
+            time.sleep(0.01)
+
+    result = chunks.recompute(as_of=AS_OF, fan_out=fan_out)
+    threads[0].join()
+
+    assert night() == scored_in_one_process
+    assert taken[0] >= 1 and result.processes == 2
+    assert (result.customers_scored, result.chunks) == (7, 4)
+    assert not ScoringChunk.objects.exists()
+
+
+def test_a_chunk_whose_worker_went_quiet_or_failed_is_scored_by_the_run(scored_in_one_process, in_chunks_of_two):
+    def fan_out(chunk_ids):
+        an_hour_ago = timezone.now() - timedelta(hours=1)
+        ScoringChunk.objects.filter(pk=chunk_ids[-1]).update(
+            state="ready", claimed_by="gone:1:1", claimed_at=an_hour_ago
+        )
+        ScoringChunk.objects.filter(pk=chunk_ids[-2]).update(
+            state="failed", claimed_by="other:2:2", claimed_at=timezone.now(), error="OperationalError: lost"
+        )
+
+    result = chunks.recompute(as_of=AS_OF, fan_out=fan_out)
+
+    assert night() == scored_in_one_process
+    assert (result.customers_scored, result.processes) == (7, 1)
+
+
+def test_a_late_result_of_a_chunk_taken_back_is_discarded(book, in_chunks_of_two):
     taken = []
 
     def fan_out(chunk_ids):
-        # A customer's orders change after the run was planned; another worker (its own
-        # connection) then takes every chunk: it reads the database as it was when planned.
-        order(book[2], AS_OF)
-
-        def worker():
-            try:
-                taken.append(chunks.score_chunks_of(chunk_ids[1]))
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=worker)
-        thread.start()
-        thread.join()
-
-    result = chunks.recompute(as_of=AS_OF, fan_out=fan_out)
-
-    assert taken == [4]  # every chunk, the one it was sent for first
-    assert night() == scored_in_one_process
-    assert result.customers_scored == 7
-
-
-def test_the_chunks_of_a_dead_or_failed_process_are_scored_again_by_the_run(scored_in_one_process, in_chunks_of_two):
-    def fan_out(chunk_ids):
-        an_hour_ago = timezone.now() - timedelta(hours=1)
-        ScoringChunk.objects.filter(pk=chunk_ids[0]).update(
-            state="running", claimed_by="gone:1", claimed_at=an_hour_ago
+        # The other worker asked and went quiet; the run takes the chunk back before the worker
+        # comes back with its input.
+        ScoringChunk.objects.filter(pk=chunk_ids[-1]).update(
+            state="requested", claimed_by="slow:3:3", claimed_at=timezone.now() - timedelta(hours=1)
         )
-        ScoringChunk.objects.filter(pk=chunk_ids[1]).update(state="failed", error="OperationalError: lost")
 
     result = chunks.recompute(as_of=AS_OF, fan_out=fan_out)
-
-    assert night() == scored_in_one_process
     assert result.customers_scored == 7
+    # A worker sent for a run that has ended finds nothing to do.
+    assert chunks.score_chunks_of(10**9) == 0 and taken == []
 
 
 def test_a_chunk_that_fails_fails_the_night_and_writes_nothing(book, in_chunks_of_two, monkeypatch):
-    real = chunks.score_range
+    real = chunks._score_chunk
 
-    def score_range(**kwargs):
-        if kwargs["first_id"] > 0:
+    def score_chunk(items, run):
+        if items and items[0].customer_id == max(c.pk for c in book):
             raise RuntimeError("the scorer broke")
-        return real(**kwargs)
+        return real(items, run=run)
 
-    monkeypatch.setattr(chunks, "score_range", score_range)
+    monkeypatch.setattr(chunks, "_score_chunk", score_chunk)
 
     with pytest.raises(RuntimeError, match="the scorer broke"):
         chunks.recompute(as_of=AS_OF)
@@ -129,18 +155,12 @@ def test_a_chunk_that_fails_fails_the_night_and_writes_nothing(book, in_chunks_o
     assert not ScoringChunk.objects.exists()
 
 
-def test_a_late_result_of_a_chunk_given_back_is_discarded(book, in_chunks_of_two):
-    def fan_out(chunk_ids):
-        chunk = chunks._claim(ScoringChunk.objects.get(pk=chunk_ids[0]).run, states=("pending",), prefer=chunk_ids[0])
-        # Given back as stale and taken by another process before this one stores its result.
-        ScoringChunk.objects.filter(pk=chunk.pk).update(claimed_by="other:2")
-        chunks._score(chunk)
-        assert ScoringChunk.objects.get(pk=chunk.pk).state == "running"
-        ScoringChunk.objects.filter(pk=chunk.pk).update(state="pending", claimed_by="", claimed_at=None)
-
-    result = chunks.recompute(as_of=AS_OF, fan_out=fan_out)
-
-    assert result.customers_scored == 7
+def test_an_input_not_signed_with_this_installation_s_key_is_refused(book, in_chunks_of_two, settings):
+    signed = chunks._sign(b"input")
+    assert chunks._verified(signed) == b"input"
+    settings.SECRET_KEY = "another-installation"
+    with pytest.raises(ValueError, match="not signed"):
+        chunks._verified(signed)
 
 
 def test_a_small_book_and_a_date_ahead_are_handled_as_before(book, settings):

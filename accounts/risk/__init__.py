@@ -25,7 +25,9 @@ How it is read, scored and written fast, apart from the method:
 - ``loaders`` and ``order_loaders``: the set-based queries that fill every customer's signals in
   a fixed number of queries.
 - ``plumbing``: one database snapshot shared by several connections, the garbage-collector
-  pause, the fork pool of scoring processes and the COPY writer of snapshots.
+  pause, scoring in batches and the COPY writer of snapshots.
+- ``chunks``: a large book's scoring shared out, chunk by chunk, to the worker processes free
+  that night (``ScoringChunk`` rows in PostgreSQL carry the input and the result).
 - ``storage``: where snapshots are kept: monthly partitions on PostgreSQL, made before each
   write, and the retention that keeps Mondays only in months older than 90 days.
 """

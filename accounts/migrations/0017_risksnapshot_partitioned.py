@@ -102,6 +102,9 @@ FORWARD = [
     "SELECT setval('accounts_risksnapshot_id_seq', last_value, is_called) "
     "FROM accounts_risksnapshot_unpartitioned_id_seq",
     "DROP TABLE accounts_risksnapshot_unpartitioned",
+    # Autovacuum analyzes partitions, never the partitioned table itself: gather its statistics
+    # now, or joins over it are planned from guesses until the first weekly retention step.
+    "ANALYZE accounts_risksnapshot",
 ]
 
 BACKWARD = [

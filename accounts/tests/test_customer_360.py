@@ -30,6 +30,10 @@ TIMELINE_PAGE_QUERIES = DOOR_QUERIES + 7
 # benchmark per product with product and competitor (1).
 SUPPLY_QUERIES = DOOR_QUERIES + 3
 PRICING_QUERIES = DOOR_QUERIES + 1
+# The account-data section: level changes, churn records, history rows and their teams (4), and
+# the account team (1). The relationship, criteria, strategy and intelligence sections pin theirs
+# in their own modules.
+ACCOUNT_QUERIES = DOOR_QUERIES + 4 + 1
 HTMX = {"HX-Request": "true"}
 
 TODAY = business_today()
@@ -552,6 +556,7 @@ SECTION_QUERIES = {
     "customer_timeline": TIMELINE_PAGE_QUERIES,
     "supply_section": SUPPLY_QUERIES,
     "pricing_section": PRICING_QUERIES,
+    "account_section": ACCOUNT_QUERIES,
 }
 
 

@@ -18,13 +18,15 @@
   ["wheel", "touchmove", "keydown", "mousedown"].forEach(function (name) {
     window.addEventListener(name, function () { readerScrolled = true; }, { once: true, passive: true });
   });
-  var settled = false;
+  // The last sections settle a moment after the last placeholder is gone: scroll (at once, not
+  // smoothly, or the layout moves under the animation) on each of them for a second.
+  var allInAt = 0;
   document.body.addEventListener("htmx:afterSettle", function () {
     if (spy) { spy.refresh(); }
-    if (settled || document.querySelector(".section-deferred[aria-busy=true]")) { return; }
-    settled = true;
+    if (readerScrolled || document.querySelector(".section-deferred[aria-busy=true]")) { return; }
+    allInAt = allInAt || Date.now();
     var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
-    if (target && !readerScrolled) { target.scrollIntoView(); }
+    if (target && Date.now() - allInAt < 1000) { target.scrollIntoView({ behavior: "instant" }); }
   });
 
   if (typeof Chart === "undefined") { return; }

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from .views import cadences, contacts, interactions
+from .views import cadences, contacts, interactions, section
 
 customer = "customers/<int:pk>/"
 
 urlpatterns = [
+    path(f"{customer}relationships/", section.relationship_section, name="relationship_section"),
     path(f"{customer}contacts/new/", contacts.contact_create, name="contact_create"),
     path(f"{customer}contacts/<int:contact_pk>/edit/", contacts.contact_update, name="contact_update"),
     path(f"{customer}contacts/<int:contact_pk>/left/", contacts.contact_left, name="contact_left"),

@@ -277,11 +277,15 @@ def test_a_post_by_someone_else_changes_nothing(client, request, customer, who, 
 @pytest.mark.parametrize(("who", "editable"), [("alice", True), ("bob", False), ("erin", False)])
 def test_the_section_shows_to_everyone_who_sees_the_customer(client, request, customer, who, editable):
     client.force_login(request.getfixturevalue(who))
-    html = client.get(reverse("customer_detail", args=[customer.pk])).content.decode()
+    # The customer page loads the section after it, from the section's own URL.
+    page = client.get(reverse("customer_detail", args=[customer.pk])).content.decode()
+    section_url = reverse("account_section", args=[customer.pk])
+    assert f'<section id="section-account" class="section-deferred mt-3" hx-get="{section_url}"' in page
+    section = client.get(section_url, **HTMX)
+    html = section.content.decode()
+    assert section.status_code == 200
     assert 'data-testid="section-account"' in html
     assert ('data-testid="account-level"' in html) is editable
-    section = client.get(reverse("account_section", args=[customer.pk]))
-    assert section.status_code == 200
 
 
 def test_a_manager_who_does_not_see_the_customer_gets_404_for_the_section(client, oscar, customer):

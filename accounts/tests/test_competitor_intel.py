@@ -68,8 +68,9 @@ def test_the_customer_page_lists_intelligence_newest_first(client, alice, custom
     f.CompetitorIntelFactory(customer=customer, competitor=rival, noted_on=days_ago(1), note="A newer rumour")
     f.CompetitorIntelFactory(customer=customer, competitor=rival, noted_on=days_ago(200), note="An old rumour")
     client.force_login(alice)
-    page = client.get(reverse("customer_detail", args=[customer.pk])).text
-    assert 'id="section-intel"' in page and 'href="#section-intel"' in page
+    assert 'href="#section-intel"' in client.get(reverse("customer_detail", args=[customer.pk])).text
+    page = client.get(url("intel_section", customer), headers=HTMX).text
+    assert 'id="section-intel"' in page
     assert page.index("A newer rumour") < page.index("Offered 8% below") < page.index("An old rumour")
     assert "Told by Li Na" in page and "Nippon Bearing Works" in page
     assert "2 in the last 90 days" in page
@@ -89,7 +90,7 @@ def test_an_entry_added_through_the_editor_appears_in_the_section(client, alice,
         "high",
         alice,
     )
-    assert "invited our buyer to dinner" in client.get(reverse("customer_detail", args=[customer.pk])).text
+    assert "invited our buyer to dinner" in client.get(url("intel_section", customer), headers=HTMX).text
 
 
 def test_a_full_page_add_redirects_to_the_section(client, alice, customer, rival):

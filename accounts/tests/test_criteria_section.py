@@ -138,7 +138,7 @@ def test_the_customer_page_shows_the_matrix_with_situations_and_competitors(clie
         assessed_on=days_ago(3),
     )
     client.force_login(alice)
-    page = client.get(reverse("customer_detail", args=[customer.pk])).text
+    page = client.get(section_url(customer), headers=HTMX).text
     assert 'id="section-criteria"' in page
     assert 'data-situation="alarm"' in page and "Rival Motors" in page and "Local technical support" in page
     assert "Close the gap on this criterion" in page
@@ -191,14 +191,14 @@ def test_read_only_roles_cannot_assess_and_see_no_edit_buttons(client, customer,
     assert client.get(assess_url(customer)).status_code == 403
     assert client.post(assess_url(customer), form_data()).status_code == 403
     assert PurchaseCriterion.objects.count() == 1
-    page = client.get(reverse("customer_detail", args=[customer.pk])).text
+    page = client.get(section_url(customer), headers=HTMX).text
     assert "New assessment" not in page and "Re-assess" not in page
 
 
 def test_the_owner_sees_the_edit_buttons(client, alice, customer):
     f.PurchaseCriterionFactory(customer=customer, criterion="Delivery in full", assessed_on=days_ago(1))
     client.force_login(alice)
-    page = client.get(reverse("customer_detail", args=[customer.pk])).text
+    page = client.get(section_url(customer), headers=HTMX).text
     assert "New assessment" in page and "Re-assess" in page
 
 

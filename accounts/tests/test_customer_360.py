@@ -1,5 +1,7 @@
 """The customer 360 page: header, risk panel, timeline (with its "show more" pages), supply and
-price vs market, who may see it, and a query count that does not grow with the data."""
+price vs market, who may see it, and query counts that do not grow with the data. The page's first
+answer holds the header, the section nav and the risk panel; every other section loads after it
+from its own URL, each tested here or in its own module."""
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -15,22 +17,34 @@ from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 from relationships.models import InteractionKind
 
-# Queries of the whole customer page and of one timeline page, the same whatever the data size.
-# The page's own: session, user, roles, customer; risk 3 (snapshots, override, model thresholds);
-# account team; timeline 7 (interactions + their contacts, tickets opened, tickets resolved,
-# orders, criteria, plan reviews); supply 3 (totals, misses, months); prices 1.
-# The included relationship, criteria and strategy sections add theirs: change that number when
-# a section changes, never per row. Competitor intelligence: 1 (entries with competitor, contact
-# and who recorded them). The account-data section: level changes, churn records, history rows and
-# their teams (4).
-PAGE_QUERIES = 19 + 10 + 1 + 4
-TIMELINE_PAGE_QUERIES = 4 + 7
+# Queries of the customer page's first answer, the same whatever the data size: session, user,
+# roles, customer (4, what every section URL pays too); risk 3 (snapshots, override, model
+# thresholds); the account team of the header (1). Nothing else: the other sections are
+# placeholders that load from their own URLs after the page.
+DOOR_QUERIES = 4
+PAGE_QUERIES = DOOR_QUERIES + 3 + 1
+# A timeline page, first or next: interactions + their contacts, tickets opened, tickets resolved,
+# orders, criteria, plan reviews (7).
+TIMELINE_PAGE_QUERIES = DOOR_QUERIES + 7
+# The supply section: totals, misses, months (3). The price-vs-market section: the latest
+# benchmark per product with product and competitor (1).
+SUPPLY_QUERIES = DOOR_QUERIES + 3
+PRICING_QUERIES = DOOR_QUERIES + 1
+# The account-data section: level changes, churn records, history rows and their teams (4), and
+# the account team (1). The relationship, criteria, strategy and intelligence sections pin theirs
+# in their own modules.
+ACCOUNT_QUERIES = DOOR_QUERIES + 4 + 1
+HTMX = {"HX-Request": "true"}
 
 TODAY = business_today()
 
 
 def page_url(customer):
     return reverse("customer_detail", args=[customer.pk])
+
+
+def section_url(name, customer):
+    return reverse(name, args=[customer.pk])
 
 
 def timeline_url(customer, before=None):
@@ -100,9 +114,47 @@ def test_header_shows_when_and_why_a_customer_churned(client, alice):
 def test_section_nav_points_at_every_section_of_the_page(client, alice, customer):
     client.force_login(alice)
     page = client.get(page_url(customer)).text
-    for name in ("risk", "relationships", "timeline", "supply", "criteria", "pricing", "strategy"):
+    for name in ("risk", "relationships", "timeline", "supply", "criteria", "pricing", "intel", "strategy", "account"):
         assert f'href="#section-{name}"' in page
         assert f'<section id="section-{name}"' in page
+
+
+SECTION_URLS = {
+    "relationships": "relationship_section",
+    "timeline": "customer_timeline",
+    "supply": "supply_section",
+    "criteria": "criteria_section",
+    "pricing": "pricing_section",
+    "intel": "intel_section",
+    "strategy": "strategy_section",
+    "account": "account_section",
+}
+
+
+def test_every_other_section_is_a_placeholder_that_loads_from_its_own_url(client, alice, customer):
+    """Busy, with a spinner and its name until it is in; without JavaScript, a link to the section
+    on a page of its own. The section it loads keeps the placeholder's id, so the nav still works."""
+    client.force_login(alice)
+    page = client.get(page_url(customer)).text
+    assert '<section id="section-risk"' in page and 'aria-busy="true"' not in page.split("section-risk")[1][:200]
+    assert page.count('aria-busy="true"') == len(SECTION_URLS)
+    assert page.count('class="spinner-border spinner-border-sm"') == len(SECTION_URLS) and "Loading… Timeline" in page
+    for name, url_name in SECTION_URLS.items():
+        url = section_url(url_name, customer)
+        assert f'<section id="section-{name}" class="section-deferred' in page
+        assert f'hx-get="{url}" hx-trigger="load" hx-swap="outerHTML"' in page
+        assert f'<noscript><a href="{url}">' in page
+        fragment = client.get(url, headers=HTMX)
+        assert fragment.status_code == 200 and "<html" not in fragment.text
+        assert f'<section id="section-{name}"' in fragment.text and "aria-busy" not in fragment.text
+
+
+def test_a_section_without_htmx_comes_inside_the_site_layout(client, alice, customer):
+    client.force_login(alice)
+    for url_name in ("relationship_section", "supply_section", "pricing_section"):
+        response = client.get(section_url(url_name, customer))
+        assert response.status_code == 200 and "<html" in response.text
+        assert customer.name in response.text and "Vary" in response.headers
 
 
 # Risk panel ---------------------------------------------------------------------------------
@@ -198,7 +250,7 @@ def test_executive_level_interactions_are_marked(client, alice, customer):
     f.InteractionFactory(customer=customer, kind=InteractionKind.EXECUTIVE_MEETING, subject="CEO dinner")
     f.InteractionFactory(customer=customer, kind=InteractionKind.CALL, subject="Order follow-up")
     client.force_login(alice)
-    page = client.get(page_url(customer)).text
+    page = client.get(timeline_url(customer), headers=HTMX).text
     assert page.count("timeline-entry timeline-interaction timeline-executive") == 1
     assert "CEO dinner" in page and "Order follow-up" in page
 
@@ -238,9 +290,10 @@ def test_timeline_pages_have_no_duplicates_or_gaps(customer):
 def test_show_more_loads_the_next_twenty_as_a_fragment(client, alice, customer):
     _busy_timeline(customer)
     client.force_login(alice)
-    first = client.get(page_url(customer)).context["timeline"]
-    assert len(first["entries"]) == 20
-    assert f'hx-get="{timeline_url(customer, first["next_before"])}"' in client.get(page_url(customer)).text
+    section = client.get(timeline_url(customer), headers=HTMX)
+    first = section.context["timeline"]
+    assert len(first["entries"]) == 20 and 'id="section-timeline"' in section.text
+    assert f'hx-get="{timeline_url(customer, first["next_before"])}"' in section.text
     response = client.get(timeline_url(customer, first["next_before"]), headers={"HX-Request": "true"})
     assert response.status_code == 200 and "<html" not in response.text
     second = response.context["timeline"]["entries"]
@@ -253,7 +306,7 @@ def test_show_more_loads_the_next_twenty_as_a_fragment(client, alice, customer):
 def test_a_short_timeline_has_no_show_more_button(client, alice, customer):
     f.InteractionFactory.create_batch(3, customer=customer, occurred_on=TODAY)
     client.force_login(alice)
-    page = client.get(page_url(customer)).text
+    page = client.get(timeline_url(customer), headers=HTMX).text
     assert page.count('class="timeline-entry') == 3 and "Show more" not in page
 
 
@@ -309,7 +362,7 @@ def test_otif_is_the_share_of_lines_promised_in_90_days_delivered_on_time_in_ful
 
 def test_supply_lists_the_late_and_short_lines(client, alice, deliveries, customer):
     client.force_login(alice)
-    response = client.get(page_url(customer))
+    response = client.get(section_url("supply_section", customer), headers=HTMX)
     misses = response.context["supply"]["misses"]
     assert [(m["line"].promised_on, m["late"], m["short"]) for m in misses] == [
         (TODAY - timedelta(days=5), True, True),
@@ -319,6 +372,8 @@ def test_supply_lists_the_late_and_short_lines(client, alice, deliveries, custom
     assert misses[1]["days_late"] == 5
     assert 'data-testid="otif"><span class="otif-value text-danger">40%<i class="bi bi-x-octagon-fill' in response.text
     assert "late 5 days" in response.text and "overdue 5 days" in response.text
+    # The monthly chart's data comes with the section that draws it.
+    assert '<script id="otif-monthly" type="application/json">' in response.text
 
 
 def test_monthly_otif_counts_lines_by_month_of_the_promise(customer):
@@ -368,7 +423,7 @@ def test_pricing_shows_each_products_latest_benchmark_gap_and_staleness(client, 
         ("Seal", -10.0, True),
     ]
     client.force_login(alice)
-    page = client.get(page_url(customer)).text
+    page = client.get(section_url("pricing_section", customer), headers=HTMX).text
     assert '<span class="badge price-gap text-bg-danger" data-testid="gap">+12.0%' in page
     assert '<span class="badge price-gap text-bg-success" data-testid="gap">-10.0%' in page
     assert "Nanjing Bearings" in page and page.count('data-testid="stale"') == 1
@@ -378,6 +433,9 @@ def test_pricing_shows_each_products_latest_benchmark_gap_and_staleness(client, 
 # Who may see it -----------------------------------------------------------------------------
 
 
+NEW_SECTIONS = ("relationship_section", "supply_section", "pricing_section")
+
+
 @pytest.mark.parametrize("who", ["alice", "bob", "tina", "erin", "sam"])
 def test_people_who_may_see_the_customer_get_the_page_and_its_timeline(client, customer, who, request):
     f.InteractionFactory(customer=customer, subject="Quarterly review")
@@ -385,6 +443,8 @@ def test_people_who_may_see_the_customer_get_the_page_and_its_timeline(client, c
     assert client.get(page_url(customer)).status_code == 200
     response = client.get(timeline_url(customer), headers={"HX-Request": "true"})
     assert response.status_code == 200 and "Quarterly review" in response.text
+    for name in NEW_SECTIONS:
+        assert client.get(section_url(name, customer), headers=HTMX).status_code == 200, name
 
 
 @pytest.mark.parametrize("who", ["erin", "sam"])
@@ -404,10 +464,19 @@ def test_an_outsider_gets_a_404_for_the_page_and_the_timeline(client, oscar, cus
     assert client.get(page_url(customer)).status_code == 404
     assert client.get(timeline_url(customer), headers={"HX-Request": "true"}).status_code == 404
     assert client.get(timeline_url(customer, "2026-01-01.order.1")).status_code == 404
+    for name in NEW_SECTIONS:
+        assert client.get(section_url(name, customer), headers=HTMX).status_code == 404, name
+        assert client.get(section_url(name, customer)).status_code == 404, name
+
+
+def test_the_sections_answer_only_get(client, alice, customer):
+    client.force_login(alice)
+    for name in NEW_SECTIONS:
+        assert client.post(section_url(name, customer), headers=HTMX).status_code == 405, name
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client, customer):
-    for url in (page_url(customer), timeline_url(customer)):
+    for url in (page_url(customer), timeline_url(customer), *(section_url(n, customer) for n in NEW_SECTIONS)):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
@@ -445,7 +514,64 @@ def test_page_query_count_is_the_same_for_3_and_30_rows(client, alice, customer,
     with django_assert_num_queries(PAGE_QUERIES):
         response = client.get(page_url(customer))
     assert response.status_code == 200
-    assert len(response.context["timeline"]["entries"]) == min(20, 6 * rows)
+    assert len(response.context["risk"]["weekly"]) == 12
+
+
+def test_page_query_count_holds_for_a_long_history(client, alice, customer, django_assert_num_queries):
+    """Thousands of rows of what the first answer reads (risk snapshots) and of what it leaves to
+    the sections (interactions, orders): the same queries."""
+    from accounts.models import Order, RiskSnapshot
+    from relationships.models import Interaction
+
+    version = f.RiskModelVersionFactory()
+    days = [TODAY - timedelta(days=i) for i in range(3000)]
+    RiskSnapshot.objects.bulk_create(
+        RiskSnapshot(
+            customer=customer,
+            as_of=day,
+            model_version=version,
+            score=40.0,
+            computed_band="amber",
+            band="amber",
+            completeness=0.9,
+        )
+        for day in days
+    )
+    Interaction.objects.bulk_create(
+        Interaction(
+            customer=customer, occurred_on=day, kind=InteractionKind.CALL, subject=f"Call {i}", logged_by=customer.owner
+        )
+        for i, day in enumerate(days)
+    )
+    Order.objects.bulk_create(
+        Order(customer=customer, number=f"SO-{i}", ordered_on=day, amount=Decimal(100)) for i, day in enumerate(days)
+    )
+    client.force_login(alice)
+    with django_assert_num_queries(PAGE_QUERIES):
+        response = client.get(page_url(customer))
+    assert response.status_code == 200 and len(response.context["risk"]["weekly"]) == 12
+
+
+SECTION_QUERIES = {
+    "customer_timeline": TIMELINE_PAGE_QUERIES,
+    "supply_section": SUPPLY_QUERIES,
+    "pricing_section": PRICING_QUERIES,
+    "account_section": ACCOUNT_QUERIES,
+}
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+@pytest.mark.parametrize("name", SECTION_QUERIES)
+def test_section_query_count_is_the_same_for_3_and_30_rows(
+    client, alice, customer, name, rows, django_assert_num_queries
+):
+    _fill(customer, rows)
+    client.force_login(alice)
+    with django_assert_num_queries(SECTION_QUERIES[name]):
+        response = client.get(section_url(name, customer), headers=HTMX)
+    assert response.status_code == 200
+    if name == "customer_timeline":
+        assert len(response.context["timeline"]["entries"]) == min(20, 6 * rows)
 
 
 @pytest.mark.parametrize("rows", [3, 30])

@@ -272,6 +272,11 @@ def test_the_customer_page_shows_amounts_with_the_currency_and_one_date_style(
     html = client.get(reverse("customer_detail", args=[rich_customer.pk]), HTTP_ACCEPT_LANGUAGE=language).text
     assert re.search(rf'data-testid="revenue">{re.escape(revenue)}<', html)
     assert 'data-testid="weekly-scores"' in html  # the scores by week, dated
+    # The sections that load after the page: the timeline (orders) and the prices.
+    for name in ("customer_timeline", "pricing_section"):
+        html += client.get(
+            reverse(name, args=[rich_customer.pk]), HTTP_ACCEPT_LANGUAGE=language, headers={"HX-Request": "true"}
+        ).text
     text = assert_one_date_style(html, language)
     assert order in text and price in text
 

@@ -97,7 +97,7 @@ def test_the_customer_page_shows_plan_needs_and_incentives(client, alice, custom
         customer=customer, description="Last year's contest", starts_on=days_ago(400), ends_on=days_ago(300)
     )
     client.force_login(alice)
-    page = client.get(reverse("customer_detail", args=[customer.pk])).text
+    page = client.get(url("strategy_section", customer), headers=HTMX).text
     assert 'id="section-strategy"' in page
     assert "Move into e-axles" in page and "Co-develop housings" in page
     assert "Sealed bearings" in page and "Volume rebate" in page and "Last year&#x27;s contest" in page

@@ -8,30 +8,28 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import CHANGE, customer_for
 from keyaccounts.editing import fragment_or_page
-from relationships.selectors import relationship_map
 
 from .. import services
 from ..forms import OverrideForm
 from ..models import Customer, RiskOverride
-from ..permissions import may_change_customer_data, may_edit_account_data
-from ..workspace.account_data import customer_account_data
+from ..permissions import may_change_customer_data
 from ..workspace.customer import (
-    customer_criteria,
     customer_pricing,
     customer_risk,
-    customer_strategy,
     customer_supply,
     customer_timeline,
     parse_timeline_cursor,
 )
-from ..workspace.intel import customer_intel
 
 
 @login_required
 @require_GET
 def customer_detail(request, pk: int):
     """The customer 360 page: who looks after the account, why it may leave and what to do about
-    it, what happened lately, how we deliver and how our prices compare."""
+    it. The first answer holds the header, the section nav and the risk panel; every other section
+    (relationships, plays, timeline, supply, criteria, pricing, intelligence, strategy, account
+    data) loads after the page from its own URL, so the page costs the same few queries whatever
+    the customer's history holds."""
     customer = customer_for(request, pk)
     return _render_detail(request, customer, OverrideForm())
 
@@ -39,33 +37,47 @@ def customer_detail(request, pk: int):
 @login_required
 @require_GET
 def customer_timeline_page(request, pk: int):
-    """The next page of the customer's timeline, older than the ``before`` cursor ("show more")."""
+    """The timeline section with its first page; with a ``before`` cursor, the entries older than
+    it ("show more")."""
     customer = customer_for(request, pk)
+    if not request.GET.get("before"):
+        context = {"customer": customer, "timeline": customer_timeline(customer=customer)}
+        return fragment_or_page(request, "accounts/360/_section_timeline.html", context, title=_("Timeline"))
     try:
-        before = parse_timeline_cursor(request.GET["before"]) if request.GET.get("before") else None
+        before = parse_timeline_cursor(request.GET["before"])
     except ValueError:
         return HttpResponseBadRequest(_("This timeline page does not exist; reload the customer page."))
     context = {"customer": customer, "timeline": customer_timeline(customer=customer, before=before)}
     return fragment_or_page(request, "accounts/360/_timeline_entries.html", context, title=_("Timeline"))
 
 
+@login_required
+@require_GET
+def supply_section(request, pk: int):
+    """The supply section: on time in full, by month, and the late and short lines."""
+    customer = customer_for(request, pk)
+    context = {"customer": customer, "supply": customer_supply(customer=customer)}
+    return fragment_or_page(request, "accounts/360/_section_supply.html", context, title=_("Supply"))
+
+
+@login_required
+@require_GET
+def pricing_section(request, pk: int):
+    """The price-vs-market section: each product's latest benchmark against the market."""
+    customer = customer_for(request, pk)
+    context = {"customer": customer, "pricing": customer_pricing(customer=customer)}
+    return fragment_or_page(request, "accounts/360/_section_pricing.html", context, title=_("Price vs market"))
+
+
 def _render_detail(request, customer: Customer, form: OverrideForm, status: int = 200):
+    """The page's first answer: header, section nav, risk panel; the other sections are
+    placeholders that fetch themselves (`supply_section`, `pricing_section`, …)."""
     context = {
         "customer": customer,
         "risk": customer_risk(customer=customer),
         "form": form,
         "can_edit": may_change_customer_data(request.user),
         "team": list(customer.account_team.all()),
-        "timeline": customer_timeline(customer=customer),
-        "supply": customer_supply(customer=customer),
-        "pricing": customer_pricing(customer=customer),
-        # Sections whose editors live elsewhere re-render themselves from the same selectors.
-        "relationships": relationship_map(customer=customer),
-        "criteria": customer_criteria(customer=customer),
-        "strategy": customer_strategy(customer=customer),
-        "intel": customer_intel(customer=customer),
-        "account": customer_account_data(customer=customer),
-        "can_edit_account": may_edit_account_data(request.user, customer),
     }
     return render(request, "accounts/customer_detail.html", context, status=status)
 

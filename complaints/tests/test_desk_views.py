@@ -239,7 +239,8 @@ def test_the_ticket_page_shows_the_recurrence_and_links_the_earlier_ticket(clien
 
 def test_the_customer_page_links_its_tickets(client, alice, customer, ticket):
     client.force_login(alice)
-    page = client.get(reverse("customer_detail", args=[customer.pk])).text
+    # In the timeline, which loads after the page from its own URL.
+    page = client.get(reverse("customer_timeline", args=[customer.pk]), headers={"HX-Request": "true"}).text
     assert f'href="{reverse("ticket_detail", args=[ticket.pk])}"' in page
 
 

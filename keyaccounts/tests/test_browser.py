@@ -8,6 +8,8 @@ from keyaccounts.tests import factories as f
 from keyaccounts.tests.browser import chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+# The customer page's sections load after it: none is still a busy placeholder.
+SECTIONS_LOADED = "() => !document.querySelector('[aria-busy=true]')"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -116,6 +118,7 @@ def test_account_manager_reads_why_an_account_is_red_and_sets_a_manual_band(page
     assert page.inner_text("[data-testid=computed-score]").startswith("72")
     assert page.inner_text("[data-testid=displayed-band]") == "Amber"
     ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_function(SECTIONS_LOADED)
     page.screenshot(path=str(ARTIFACTS / "customer-risk.png"), full_page=True)
 
 
@@ -155,6 +158,7 @@ def test_manager_logs_an_executive_meeting_on_a_red_account_and_the_nightly_job_
     page.wait_for_selector("[data-testid=tripwires]")
     assert "Stock held in a local warehouse" in page.content()
     before = _factor_risk(page, "relationship")
+    page.wait_for_function(SECTIONS_LOADED)
     page.screenshot(path=str(ARTIFACTS / "customer-360.png"), full_page=True)
 
     page.click("[data-testid=log-interaction]")
@@ -172,7 +176,9 @@ def test_manager_logs_an_executive_meeting_on_a_red_account_and_the_nightly_job_
     page.wait_for_selector("tr[data-factor=relationship]")
     after = _factor_risk(page, "relationship")
     assert after < before - 5, (before, after)
-    assert "Dinner with the GM on the warehouse question" in page.content()
+    # The relationship section and the timeline arrive after the page.
+    page.wait_for_selector("#section-timeline >> text=Dinner with the GM on the warehouse question")
+    page.wait_for_selector("#section-relationships >> text=Dinner with the GM on the warehouse question")
 
 
 def test_in_page_editors_open_in_their_slot_refuse_in_place_and_cancel(page, live_server):

@@ -63,6 +63,9 @@ def test_the_customer_page_shows_a_stored_far_future_cadence(client, odd_rows, w
     response = client.get(reverse("customer_detail", args=[odd_rows.pk]))
     assert response.status_code == 200
     assert odd_rows.name in response.text
+    # The sections that load after the page, the cadences' and interactions' ones among them.
+    for name in ("relationship_section", "customer_timeline", "supply_section", "strategy_section"):
+        assert client.get(reverse(name, args=[odd_rows.pk]), headers={"HX-Request": "true"}).status_code == 200
 
 
 def test_today_survives_odd_stored_dates(client, alice, odd_rows):

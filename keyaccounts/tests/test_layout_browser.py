@@ -122,8 +122,9 @@ def _signed_in_page(browser, live_server, username):
 def _open(page, url):
     response = page.goto(url, wait_until="load")
     assert response.status == 200, f"{url}: {response.status}"
-    # The nav's badges arrive by htmx after the load; the page is complete when none is pending.
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    # The nav's badges and the customer page's sections arrive by htmx after the load; the page is
+    # complete when no request is pending and no placeholder is still waiting for its section.
+    page.wait_for_function("() => !document.querySelector('.htmx-request, [aria-busy=true]')")
 
 
 def sweep(browser, live_server, *, axe: bool):

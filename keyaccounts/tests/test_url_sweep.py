@@ -187,6 +187,9 @@ EXPECTED: dict[str, Expect] = {
     "home": OWN_PAGE,
     "customer_detail": READ_PAGE,
     "customer_timeline": READ_PAGE,
+    # sections of the customer page that load after it, from their own URLs
+    "supply_section": READ_PAGE,
+    "pricing_section": READ_PAGE,
     "override_create": Expect(get=WRONG_METHOD, post=row(400, 400, 400, 404, 403, 403, 400, LOGIN)),
     "override_end": Expect(get=WRONG_METHOD, post=CUSTOMER_ACTION_DONE, writes=True),
     "alert_close": Expect(get=WRONG_METHOD, post=CUSTOMER_ACTION_DONE, writes=True),
@@ -254,7 +257,8 @@ EXPECTED: dict[str, Expect] = {
     "risk_quality_run": Expect(get=PORTFOLIO_ONLY, post=row(403, 403, 403, 403, 409, 403, 409, LOGIN)),
     "risk_quality_progress": Expect(get=PORTFOLIO_ONLY, post=WRONG_METHOD),
     "risk_quality_compare": Expect(get=PORTFOLIO_ONLY, post=WRONG_METHOD),
-    # relationships: the relationship section's editors
+    # relationships: the relationship section (loaded after the customer page) and its editors
+    "relationship_section": READ_PAGE,
     "contact_create": EDITOR,
     "contact_update": EDITOR,
     "contact_left": EDITOR,

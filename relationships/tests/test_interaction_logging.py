@@ -50,7 +50,7 @@ def test_our_participants_to_choose_are_active_account_managers_and_admins(clien
 def test_an_executive_meeting_with_the_general_manager_is_logged_in_one_post(client, alice, customer, gm, buyer, today):
     """The journey of the browser test: pick the kind, tick the GM, save."""
     client.force_login(alice)
-    page = client.get(reverse("customer_detail", args=[customer.pk])).text
+    page = client.get(reverse("relationship_section", args=[customer.pk]), headers=HTMX).text
     assert "gap-no_executive" in page
     form = client.get(log_url(customer), headers=HTMX).context["form"]
     data = {

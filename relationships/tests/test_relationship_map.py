@@ -297,7 +297,26 @@ def test_the_map_takes_five_queries_whatever_the_size(customer, alice, bob, toda
     assert result["active_count"] == size - 1
 
 
-# On the customer page ---------------------------------------------------------------------------
+# On the customer page: the section loads after the page from its own URL -------------------------
+
+# Session, user, roles, customer (the permission door), then the map's five.
+SECTION_QUERIES = 4 + 5
+
+
+def _section(client, customer):
+    return client.get(reverse("relationship_section", args=[customer.pk]), headers={"HX-Request": "true"})
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_section_costs_the_same_queries_whatever_the_size(
+    client, customer, alice, bob, today, size, django_assert_num_queries
+):
+    _network(customer, size, today, [alice, bob])
+    client.force_login(alice)
+    with django_assert_num_queries(SECTION_QUERIES):
+        response = _section(client, customer)
+    assert response.status_code == 200 and "<html" not in response.text
+    assert response.text.count('<section id="section-relationships"') == 1
 
 
 @pytest.mark.parametrize("who", ["alice", "tina", "bob", "erin", "sam"])
@@ -305,7 +324,7 @@ def test_the_customer_page_shows_the_section_to_everyone_who_sees_the_customer(
     client, request, who, customer, gm, visit
 ):
     client.force_login(request.getfixturevalue(who))
-    page = client.get(reverse("customer_detail", args=[customer.pk])).text
+    page = _section(client, customer).text
     assert 'id="section-relationships"' in page
     assert "Wang Wei" in page and "Line audit" in page
 
@@ -313,14 +332,14 @@ def test_the_customer_page_shows_the_section_to_everyone_who_sees_the_customer(
 @pytest.mark.parametrize(("who", "editable"), [("alice", True), ("tina", True), ("erin", False), ("sam", False)])
 def test_edit_buttons_only_for_people_who_may_edit(client, request, who, editable, customer, gm, visit, cadence):
     client.force_login(request.getfixturevalue(who))
-    page = client.get(reverse("customer_detail", args=[customer.pk])).text
+    page = _section(client, customer).text
     for hook in ('data-testid="log-interaction"', f'data-testid="edit-contact-{gm.pk}"', f"edit-cadence-{cadence.pk}"):
         assert (hook in page) is editable
 
 
 def test_the_customer_page_shows_gaps_and_overdue_cadences(client, alice, customer, buyer, cadence):
     client.force_login(alice)
-    page = client.get(reverse("customer_detail", args=[customer.pk])).text
+    page = _section(client, customer).text
     assert 'data-testid="gap-no_executive"' in page
     assert "Ask your contacts for an introduction to the general manager" in page
     assert 'data-testid="overdue"' in page
@@ -329,3 +348,21 @@ def test_the_customer_page_shows_gaps_and_overdue_cadences(client, alice, custom
 def test_the_customer_page_of_another_managers_customer_is_a_404(client, oscar, customer, gm):
     client.force_login(oscar)
     assert client.get(reverse("customer_detail", args=[customer.pk])).status_code == 404
+    assert _section(client, customer).status_code == 404
+    assert client.get(reverse("relationship_section", args=[customer.pk])).status_code == 404
+
+
+def test_the_section_waits_on_the_customer_page_and_loads_from_its_own_url(client, alice, customer, gm):
+    client.force_login(alice)
+    url = reverse("relationship_section", args=[customer.pk])
+    page = client.get(reverse("customer_detail", args=[customer.pk])).text
+    assert f'<section id="section-relationships" class="section-deferred" hx-get="{url}"' in page
+    assert "Wang Wei" not in page
+    # Without htmx (no JavaScript: the placeholder's link), the section on a page of its own.
+    response = client.get(url)
+    assert response.status_code == 200 and "<html" in response.text and "Wang Wei" in response.text
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, customer):
+    response = client.get(reverse("relationship_section", args=[customer.pk]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))

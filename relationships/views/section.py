@@ -1,12 +1,17 @@
-"""The relationship section as every editor of it answers: the form in the section's editor slot,
-and on a save the section re-rendered with what was saved (or, without htmx, a redirect to it)."""
+"""The relationship section of the customer page: read on its own (`relationship_section`, which
+the page loads after its first answer), and as every editor of it answers: the form in the
+section's editor slot, and on a save the section re-rendered with what was saved (or, without
+htmx, a redirect to it)."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
-from keyaccounts.editing import Editor, editor_form, saved
+from accounts.permissions import customer_for
+from keyaccounts.editing import Editor, editor_form, fragment_or_page, saved
 
 from ..selectors import relationship_map
 
@@ -17,6 +22,15 @@ SECTION_TEMPLATE = "relationships/_section_relationships.html"
 CHANGED_EVENT = "relationships-changed"
 
 get_or_post = require_http_methods(["GET", "POST"])
+
+
+@login_required
+@require_GET
+def relationship_section(request, pk: int):
+    """The relationship network alone: gaps, contacts, cadences, recent interactions."""
+    customer = customer_for(request, pk)
+    context = {"customer": customer, "relationships": relationship_map(customer=customer)}
+    return fragment_or_page(request, SECTION_TEMPLATE, context, title=_("Relationship network"))
 
 
 def editor(title, submit: str, testid: str, intro: str = "") -> Editor:

@@ -100,6 +100,27 @@ class Target:
     fields: dict = field(default_factory=dict)
 
 
+# The customer page's sections that load after it, each from its own URL.
+CUSTOMER_SECTIONS = (
+    "relationship_section",
+    "customer_plays",
+    "customer_timeline",
+    "supply_section",
+    "criteria_section",
+    "pricing_section",
+    "intel_section",
+    "strategy_section",
+    "account_section",
+)
+
+
+def _with_sections(page: str, w) -> list[str]:
+    """The page, and for the customer page every section it loads after it."""
+    if page != reverse("customer_detail", args=[w.customer.pk]):
+        return [page]
+    return [page, *(reverse(name, args=[w.customer.pk]) for name in CUSTOMER_SECTIONS)]
+
+
 def customer_url(name, **records):
     def url(w):
         kwargs = {"pk": w.customer.pk, **{k: getattr(w, v).pk for k, v in records.items()}}
@@ -223,9 +244,9 @@ def test_a_hostile_post_is_answered_and_a_refusal_writes_nothing(client, world, 
         assert changed_tables(before, after) == [], f"POST {url} was refused ({response.status_code}) but wrote"
     else:
         world.opened.pop(name, None)
-        page = target.page(world)
-        answer = client.get(page).status_code
-        assert answer == 200, f"after an accepted POST {url}, {page} answers {answer}"
+        for page in _with_sections(target.page(world), world):
+            answer = client.get(page).status_code
+            assert answer == 200, f"after an accepted POST {url}, {page} answers {answer}"
 
 
 # Round trips: what is accepted is stored as the form cleaned it, and shows on the page ----------
@@ -256,8 +277,8 @@ def test_an_accepted_contact_round_trips(client, world, name, title):
     contact = Contact.objects.latest("pk")
     assert contact.name == name.strip()
     assert contact.title == title.strip()
-    page = client.get(reverse("customer_detail", args=[world.customer.pk]))
-    assert page.status_code == 200
+    for page in _with_sections(reverse("customer_detail", args=[world.customer.pk]), world):
+        assert client.get(page).status_code == 200, page
 
 
 # Filters: every FilterSet and filter form, read with hostile parameters --------------------------

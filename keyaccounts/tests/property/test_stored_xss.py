@@ -144,6 +144,11 @@ def _pages(w: World) -> list[tuple[str, str, dict]]:
     return [
         ("alice", reverse("customer_detail", args=[c]), {}),
         ("alice", reverse("customer_timeline", args=[c]), {}),
+        ("alice", reverse("relationship_section", args=[c]), {}),
+        ("alice", reverse("supply_section", args=[c]), {}),
+        ("alice", reverse("pricing_section", args=[c]), {}),
+        ("alice", reverse("intel_section", args=[c]), {}),
+        ("alice", reverse("account_section", args=[c]), {}),
         ("alice", reverse("criteria_section", args=[c]), {}),
         ("alice", reverse("strategy_section", args=[c]), {}),
         ("alice", reverse("criterion_assess", args=[c]), {"criterion": w.criterion.pk}),
@@ -178,6 +183,8 @@ def _pages(w: World) -> list[tuple[str, str, dict]]:
         ("erin", reverse("complaint_analytics"), {}),
         ("erin", reverse("risk_quality"), {}),
         ("erin", reverse("customer_detail", args=[c]), {}),
+        ("erin", reverse("relationship_section", args=[c]), {}),
+        ("erin", reverse("customer_timeline", args=[c]), {}),
     ]
 
 
@@ -220,6 +227,7 @@ def test_the_charts_json_is_embedded_only_through_json_script(client, world):
         ("erin", reverse("portfolio_dashboard")),
         ("erin", reverse("complaint_analytics")),
         ("alice", reverse("customer_detail", args=[world.customer.pk])),
+        ("alice", reverse("supply_section", args=[world.customer.pk])),
     ]:
         client.force_login(world.users[who])
         body = client.get(url).content.decode()
@@ -396,6 +404,7 @@ def test_imported_rows_with_payloads_show_as_text_and_export_without_formulas(
     for url in (
         reverse("customer_detail", args=[customer.pk]),
         reverse("customer_timeline", args=[customer.pk]),
+        reverse("relationship_section", args=[customer.pk]),
         reverse("criteria_section", args=[customer.pk]),
         reverse("search") + "?q=" + "X",
     ):

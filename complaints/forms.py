@@ -182,10 +182,17 @@ class CloseForm(TicketActionForm):
 
 
 class _TicketIds(forms.TypedMultipleChoiceField):
-    """Ticket ids as ticked in the queue; which of them the user may see is the view's business."""
+    """Ticket ids as ticked in the queue; which of them the user may see is the view's business.
+    A number no ticket id can be (below 1, or beyond the database's integers) is refused here."""
 
     def valid_value(self, value):
         return True
+
+    def clean(self, value):
+        ids = super().clean(value)
+        if any(not 1 <= ticket_id < 2**63 for ticket_id in ids):
+            raise forms.ValidationError(_("Tick tickets from the list."), code="invalid_choice")
+        return ids
 
 
 class BulkAssignForm(forms.Form):

@@ -5,6 +5,29 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+class PostgresOnlySQL(migrations.RunSQL):
+    """RunSQL that runs on PostgreSQL only."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+# Scoring chunks are working data of one night, rewritten by the next: no write-ahead log for
+# them (a crash empties the table, and the night is scored again), and their inputs and COPY
+# text, megabytes each, kept out of line uncompressed (compressing costs more than it saves).
+UNLOGGED = [
+    "ALTER TABLE accounts_scoringchunk SET UNLOGGED",
+    "ALTER TABLE accounts_scoringchunk ALTER COLUMN payload SET STORAGE EXTERNAL, "
+    "ALTER COLUMN copy_text SET STORAGE EXTERNAL",
+]
+LOGGED = ["ALTER TABLE accounts_scoringchunk SET LOGGED"]
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -42,4 +65,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['run', 'state'], name='accounts_sc_run_1e8541_idx')],
             },
         ),
+        PostgresOnlySQL(UNLOGGED, LOGGED),
     ]

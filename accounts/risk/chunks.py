@@ -227,40 +227,58 @@ class _Book:
 
 def score_chunks_of(chunk_id: int, *, wait_seconds: float = STALE_CLAIM_SECONDS) -> int:
     """Another worker process's share of a run (the task sent for ``chunk_id``): ask for the
-    run's last waiting chunk, score it when its input is there, and again, until none is left.
-    Returns how many chunks it scored. A failure marks the chunk failed (the run scores it again)
-    and ends this share."""
+    run's last waiting chunk, and, once its input is there, ask for the next one before scoring
+    it (so the run writes the next input meanwhile), until none is left. Returns how many chunks
+    it scored. A failure marks the chunk failed (the run scores it again) and ends this share."""
     run = ScoringChunk.objects.filter(pk=chunk_id).values_list("run", flat=True).first()
+    if run is None:
+        return 0
     me, scored = _me(), 0
-    while run is not None:
-        pk = _ask(run, me)
-        if pk is None:
-            break
-        deadline = time.monotonic() + wait_seconds
-        row = None
-        while time.monotonic() < deadline:
-            row = ScoringChunk.objects.filter(pk=pk, claimed_by=me).values("state", "payload", "model_version").first()
-            if row is None or row["state"] != State.REQUESTED:
-                break
-            time.sleep(POLL_SECONDS)
-        if row is None or row["state"] != State.READY:
+    asked = _ask(run, me)
+    while asked is not None:
+        row = _input_when_ready(asked, me, wait_seconds)
+        if row is None:
             break  # taken back, or the run is gone
+        following = _ask(run, me)
         try:
-            count, bands, text = _score_input(pk, row)
+            count, bands, text = _score_input(asked, row)
         except Exception as exc:
-            logger.exception("Scoring chunk %s of run %s failed; the run scores it again.", pk, run)
-            ScoringChunk.objects.filter(pk=pk, claimed_by=me, state=State.READY).update(
+            logger.exception("Scoring chunk %s of run %s failed; the run scores it again.", asked, run)
+            ScoringChunk.objects.filter(pk=asked, claimed_by=me, state=State.READY).update(
                 state=State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
             )
+            _give_up(following, me)
             break
-        stored = ScoringChunk.objects.filter(pk=pk, claimed_by=me, state=State.READY).update(
+        stored = ScoringChunk.objects.filter(pk=asked, claimed_by=me, state=State.READY).update(
             state=State.DONE, customers=count, bands=dict(bands), copy_text=text, payload=None
         )
         if not stored:
-            logger.warning("Chunk %s was taken back before this process finished it.", pk)
-            break
-        scored += 1
+            logger.warning("Chunk %s was taken back before this process finished it.", asked)
+        scored += bool(stored)
+        asked = following
     return scored
+
+
+def _input_when_ready(pk: int, me: str, wait_seconds: float) -> dict | None:
+    """The chunk's row once the run has written its input; None if it was taken back meanwhile."""
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        row = ScoringChunk.objects.filter(pk=pk, claimed_by=me).values("state", "payload").first()
+        if row is None or row["state"] not in (State.REQUESTED, State.READY):
+            return None
+        if row["state"] == State.READY:
+            return row
+        time.sleep(POLL_SECONDS)
+    _give_up(pk, me)
+    return None
+
+
+def _give_up(pk: int | None, me: str) -> None:
+    """Hand a chunk asked for back to the waiting ones."""
+    if pk is not None:
+        ScoringChunk.objects.filter(pk=pk, claimed_by=me, state__in=(State.REQUESTED, State.READY)).update(
+            state=State.PENDING, claimed_by="", claimed_at=None, payload=None
+        )
 
 
 def _ask(run: uuid.UUID, me: str) -> int | None:

@@ -4,7 +4,7 @@
 (``loaders``), combines the factors in one Python pass and upserts one snapshot per customer and
 date in bulk, in one transaction. Re-running a date rewrites that date's snapshots identically;
 other dates are never touched. ``risk_score`` scores the same way and writes nothing. How a run is
-made fast (one database snapshot over several connections, forked scoring, COPY) is
+made fast (one database snapshot over several connections, COPY) is
 ``plumbing``'s; what a score means is ``factors``', ``bands``' and ``reasons``' (docs/risk-method.md).
 
 Decisions where the method is silent:

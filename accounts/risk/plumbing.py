@@ -166,7 +166,7 @@ def without_cycle_collection():
     frees almost none of them until the end, so the collector, which runs every few hundred
     new objects, walks the ever larger heap again and again: half of the scoring time at
     100,000 customers. Those objects hold no reference cycles; reference counting frees them as
-    usual, and collection resumes afterwards. Forked scoring processes inherit the pause.
+    usual, and collection resumes afterwards.
     """
     enabled = gc.isenabled()
     gc.disable()

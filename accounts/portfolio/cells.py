@@ -12,8 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import orjson
-from django.db.models import F, Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import F, Q
 
 from ..models import (
     RiskBand,
@@ -181,11 +180,6 @@ def _float(value) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
-
-
-def _factors_text() -> Cast:
-    """A snapshot's factors as JSON text, decoded here (much cheaper than one lookup per value)."""
-    return Cast("factors", TextField())
 
 
 def _with_factor_columns(row: dict) -> dict:

@@ -1,9 +1,10 @@
-"""Background exports of the customer list: a read-only log for admins (who asked for what, when,
-how it went). The files themselves are downloaded by their owners only, on the export's page."""
+"""Background work's records, read-only for admins: exports of the customer list (who asked for
+what, when, how it went; the files themselves are downloaded by their owners only, on the export's
+page) and the chunks of a night's scoring."""
 
 from django.contrib import admin
 
-from ..models import ExportJob
+from ..models import ExportJob, ScoringChunk
 from ..permissions import is_admin
 
 
@@ -29,3 +30,16 @@ class ExportJobAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ScoringChunk)
+class ScoringChunkAdmin(ExportJobAdmin):
+    """The chunks of a night's scoring while the night runs (removed when it ends; a night killed
+    mid-way leaves its rows until the next one): which worker process holds which, and errors.
+    Read-only, for admins; the inputs and texts themselves are not shown."""
+
+    list_display = ("id", "as_of", "first_id", "last_id", "state", "claimed_by", "claimed_at", "customers")
+    list_filter = ("state", "as_of")
+    list_select_related = ()
+    search_fields = ("claimed_by",)
+    exclude = ("payload", "copy_text")

@@ -154,12 +154,15 @@ class _Book:
                 time.sleep(POLL_SECONDS)
 
     def _serve_requests(self) -> None:
-        """Write the input of every chunk another process asked for."""
-        asked = ScoringChunk.objects.filter(run=self.run, state=State.REQUESTED).values_list("pk", "claimed_by")
-        for pk, claimed_by in asked:
+        """Write the input of every chunk another process asked for, unless it asked so long ago
+        that it is taken to be gone (``_take_back``). The claim keeps the time it was asked: a
+        process has ``STALE_CLAIM_SECONDS`` from asking to storing its result."""
+        stale = timezone.now() - timedelta(seconds=STALE_CLAIM_SECONDS)
+        asked = ScoringChunk.objects.filter(run=self.run, state=State.REQUESTED, claimed_at__gte=stale)
+        for pk, claimed_by in asked.values_list("pk", "claimed_by"):
             payload = _sign(pickle.dumps(self._input_of(pk), protocol=pickle.HIGHEST_PROTOCOL))
             ScoringChunk.objects.filter(pk=pk, state=State.REQUESTED, claimed_by=claimed_by).update(
-                state=State.READY, payload=payload, claimed_at=timezone.now()
+                state=State.READY, payload=payload
             )
 
     def _input_of(self, pk: int) -> dict:

@@ -59,6 +59,7 @@ COMPUTED = {
     cm.TicketEscalation,
     cm.Notification,
     am.ExportJob,
+    am.ScoringChunk,
     # Written by the customer page's and the handover page's services (history kept in step).
     am.RelationshipLevelChange,
     am.ChurnEvent,
@@ -80,7 +81,7 @@ UNSCOPED = {
 # Scoped to a person, not a customer: each sees their own (complaints/tests/test_notifications.py).
 PERSONAL = {cm.Notification}
 # A log for admins only: who exported what, when (the files are their owners' alone).
-ADMINS_ONLY = {am.ExportJob}
+ADMINS_ONLY = {am.ExportJob, am.ScoringChunk}
 # How each customer-scoped model reaches its customer, when not through `customer`.
 CUSTOMER_PATH = {
     am.DeliveryLine: "order__customer",

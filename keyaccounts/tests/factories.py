@@ -1,5 +1,6 @@
 """factory_boy factories for every business model, shared by all apps' tests."""
 
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -375,6 +376,20 @@ class ExportJobFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
     query = "band=red"
     language = "en"
+
+
+class ScoringChunkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.ScoringChunk
+
+    run = factory.LazyFunction(uuid.uuid4)
+    as_of = factory.LazyFunction(timezone.localdate)
+    model_version = factory.SubFactory(RiskModelVersionFactory)
+    first_id = 0
+    last_id = 4999
+    state = am.ScoringChunk.State.RUNNING
+    claimed_by = "worker-1:4242:1"
+    claimed_at = factory.LazyFunction(timezone.now)
 
 
 class RelationshipLevelChangeFactory(factory.django.DjangoModelFactory):

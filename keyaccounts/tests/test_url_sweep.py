@@ -511,6 +511,7 @@ class World:
             finished_at=timezone.now(),
         )
         (export_dir() / "url-sweep.xlsx").write_bytes(b"PK")
+        self.scoring_chunk = f.ScoringChunkFactory()
         axes_fields = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "oscar", "http_accept": "*/*"}
         self.access_attempt = AccessAttempt.objects.create(
             **axes_fields, path_info="/login/", get_data="", post_data="", failures_since_start=1
@@ -776,6 +777,7 @@ ADMIN_EXPECTED: dict[str, AdminExpect] = {
     "accounts.DigestSend": PORTFOLIO_FIGURES,
     "accounts.BacktestRun": PORTFOLIO_FIGURES,  # model quality runs: like the page, executives and admins
     "accounts.ExportJob": ADMINS_READ,
+    "accounts.ScoringChunk": ADMINS_READ,
     # Written by the account-data and handover pages' services: read here, never changed by hand.
     "accounts.RelationshipLevelChange": SCOPED_READ_ONLY,
     "accounts.ChurnEvent": SCOPED_READ_ONLY,

@@ -43,3 +43,17 @@ class ScoringChunkAdmin(ExportJobAdmin):
     list_select_related = ()
     search_fields = ("claimed_by",)
     exclude = ("payload", "copy_text")
+    readonly_fields = (
+        "run",
+        "as_of",
+        "model_version",
+        "first_id",
+        "last_id",
+        "state",
+        "claimed_by",
+        "claimed_at",
+        "customers",
+        "bands",
+        "error",
+        "created_at",
+    )

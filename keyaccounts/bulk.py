@@ -57,6 +57,22 @@ def _copy_json(value) -> str:
     return orjson.dumps(value).decode().replace("\\", "\\\\")
 
 
+def _copy_bytes(value) -> str:
+    """Bytes in COPY's text format: ``bytea`` hex, its backslash escaped."""
+    return r"\N" if value is None else "\\\\x" + bytes(value).hex()
+
+
+def _converter(field: models.Field):
+    """How a field's Python value becomes COPY text."""
+    if getattr(field, "stores_bytes", False):  # e.g. accounts.fields.PackedJSONField
+        return lambda value: _copy_bytes(field.get_db_prep_value(value, connection))
+    if isinstance(field, models.BinaryField):
+        return _copy_bytes
+    if isinstance(field, models.JSONField):
+        return _copy_json
+    return copy_text
+
+
 def fields(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
@@ -73,7 +89,7 @@ def copy_rows(model: type[models.Model], objects: Iterable[models.Model | Mappin
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             columns.append((f.attname, None))
         else:
-            columns.append((f.attname, _copy_json if isinstance(f, models.JSONField) else copy_text))
+            columns.append((f.attname, _converter(f)))
     lines = []
     for obj in objects:
         get = obj.__getitem__ if isinstance(obj, Mapping) else partial(getattr, obj)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 
-import orjson
 from django.db.models import F, Q
 
 from ..models import (
@@ -182,11 +181,11 @@ def _float(value) -> float | None:
         return None
 
 
-def _with_factor_columns(row: dict) -> dict:
-    """Replace the row's ``factors_text`` by ``risk_<factor>`` and ``weight_<factor>`` values."""
-    factors = orjson.loads(row.pop("factors_text") or "{}")
+def factor_columns(factors: dict | None) -> dict:
+    """A snapshot's factors as ``risk_<factor>`` and ``weight_<factor>`` values."""
+    row = {}
     for factor in FACTORS:
-        entry = factors.get(factor) or {}
+        entry = (factors or {}).get(factor) or {}
         row[f"risk_{factor}"] = entry.get("risk")
         row[f"weight_{factor}"] = entry.get("weight")
     return row

@@ -28,6 +28,7 @@ from ..models import (
     SummaryGrain,
     Tier,
 )
+from ..packing import unpack
 from ..risk.defaults import FACTORS
 
 # The same thresholds and windows as the customer list's drill-down filters, so the list
@@ -47,7 +48,7 @@ from .cells import (
     _float,
     _moved_by,
     _roll_up,
-    _with_factor_columns,
+    factor_columns,
 )
 
 # Each slice keeps its largest moves; the page merges the slices it shows and takes the top.
@@ -174,8 +175,9 @@ def _add_snapshots(day: _Day, cells, *, as_of: date, week_before: date) -> None:
 def _add_factors(day: _Day, cells) -> None:
     """Per cell and factor: Σ revenue × factor risk, Σ revenue and the customers with data.
 
-    Read from each snapshot's ``factor_risks`` (a short JSON array); a snapshot written before it
-    existed has its risks taken from ``factors``, a document a hundred times longer to parse.
+    Read from each snapshot's ``factor_risks`` (a short JSON array), summed by PostgreSQL; a
+    snapshot without it (none is written so since ``accounts`` 0019) has its risks read from its
+    packed ``factors`` here.
     """
     if connection.vendor != "postgresql":
         return _add_factors_python(day, cells)
@@ -186,33 +188,33 @@ def _add_factors(day: _Day, cells) -> None:
             f"SUM(x.revenue * {risk}) FILTER (WHERE {risk} IS NOT NULL), "
             f"SUM(x.revenue) FILTER (WHERE {risk} IS NOT NULL), COUNT({risk})"
         )
-    from_factors = ", ".join("f.j -> %s -> 'risk'" for _factor in FACTORS)
-    # The subquery is kept apart (OFFSET 0), so each snapshot's JSON is parsed once, not once per
-    # factor; ``factors`` is parsed only where ``factor_risks`` is missing.
+    # The subquery is kept apart (OFFSET 0), so each snapshot's array is parsed once, not once
+    # per factor.
     sql = (
         f"SELECT x.tier, x.region, x.industry, x.owner_id, {', '.join(sums)} FROM ("
         f"SELECT d.tier, d.region, d.industry, d.owner_id, d.revenue_12m::float AS revenue, "
-        f"COALESCE(d.factor_risks::jsonb, (SELECT jsonb_build_array({from_factors}) "
-        f"FROM (SELECT d.factors::jsonb AS j OFFSET 0) f)) AS risks "
-        f"FROM ({day.sql}) d OFFSET 0) x GROUP BY x.tier, x.region, x.industry, x.owner_id"
+        f"d.factor_risks::jsonb AS risks FROM ({day.sql}) d WHERE d.factor_risks IS NOT NULL OFFSET 0) x "
+        f"GROUP BY x.tier, x.region, x.industry, x.owner_id"
     )
-    for row in day.rows(sql, [*FACTORS, *day.params]):
+    for row in day.rows(sql, day.params):
         cell = cells[tuple(row[:4])]
         for n, factor in enumerate(FACTORS):
             weighted, revenue, count = row[4 + 3 * n : 7 + 3 * n]
             if count:
                 cell.factors[factor] = [weighted, revenue, count]
-    return None
+    return _add_factors_python(day, cells, only_without_risks=True)
 
 
-def _add_factors_python(day: _Day, cells) -> None:
-    """The same sums, the JSON read here (SQLite)."""
+def _add_factors_python(day: _Day, cells, *, only_without_risks: bool = False) -> None:
+    """The same sums, read here (SQLite; on PostgreSQL the snapshots without ``factor_risks``)."""
     sql = f"SELECT {day.KEY}, d.revenue_12m, d.factor_risks, d.factors FROM ({day.sql}) d"
+    if only_without_risks:
+        sql += " WHERE d.factor_risks IS NULL"
     for row in day.rows(sql, day.params):
         revenue = float(row[4] or 0)
         risks = _json(row[5])
         if risks is None:
-            factors = _json(row[6]) or {}
+            factors = unpack("factors", row[6]) or {}
             risks = [(factors.get(factor) or {}).get("risk") for factor in FACTORS]
         cell = cells[tuple(row[:4])]
         for factor, risk in zip(FACTORS, risks, strict=False):
@@ -241,8 +243,8 @@ def _add_movers(day: _Day, cells, *, week_before: date) -> None:
     )
     for row in day.rows(sql, [*day.params, week_before, MOVE_POINTS, MOVERS_KEPT]):
         customer_id, name, score, band, change, revenue, factors, before_factors = row[4:12]
-        now = _with_factor_columns({"factors_text": _json_text(factors)})
-        before = None if before_factors is None else _with_factor_columns({"factors_text": _json_text(before_factors)})
+        now = factor_columns(unpack("factors", factors))
+        before = None if before_factors is None else factor_columns(unpack("factors", before_factors))
         factor, points = _moved_by(now, before, change)
         mover = {
             "id": customer_id,
@@ -262,12 +264,6 @@ def _money(value) -> Decimal:
     if value is None:
         return Decimal(0)
     return value if isinstance(value, Decimal) else Decimal(str(round(value, 2)))
-
-
-def _json_text(value) -> str:
-    if value is None or isinstance(value, str):
-        return value or "{}"
-    return orjson.dumps(value).decode()
 
 
 # PostgreSQL advisory lock class of the summary refresh ("KA" + 1); the date is the lock's id.

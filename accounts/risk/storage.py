@@ -14,8 +14,9 @@ table of the kept rows and swapping it in for the month's partition (detach, att
 deleted rows are left behind to bloat the table; the new partition's name ends in ``_weekly``, so
 a compacted month is never done again. Other databases delete the same rows.
 
-Stored ``factors`` and ``reasons`` use lz4 compression on PostgreSQL (set on the parent table,
-which the partitions inherit), and every partition is created with a low ``toast_tuple_target``.
+Stored ``factors`` and ``reasons`` are packed (``accounts.packing``, migration ``accounts`` 0019):
+a row is a few hundred bytes and stays whole in its partition (column storage MAIN, inherited
+from the parent table like the rest of its shape).
 """
 
 from __future__ import annotations
@@ -34,9 +35,6 @@ DEFAULT_PARTITION = f"{TABLE}_default"
 NIGHTLY_DAYS = 90
 KEPT_WEEKDAY = 0  # Monday (date.weekday()), accounts.portfolio.cells.TREND_WEEKDAY
 COMPACTED_SUFFIX = "_weekly"
-# Storage parameter of every partition: values of rows above it are compressed once the row is
-# large enough to be toasted at all.
-TOAST_TUPLE_TARGET = 128
 # pg_advisory_xact_lock key for partition changes (two writers never create the same month).
 PARTITION_LOCK = 0x52534E50  # "RSNP"
 
@@ -88,7 +86,7 @@ def _new_table_sql(name: str) -> str:
     """A stand-alone table shaped like the snapshots' (columns, defaults, checks, compression)."""
     return (
         f"CREATE TABLE {name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
-        f"INCLUDING COMPRESSION INCLUDING STORAGE) WITH (toast_tuple_target = {TOAST_TUPLE_TARGET})"
+        f"INCLUDING COMPRESSION INCLUDING STORAGE)"
     )
 
 

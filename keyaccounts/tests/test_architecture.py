@@ -43,6 +43,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "accounts.fields",
             "accounts.forms",
             "accounts.intel_forms",
+            "accounts.packing",
             "accounts.locking",
             "accounts.models",
             "accounts.people",

@@ -6,15 +6,14 @@ queries over the same filtered list, so an export costs the same queries at any 
 from __future__ import annotations
 
 import csv
-import json
 import os
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 
+import orjson
 from django.db import transaction
 from django.db.models import QuerySet
-from django.db.models.fields.json import KeyTextTransform
 from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import Workbook
@@ -131,11 +130,7 @@ class _Customer:
 _MEMO_SIZE = 50_000
 
 
-def _reason_text(raw: str) -> str:
-    try:
-        reason = json.loads(raw)
-    except ValueError:
-        return ""
+def _reason_text(reason) -> str:
     return render_reason(reason) if isinstance(reason, dict) else ""
 
 
@@ -143,11 +138,11 @@ def export_rows(queryset: QuerySet, *, scored_on: date | None) -> Iterator[Accou
     """The rows of the filtered, sorted list: first the figures of every customer in it (four or
     five grouped queries, the list itself a subquery), then the customers from one cursor."""
     figures = row_figures(queryset.values("pk"), scored_on=scored_on)
-    values = queryset.annotate(export_first_reason=KeyTextTransform("0", "snapshot_reasons")).values_list(
-        *_CUSTOMER_FIELDS, *_OWNER_FIELDS, "export_first_reason"
-    )
+    # The snapshot's reasons come packed (accounts.packing) and are unpacked per row; the
+    # first one is put into words once per distinct reason.
+    values = queryset.values_list(*_CUSTOMER_FIELDS, *_OWNER_FIELDS, "snapshot_reasons")
     owners: dict[int, _Owner] = {}
-    reasons: dict[str, str] = {}
+    reasons: dict[bytes, str] = {}
     owner_at = len(_CUSTOMER_FIELDS)
     for row in values.iterator(chunk_size=EXPORT_CHUNK_SIZE):
         owner_id = row[owner_at]
@@ -155,10 +150,12 @@ def export_rows(queryset: QuerySet, *, scored_on: date | None) -> Iterator[Accou
         if owner is None:
             owner = owners[owner_id] = _Owner(*row[owner_at + 1 : owner_at + 4])
         account_row = figures.row(_Customer(row, owner))
-        if raw := row[-1]:
+        if snapshot_reasons := row[-1]:
+            first = snapshot_reasons[0]
+            raw = orjson.dumps(first, option=orjson.OPT_SORT_KEYS)
             sentence = reasons.get(raw)
             if sentence is None:
-                sentence = _reason_text(raw)
+                sentence = _reason_text(first)
                 if len(reasons) < _MEMO_SIZE:
                     reasons[raw] = sentence
             account_row.top_reason = sentence

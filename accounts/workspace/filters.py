@@ -43,6 +43,7 @@ from ..models import (
     Region,
     RelationshipLevel,
     RiskBand,
+    RiskOverride,
     RiskSnapshot,
     Tier,
 )
@@ -208,7 +209,42 @@ class AccountFilter(django_filters.FilterSet):
     ):
         super().__init__(data, queryset, **kwargs)
         self.filters["owner"].extra["choices"] = list(owner_choices)
+        # The day whose snapshots the list shows (None: nothing scored yet), and the day the
+        # drill-downs' week and year end on.
+        self.snapshot_day = scored_on
         self.scored_on = scored_on or business_today()
+
+    # The filters on the band, the manual band and the week's moves read the scored day's
+    # snapshots and the overrides in force through the customer's id, not through the list's
+    # joins: the same customers, and a count that needs no join (`count_queryset`).
+
+    def _scored(self, **conditions) -> Q:
+        snapshots = RiskSnapshot.objects.filter(as_of=self.snapshot_day, **conditions)
+        return Q(pk__in=snapshots.values("customer_id"))
+
+    def _shown_band_in(self, bands) -> Q:
+        """The band people see (`accounts.bands.shown_band`) is one of ``bands``: a manual band in
+        force, else the scored day's band. One union of ids, which the planner estimates from the
+        snapshots' (day, band) statistics (an OR of subqueries it guesses at most of the book)."""
+        computed = (
+            RiskSnapshot.objects.filter(as_of=self.snapshot_day, band__in=bands)
+            .exclude(customer_id__in=_open_overrides().values("customer_id"))
+            .order_by()
+            .values("customer_id")
+        )
+        by_hand = _open_overrides().filter(band__in=bands).order_by().values("customer_id")
+        return Q(pk__in=computed.union(by_hand))
+
+    def count_queryset(self, base: QuerySet) -> QuerySet:
+        """The filters applied to ``base`` (the user's visible customers, without the list's
+        joins): what the list counts."""
+        if not self.is_bound:
+            return base
+        self.errors  # noqa: B018 - validates the form: unknown values are left out, as in `qs`
+        for name, value in self.form.cleaned_data.items():
+            if name != "sort":
+                base = self.filters[name].filter(base, value)
+        return base
 
     @property
     def drill_downs(self) -> list[tuple[str, str, str]]:
@@ -224,19 +260,19 @@ class AccountFilter(django_filters.FilterSet):
         return chosen
 
     def filter_override(self, queryset, name, value):
-        return queryset.filter(override_band__isnull=False)
+        return queryset.filter(pk__in=_open_overrides().values("customer_id"))
 
     def filter_moved(self, queryset, name, value):
         if value == "worsened":
-            return queryset.filter(score_change__gte=MOVE_POINTS)
-        return queryset.filter(score_change__lte=-MOVE_POINTS)
+            return queryset.filter(self._scored(score_change_7d__gte=MOVE_POINTS))
+        return queryset.filter(self._scored(score_change_7d__lte=-MOVE_POINTS))
 
     def filter_tier_move(self, queryset, name, value):
         now, before = (Tier.KEY, Tier.REGULAR) if value == "entered" else (Tier.REGULAR, Tier.KEY)
         week_before = RiskSnapshot.objects.filter(
             customer_id=OuterRef("pk"), as_of=self.scored_on - timedelta(days=ALERT_WINDOW_DAYS), tier=before
         )
-        return queryset.filter(snapshot_tier=now).filter(Exists(week_before))
+        return queryset.filter(self._scored(tier=now)).filter(Exists(week_before))
 
     def filter_churned(self, queryset, name, value):
         queryset = queryset.filter(
@@ -277,18 +313,25 @@ class AccountFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value))
 
     def filter_band(self, queryset, name, value):
+        snapshots = RiskSnapshot.objects.filter(as_of=self.snapshot_day).order_by().values("customer_id")
+        scored = Q(pk__in=snapshots.union(_open_overrides().order_by().values("customer_id")))
         if value == "none":
-            return queryset.filter(display_band__isnull=True)
+            return queryset.exclude(scored)
         if value == "scored":
-            return queryset.filter(display_band__isnull=False)
+            return queryset.filter(scored)
         if value == "at_risk":
-            return queryset.filter(display_band__in=[RiskBand.AMBER, RiskBand.RED])
-        return queryset.filter(display_band=value)
+            return queryset.filter(self._shown_band_in([RiskBand.AMBER, RiskBand.RED]))
+        return queryset.filter(self._shown_band_in([value]))
 
     def apply_sort(self, queryset, name, value):
         if value in ("contact", "-contact"):
             queryset = queryset.annotate(last_contact_on=Subquery(_last_contact_subquery(), output_field=DateField()))
         return queryset.order_by(*_SORT_ORDER[value])
+
+
+def _open_overrides() -> QuerySet[RiskOverride]:
+    """The manual bands in force (at most one a customer), as the list's join reads them."""
+    return RiskOverride.objects.filter(ended_on__isnull=True)
 
 
 def _last_contact_subquery():

@@ -67,8 +67,6 @@ def banded(alice, version):
     scored(made["Scored only yesterday"], version, RiskBand.RED, days_ago=1)
     scored(made["Green, an ended red by hand"], version, RiskBand.GREEN, score=5)
     by_hand(made["Green, an ended red by hand"], alice, RiskBand.RED, ended=True)
-    # Another manager's red customer: never counted for alice.
-    scored(f.CustomerFactory(name="Oscar's red", owner=f.account_manager("oscar")), version, RiskBand.RED)
     return made
 
 
@@ -92,8 +90,9 @@ def banded(alice, version):
         ({}, None),
     ],
 )
-def test_the_count_says_how_many_rows_the_filters_keep(client, alice, banded, params, expected):
-    client.force_login(alice)
+@pytest.mark.parametrize("who", ["alice", "erin"])  # a manager's book, and the whole book
+def test_the_count_says_how_many_rows_the_filters_keep(client, banded, who, request, params, expected):
+    client.force_login(request.getfixturevalue(who))
     response = client.get(HOME, params)
     listing = response.context["listing"]
     shown = sorted(row.customer.name for row in listing.rows)
@@ -101,6 +100,13 @@ def test_the_count_says_how_many_rows_the_filters_keep(client, alice, banded, pa
     assert listing.page.paginator.count == len(shown)
     noun = "customer" if len(shown) == 1 else "customers"
     assert f"{len(shown)} {noun}" in response.text
+
+
+def test_another_managers_customers_are_neither_shown_nor_counted(client, alice, banded, version):
+    scored(f.CustomerFactory(name="Oscar's red", owner=f.account_manager("oscar")), version, RiskBand.RED)
+    client.force_login(alice)
+    listing = client.get(HOME, {"band": "red"}).context["listing"]
+    assert listing.page.paginator.count == len(listing.rows) == 2
 
 
 def test_the_shown_band_is_the_one_filtered_on(client, alice, banded):

@@ -84,7 +84,15 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["customer", "name"]
-        indexes = [models.Index(fields=["customer", "left_on"])]
+        indexes = [
+            models.Index(fields=["customer", "left_on"]),
+            # Today's decision makers not met lately: the current ones, found without the others.
+            models.Index(
+                fields=["customer", "id"],
+                name="contact_decision_makers",
+                condition=Q(buying_role="decision_maker", left_on__isnull=True),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["external_id"], condition=~Q(external_id=""), name="contact_unique_external_id"
@@ -162,6 +170,8 @@ class Interaction(models.Model):
         indexes = [
             models.Index(fields=["customer", "occurred_on"]),
             models.Index(fields=["customer", "kind", "occurred_on"]),
+            # The interactions of a span of days across the book (Today's decision makers met lately).
+            models.Index(fields=["occurred_on", "id"], name="interaction_occurred_on"),
         ]
         constraints = [
             models.UniqueConstraint(

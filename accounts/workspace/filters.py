@@ -43,10 +43,12 @@ from ..models import (
     Region,
     RelationshipLevel,
     RiskBand,
+    RiskOverride,
     RiskSnapshot,
     Tier,
 )
 from ..people import display_name
+from ..permissions import may_see_every_customer
 from .common import clean_query, overdue_ticket_q
 
 PER_PAGE_CHOICES = (25, 50, 100)
@@ -113,6 +115,8 @@ BAND_FILTER_CHOICES = [
 MOVE_POINTS = 5.0
 CHURN_WINDOW_DAYS = 365
 ALERT_WINDOW_DAYS = 7
+# The filters that read the columns the list joins in (on a manager's book).
+JOINED_FILTERS = ("band", "override", "moved", "tier_move")
 
 # Filters the executive dashboard's drill-down links set; the filter bar shows them as a badge
 # that can be removed, not as a select.
@@ -204,11 +208,51 @@ class AccountFilter(django_filters.FilterSet):
         *,
         owner_choices: list[tuple[str, str]] = (),
         scored_on: date | None = None,
+        whole_book: bool = False,
         **kwargs,
     ):
         super().__init__(data, queryset, **kwargs)
         self.filters["owner"].extra["choices"] = list(owner_choices)
+        # The day whose snapshots the list shows (None: nothing scored yet), and the day the
+        # drill-downs' week and year end on.
+        self.snapshot_day = scored_on
         self.scored_on = scored_on or business_today()
+        self.whole_book = whole_book
+
+    # The filters on the band, the manual band and the week's moves read the columns the list
+    # joins in (the scored day's snapshot, the override in force): cheap for a manager's book of a
+    # thousand customers. Over a whole book they read the ids of the matching snapshots and
+    # overrides instead: the same customers, and a count that needs no join (`count_queryset`).
+
+    def _scored(self, **conditions) -> Q:
+        snapshots = RiskSnapshot.objects.filter(as_of=self.snapshot_day, **conditions)
+        return Q(pk__in=snapshots.values("customer_id"))
+
+    def _shown_band_in(self, bands) -> Q:
+        """The band people see (`accounts.bands.shown_band`) is one of ``bands``: a manual band in
+        force, else the scored day's band. One union of ids, which the planner estimates from the
+        snapshots' (day, band) statistics (an OR of subqueries it guesses at most of the book)."""
+        computed = (
+            RiskSnapshot.objects.filter(as_of=self.snapshot_day, band__in=bands)
+            .exclude(customer_id__in=_open_overrides().values("customer_id"))
+            .order_by()
+            .values("customer_id")
+        )
+        by_hand = _open_overrides().filter(band__in=bands).order_by().values("customer_id")
+        return Q(pk__in=computed.union(by_hand))
+
+    def count_queryset(self, base: QuerySet) -> QuerySet:
+        """What the list counts: the filters applied to ``base`` (the user's visible customers,
+        without the list's joins), or the list itself where a filter reads its joined columns."""
+        if not self.is_bound:
+            return base
+        self.errors  # noqa: B018 - validates the form: unknown values are left out, as in `qs`
+        if not self.whole_book and any(self.form.cleaned_data.get(name) for name in JOINED_FILTERS):
+            return self.qs
+        for name, value in self.form.cleaned_data.items():
+            if name != "sort":
+                base = self.filters[name].filter(base, value)
+        return base
 
     @property
     def drill_downs(self) -> list[tuple[str, str, str]]:
@@ -224,19 +268,27 @@ class AccountFilter(django_filters.FilterSet):
         return chosen
 
     def filter_override(self, queryset, name, value):
-        return queryset.filter(override_band__isnull=False)
+        if not self.whole_book:
+            return queryset.filter(override_band__isnull=False)
+        return queryset.filter(pk__in=_open_overrides().values("customer_id"))
 
     def filter_moved(self, queryset, name, value):
-        if value == "worsened":
-            return queryset.filter(score_change__gte=MOVE_POINTS)
-        return queryset.filter(score_change__lte=-MOVE_POINTS)
+        worsened = value == "worsened"
+        if not self.whole_book:
+            if worsened:
+                return queryset.filter(score_change__gte=MOVE_POINTS)
+            return queryset.filter(score_change__lte=-MOVE_POINTS)
+        if worsened:
+            return queryset.filter(self._scored(score_change_7d__gte=MOVE_POINTS))
+        return queryset.filter(self._scored(score_change_7d__lte=-MOVE_POINTS))
 
     def filter_tier_move(self, queryset, name, value):
         now, before = (Tier.KEY, Tier.REGULAR) if value == "entered" else (Tier.REGULAR, Tier.KEY)
         week_before = RiskSnapshot.objects.filter(
             customer_id=OuterRef("pk"), as_of=self.scored_on - timedelta(days=ALERT_WINDOW_DAYS), tier=before
         )
-        return queryset.filter(snapshot_tier=now).filter(Exists(week_before))
+        tier_now = self._scored(tier=now) if self.whole_book else Q(snapshot_tier=now)
+        return queryset.filter(tier_now).filter(Exists(week_before))
 
     def filter_churned(self, queryset, name, value):
         queryset = queryset.filter(
@@ -277,6 +329,19 @@ class AccountFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value))
 
     def filter_band(self, queryset, name, value):
+        if not self.whole_book:
+            return self._filter_joined_band(queryset, value)
+        snapshots = RiskSnapshot.objects.filter(as_of=self.snapshot_day).order_by().values("customer_id")
+        scored = Q(pk__in=snapshots.union(_open_overrides().order_by().values("customer_id")))
+        if value == "none":
+            return queryset.exclude(scored)
+        if value == "scored":
+            return queryset.filter(scored)
+        if value == "at_risk":
+            return queryset.filter(self._shown_band_in([RiskBand.AMBER, RiskBand.RED]))
+        return queryset.filter(self._shown_band_in([value]))
+
+    def _filter_joined_band(self, queryset, value):
         if value == "none":
             return queryset.filter(display_band__isnull=True)
         if value == "scored":
@@ -289,6 +354,11 @@ class AccountFilter(django_filters.FilterSet):
         if value in ("contact", "-contact"):
             queryset = queryset.annotate(last_contact_on=Subquery(_last_contact_subquery(), output_field=DateField()))
         return queryset.order_by(*_SORT_ORDER[value])
+
+
+def _open_overrides() -> QuerySet[RiskOverride]:
+    """The manual bands in force (at most one a customer), as the list's join reads them."""
+    return RiskOverride.objects.filter(ended_on__isnull=True)
 
 
 def _last_contact_subquery():
@@ -317,7 +387,11 @@ def filtered_accounts(*, user, params: Mapping, scored_on: date | None) -> tuple
     """The filter set bound to the request's parameters and the owners it offers."""
     owners = owner_choices(user=user)
     filterset = AccountFilter(
-        params, queryset=account_list(user=user, scored_on=scored_on), owner_choices=owners, scored_on=scored_on
+        params,
+        queryset=account_list(user=user, scored_on=scored_on),
+        owner_choices=owners,
+        scored_on=scored_on,
+        whole_book=may_see_every_customer(user),
     )
     return filterset, owners
 

@@ -18,10 +18,12 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
+    QuerySet,
     Value,
     When,
 )
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from complaints.models import Ticket
 from keyaccounts.clock import business_today
@@ -204,6 +206,19 @@ def account_rows(customers: list[Customer], *, scored_on: date | None, today: da
     return [figures.row(c) for c in customers]
 
 
+class CountedPaginator(Paginator):
+    """Pages of ``object_list`` (the list with its joins and order) counted on ``counted``: the
+    same customers without the joins, which a count of the whole book cannot afford."""
+
+    def __init__(self, object_list, per_page, *, counted: QuerySet):
+        super().__init__(object_list, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.count()
+
+
 @dataclass
 class AccountListing:
     filterset: AccountFilter
@@ -247,7 +262,8 @@ def my_accounts(*, user, params: Mapping) -> AccountListing:
     scored_on = latest_scored_on()
     filterset, owners = filtered_accounts(user=user, params=params, scored_on=scored_on)
     per_page = per_page_from(params.get("per_page"))
-    page = Paginator(filterset.qs, per_page).get_page(params.get("page"))
+    counted = filterset.count_queryset(Customer.objects.visible_to(user))
+    page = CountedPaginator(filterset.qs, per_page, counted=counted).get_page(params.get("page"))
     sort = filterset.form.cleaned_data.get("sort") or DEFAULT_SORT
     return AccountListing(
         filterset=filterset,

@@ -4,8 +4,9 @@ past SLA, overdue cadences, decision makers not met, manual bands about to expir
 Customers come worst first: red before amber before green, then those with something late or new
 (a ticket past its SLA, an alert), then by score and revenue. A page shows `TODAY_PAGE_SIZE` of
 them; the rest come on demand, a page at a time. A page costs the same number of queries however
-many customers and items there are: one for the latest scoring day, one to count the customers
-needing attention, one for the page's customers, one a kind of item for those customers.
+many customers and items there are: one for the latest scoring day, one ranking the customers
+needing attention (the page's ids and how many there are in all), one for the page's customers,
+one a kind of item for those customers.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     DateField,
     Exists,
     ExpressionWrapper,
@@ -25,6 +27,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce, Least
 from django.utils import formats, timezone
@@ -35,7 +38,7 @@ from keyaccounts.clock import business_today
 from relationships.models import BuyingRole, Cadence, Contact, Interaction
 
 from ..models import Alert, Customer, CustomerStatus, ProductNeed, RiskOverride
-from ..permissions import sees_all_alerts
+from ..permissions import restrict, sees_all_alerts
 from .alert_text import render_alert
 from .band_source import ShowsBand
 from .common import latest_scored_on, overdue_cadence_parts, overdue_cadences
@@ -178,20 +181,21 @@ def _flag(condition: Q) -> ExpressionWrapper:
 
 
 def _needs_attention(*, user, today: date, now: datetime) -> Q:
-    """Something to do today about a customer, of any kind."""
-    # Meetings and decision makers are worked out for the user's customers only: company-wide
-    # they cost a scan of every cadence and contact.
-    scope = Customer.objects.visible_to(user).active().values("pk")
-    by_stored_date, worked_out = overdue_cadence_parts(Cadence.objects.filter(customer__in=scope), today=today)
-    return (
-        _of_customer(_tickets(now))
-        | _of_customer(_alerts(user))
-        | _of_customer(by_stored_date)
-        | _of_customer(worked_out)
-        | _of_customer(_decision_makers(today).filter(customer__in=scope))
-        | _of_customer(_overrides(today))
-        | _of_customer(_needs())
-    )
+    """Something to do today about one of the user's customers, of any kind: one union of the
+    customers' ids, each kind narrowed to the customers the user sees (`restrict`: for an account
+    manager each kind is read through the indexes on its customer, not over the whole book)."""
+    by_stored_date, worked_out = overdue_cadence_parts(Cadence.objects.all(), today=today)
+    kinds = [
+        _tickets(now),
+        _alerts(user),
+        by_stored_date,
+        worked_out,
+        _decision_makers(today),
+        _overrides(today),
+        _needs(),
+    ]
+    first, *others = [restrict(kind, user).order_by().values("customer_id") for kind in kinds]
+    return Q(pk__in=first.union(*others))
 
 
 def _attention(*, user, needing: Q, now: datetime, scored_on: date | None) -> QuerySet[Customer]:
@@ -219,17 +223,31 @@ def _attention(*, user, needing: Q, now: datetime, scored_on: date | None) -> Qu
 def today_page(
     *, user, page: int = 1, today: date | None = None, now: datetime | None = None, page_size: int = TODAY_PAGE_SIZE
 ) -> TodayPage:
-    """A page of the customers needing attention, worst first, each with its items."""
+    """A page of the customers needing attention, worst first, each with its items.
+
+    The page's customers are ranked in one narrow query that reads only their ids and, over the
+    whole ranking, how many there are; their rows are read afterwards for those ids alone."""
     today = today or business_today()
     now = now or timezone.now()
     page = max(page, 1)
+    scored_on = latest_scored_on()
     needing = _needs_attention(user=user, today=today, now=now)
-    # Counted without the joins the page's order needs.
-    total = Customer.objects.visible_to(user).active().filter(needing).count()
-    attention = _attention(user=user, needing=needing, now=now, scored_on=latest_scored_on())
     start = (page - 1) * page_size
-    customers = list(attention[start : start + page_size]) if start < total else []
-    cards = {c.pk: TodayCustomer(c) for c in customers}
+    ranked = list(
+        _attention(user=user, needing=needing, now=now, scored_on=scored_on)
+        .annotate(needing_total=Window(Count("pk")))
+        .values_list("pk", "needing_total")[start : start + page_size]
+    )
+    if ranked:
+        total = ranked[0][1]
+    elif start:
+        # A page past the end: the count alone.
+        total = Customer.objects.visible_to(user).active().filter(needing).count()
+    else:
+        total = 0
+    ids = [pk for pk, _total in ranked]
+    rows = {c.pk: c for c in account_list(user=user, scored_on=scored_on).filter(pk__in=ids)} if ids else {}
+    cards = {pk: TodayCustomer(rows[pk]) for pk in ids if pk in rows}
     if cards:
         for item in _items(user=user, ids=list(cards), today=today, now=now):
             cards[item.customer_id].items.append(item)

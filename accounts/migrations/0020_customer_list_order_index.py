@@ -19,7 +19,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run in a transaction
 
-    dependencies = [("accounts", "0018_scoring_chunks")]
+    dependencies = [("accounts", "0019_risksnapshot_packed_json")]
 
     operations = [
         migrations.SeparateDatabaseAndState(

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from . import packing
+from .packing import KINDS, pack, unpack
 
 
 class WholeJSONField(models.JSONField):
@@ -41,7 +41,7 @@ class PackedJSONField(models.JSONField):
     stores_bytes = True
 
     def __init__(self, *args, kind: str, **kwargs):
-        if kind not in packing.KINDS:
+        if kind not in KINDS:
             raise ValueError(f"Unknown packing kind {kind!r}")
         self.kind = kind
         super().__init__(*args, **kwargs)
@@ -61,7 +61,7 @@ class PackedJSONField(models.JSONField):
     def get_db_prep_value(self, value, connection, prepared=False):
         if value is None or hasattr(value, "as_sql"):
             return value
-        return packing.pack(self.kind, value)
+        return pack(self.kind, value)
 
     def from_db_value(self, value, expression, connection):
-        return packing.unpack(self.kind, value)
+        return unpack(self.kind, value)

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from accounts import packing
+import accounts.packing as packing
 from accounts.models import PortfolioSummary, RiskSnapshot
 from accounts.portfolio.summaries import portfolio_summaries_refresh
 from accounts.risk.plumbing import copy_snapshots, snapshot_copy_rows

@@ -10,7 +10,7 @@ import zstandard
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from accounts import packing
+import accounts.packing as packing
 from accounts.models import RiskSnapshot
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from django import forms
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, FloatField, Func, Min, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Min, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,31 +24,11 @@ from keyaccounts.clock import day_start, project_zone
 from keyaccounts.editing import BoundedDates, date_input
 
 from .models import ComplaintMonth, Severity, Ticket
-from .monthly import COUNTS, ticket_month
+from .monthly import COUNTS, measures_of, recurs, ticket_month
 
-# A ticket recurs when the same customer raised one of the same category within this many days before.
-RECURRENCE_DAYS = 90
 TOP_CUSTOMERS = 10
 DEFAULT_MONTHS = 12
 MAX_DAYS = 3 * 366
-
-
-class HoursBetween(Func):
-    """Hours from ``start`` to ``end`` as a number (NULL when either is missing)."""
-
-    arity = 2
-    output_field = FloatField()
-
-    def _compiled(self, compiler):
-        return [compiler.compile(expression) for expression in self.get_source_expressions()]
-
-    def as_sql(self, compiler, connection, **extra):
-        (start, start_params), (end, end_params) = self._compiled(compiler)
-        return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)", (*end_params, *start_params)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        (start, start_params), (end, end_params) = self._compiled(compiler)
-        return f"((julianday({end}) - julianday({start})) * 24.0)", (*end_params, *start_params)
 
 
 def default_start(today: date) -> date:
@@ -134,47 +114,6 @@ def tickets_in_scope(*, user, filters: Filters) -> QuerySet[Ticket]:
     if filters.department:
         tickets = tickets.filter(department=filters.department)
     return tickets
-
-
-def recurs() -> Exists:
-    """The ticket's customer raised a ticket of the same category in the RECURRENCE_DAYS before it."""
-    return Exists(
-        Ticket.objects.filter(
-            customer_id=OuterRef("customer_id"),
-            category=OuterRef("category"),
-            opened_at__lt=OuterRef("opened_at"),
-            opened_at__gte=OuterRef("opened_at") - timedelta(days=RECURRENCE_DAYS),
-        )
-    )
-
-
-def _measures(now: datetime) -> dict:
-    """Counts and sums from which every figure is derived. Sums and counts, not averages: cells
-    of the fine breakdown add up to the coarser ones, so one query serves them all."""
-    response_late = Q(first_response_at__gt=F("response_due_at")) | Q(
-        first_response_at__isnull=True, response_due_at__lt=now
-    )
-    resolution_late = Q(resolved_at__gt=F("resolution_due_at")) | Q(resolved_at__isnull=True, resolution_due_at__lt=now)
-    responded = Q(first_response_at__isnull=False)
-    resolved = Q(resolved_at__isnull=False)
-    responded_with_target = responded & Q(response_due_at__isnull=False)
-    resolved_with_target = resolved & Q(resolution_due_at__isnull=False)
-    return {
-        "tickets": Count("pk"),
-        "responded": Count("pk", filter=responded),
-        "resolved": Count("pk", filter=resolved),
-        "responded_with_target": Count("pk", filter=responded_with_target),
-        "resolved_with_target": Count("pk", filter=resolved_with_target),
-        "response_hours_sum": Sum(HoursBetween(F("opened_at"), F("first_response_at")), filter=responded),
-        "response_target_sum": Sum(HoursBetween(F("opened_at"), F("response_due_at")), filter=responded_with_target),
-        "resolution_hours_sum": Sum(HoursBetween(F("opened_at"), F("resolved_at")), filter=resolved),
-        "resolution_target_sum": Sum(HoursBetween(F("opened_at"), F("resolution_due_at")), filter=resolved_with_target),
-        "response_met": Count("pk", filter=Q(first_response_at__lte=F("response_due_at"))),
-        "response_missed": Count("pk", filter=response_late),
-        "resolution_met": Count("pk", filter=Q(resolved_at__lte=F("resolution_due_at"))),
-        "resolution_missed": Count("pk", filter=resolution_late),
-        "recurrent": Count("pk", filter=Q(recurs=True)),
-    }
 
 
 def _share(part: float | None, whole: int) -> float | None:
@@ -334,7 +273,7 @@ def _per_customer(live: QuerySet[Ticket], *stored: QuerySet[ComplaintMonth], now
     """Tickets, those past their resolution target and (stored months only) recurrences per
     customer over the live tickets and the stored rows, as SQL of (customer_id, tickets,
     resolution_missed, recurrent)."""
-    measures = _measures(now)
+    measures = measures_of(now)
     parts = [
         _sql_of(
             live.values("customer_id")
@@ -427,7 +366,7 @@ def complaint_analytics(*, user, filters: Filters, now: datetime | None = None) 
     category cells (every breakdown but customers is a sum of its cells), two for the top
     customers over both, and one for their recurrences in the months read live."""
     now = now or timezone.now()
-    measures = _measures(now)
+    measures = measures_of(now)
     with _reporting_query():
         months = stored_months(filters, now)
         live = tickets_in_scope(user=user, filters=filters).filter(_outside(months))

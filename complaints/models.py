@@ -314,23 +314,14 @@ class TicketEvent(models.Model):
 
 
 class ComplaintMonth(models.Model):
-    """The analytics page's counts and sums of the tickets opened in one month (in the project's
-    time zone), for one kind, department, severity and category: what the page adds up instead
-    of grouping every ticket on each request (``complaints.monthly`` writes it and says when a
-    month is read from it). One row per customer, so the tier filter and who may see what are the
-    customer's as of the request; and the whole book's rows (no customer), their sums, for those
-    who see every customer. Derived data, rebuilt from tickets, so not audited."""
+    """Counts and sums of the tickets opened in a month (project time zone) of a kind, department,
+    severity and category, per customer and for the whole book (no customer): what the analytics
+    page adds up (``complaints.monthly`` writes it and says when it is read). Derived, not audited."""
 
     month = models.DateField(_("month"))
-    # Empty on the whole book's rows.
+    # Empty on the whole book's rows; complaintmonth_customer_month indexes it.
     customer = models.ForeignKey(
-        Customer,
-        verbose_name=_("customer"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,  # complaintmonth_customer_month serves it
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, null=True, related_name="+", db_index=False
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Ticket.Kind.choices)
     department = models.CharField(_("assigned department"), max_length=20, choices=Ticket.Department.choices)
@@ -352,12 +343,9 @@ class ComplaintMonth(models.Model):
     recurrent = models.PositiveIntegerField(_("recurrences"), default=0)
     # The earliest deadline, at or after computed_at, of a ticket not yet answered (resolved): when
     # it passes, the ticket turns missed without any write, so the row no longer tells the truth.
-    response_pending_due = models.DateTimeField(_("next response deadline of an open ticket"), null=True, blank=True)
-    resolution_pending_due = models.DateTimeField(
-        _("next resolution deadline of an open ticket"), null=True, blank=True
-    )
-    # The customer's tickets over all months, kinds and departments, on each of its rows: no
-    # period holds more, which bounds the search for the top customers (complaints.analytics).
+    response_pending_due = models.DateTimeField(_("next response deadline of an open ticket"), null=True)
+    resolution_pending_due = models.DateTimeField(_("next resolution deadline of an open ticket"), null=True)
+    # The customer's tickets in all, on each of its rows: bounds the search for the top customers.
     customer_tickets = models.PositiveIntegerField(_("the customer's tickets in all"), default=0)
     computed_at = models.DateTimeField(_("computed at"))
 
@@ -368,10 +356,8 @@ class ComplaintMonth(models.Model):
         indexes = [
             models.Index(fields=["month", "kind"], name="complaintmonth_month_kind"),
             models.Index(fields=["customer", "month"], name="complaintmonth_customer_month"),
-            # The busiest customers' rows first: the bounded search for the top customers.
             models.Index(fields=["-customer_tickets", "month", "kind"], name="complaintmonth_busiest"),
             models.Index(fields=["computed_at"], name="complaintmonth_computed_at"),
-            # The whole book's rows, a few hundred a month.
             models.Index(fields=["month", "kind"], name="complaintmonth_book", condition=Q(customer__isnull=True)),
         ]
         constraints = [
@@ -381,10 +367,6 @@ class ComplaintMonth(models.Model):
                 nulls_distinct=False,
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="complaintmonth_first_of_month"),
-            models.CheckConstraint(
-                condition=Q(responded__lte=F("tickets"), resolved__lte=F("tickets"), recurrent__lte=F("tickets")),
-                name="complaintmonth_counts_within_tickets",
-            ),
         ]
 
     def __str__(self) -> str:

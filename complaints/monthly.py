@@ -2,7 +2,7 @@
 few hundred stored rows a month instead of grouping (and testing for recurrence) every ticket.
 
 What is stored: per month (in the project's time zone), customer, kind, department, severity and
-category, the counts and sums of ``complaints.analytics._measures`` — sums and counts only, so any
+category, the counts and sums of ````measures_of```` — sums and counts only, so any
 set of rows adds up to exactly what the tickets would give; nothing on the page is a median or a
 distinct count. Per customer, so the tier filter and the permissions (owner, backup owner,
 account team) are applied to the customer as of the request, through the same door as the
@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import DateField, FloatField, Min, Q, Value
+from django.db.models import Count, DateField, Exists, F, FloatField, Func, Min, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -45,8 +45,10 @@ from keyaccounts.clock import project_zone
 
 from .models import ComplaintMonth, Ticket
 
+# A ticket recurs when the same customer raised one of the same category within this many days before.
+RECURRENCE_DAYS = 90
 KEYS = ("month", "customer_id", "kind", "department", "severity", "category")
-# The figures summed on the page (complaints.analytics._measures), and the deadlines kept.
+# The figures summed on the page (``measures_of``), and the deadlines kept.
 COUNTS = (
     "tickets",
     "responded",
@@ -73,6 +75,65 @@ MONTHS_LOCK_CLASS = 0x4B41 + 3
 logger = logging.getLogger(__name__)
 
 
+class HoursBetween(Func):
+    """Hours from ``start`` to ``end`` as a number (NULL when either is missing)."""
+
+    arity = 2
+    output_field = FloatField()
+
+    def _compiled(self, compiler):
+        return [compiler.compile(expression) for expression in self.get_source_expressions()]
+
+    def as_sql(self, compiler, connection, **extra):
+        (start, start_params), (end, end_params) = self._compiled(compiler)
+        return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)", (*end_params, *start_params)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        (start, start_params), (end, end_params) = self._compiled(compiler)
+        return f"((julianday({end}) - julianday({start})) * 24.0)", (*end_params, *start_params)
+
+
+def recurs() -> Exists:
+    """The ticket's customer raised a ticket of the same category in the RECURRENCE_DAYS before it."""
+    return Exists(
+        Ticket.objects.filter(
+            customer_id=OuterRef("customer_id"),
+            category=OuterRef("category"),
+            opened_at__lt=OuterRef("opened_at"),
+            opened_at__gte=OuterRef("opened_at") - timedelta(days=RECURRENCE_DAYS),
+        )
+    )
+
+
+def measures_of(now: datetime) -> dict:
+    """Counts and sums from which every figure is derived. Sums and counts, not averages: cells
+    of the fine breakdown add up to the coarser ones, so one query serves them all."""
+    response_late = Q(first_response_at__gt=F("response_due_at")) | Q(
+        first_response_at__isnull=True, response_due_at__lt=now
+    )
+    resolution_late = Q(resolved_at__gt=F("resolution_due_at")) | Q(resolved_at__isnull=True, resolution_due_at__lt=now)
+    responded = Q(first_response_at__isnull=False)
+    resolved = Q(resolved_at__isnull=False)
+    responded_with_target = responded & Q(response_due_at__isnull=False)
+    resolved_with_target = resolved & Q(resolution_due_at__isnull=False)
+    return {
+        "tickets": Count("pk"),
+        "responded": Count("pk", filter=responded),
+        "resolved": Count("pk", filter=resolved),
+        "responded_with_target": Count("pk", filter=responded_with_target),
+        "resolved_with_target": Count("pk", filter=resolved_with_target),
+        "response_hours_sum": Sum(HoursBetween(F("opened_at"), F("first_response_at")), filter=responded),
+        "response_target_sum": Sum(HoursBetween(F("opened_at"), F("response_due_at")), filter=responded_with_target),
+        "resolution_hours_sum": Sum(HoursBetween(F("opened_at"), F("resolved_at")), filter=resolved),
+        "resolution_target_sum": Sum(HoursBetween(F("opened_at"), F("resolution_due_at")), filter=resolved_with_target),
+        "response_met": Count("pk", filter=Q(first_response_at__lte=F("response_due_at"))),
+        "response_missed": Count("pk", filter=response_late),
+        "resolution_met": Count("pk", filter=Q(resolved_at__lte=F("resolution_due_at"))),
+        "resolution_missed": Count("pk", filter=resolution_late),
+        "recurrent": Count("pk", filter=Q(recurs=True)),
+    }
+
+
 def ticket_month() -> TruncMonth:
     """The first day of the month a ticket was opened in, in the project's time zone."""
     return TruncMonth("opened_at", output_field=DateField(), tzinfo=project_zone())
@@ -80,10 +141,7 @@ def ticket_month() -> TruncMonth:
 
 def _rows_sql(customer_ids: list[int] | None, now: datetime) -> tuple[str, list]:
     """The customers' rows (every customer's when ``customer_ids`` is None), as a SELECT."""
-    # Imported here: complaints.analytics reads this module.
-    from .analytics import _measures, recurs
-
-    measures = _measures(now)
+    measures = measures_of(now)
     for name in SUMS:
         measures[name] = Coalesce(measures[name], Value(0.0), output_field=FloatField())
     tickets = Ticket.objects.all()

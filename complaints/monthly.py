@@ -188,15 +188,17 @@ def _write_customers(cursor, customer_ids: list[int] | None, now: datetime) -> i
     return cursor.rowcount
 
 
-def _write_book(cursor, months: list | None, now: datetime) -> None:
-    """Replace the whole book's rows of ``months`` (all when None) with the sums of the customers'."""
+def _write_book(cursor, cells: list[tuple] | None, now: datetime) -> None:
+    """Replace the whole book's rows of ``cells`` — (month, kind, department, severity, category)
+    keys; every row when None — with the sums of the customers' rows."""
     keys = [key for key in KEYS if key != "customer_id"]
     where, params = "", []
-    if months is not None:
-        if not months:
+    if cells is not None:
+        if not cells:
             return
-        where = f" AND month IN ({', '.join(['%s'] * len(months))})"
-        params = list(months)
+        one = f"({', '.join(['%s'] * len(keys))})"
+        where = f" AND ({', '.join(keys)}) IN ({', '.join([one] * len(cells))})"
+        params = [value for cell in cells for value in cell]
     cursor.execute(f"DELETE FROM {_table()} WHERE customer_id IS NULL{where}", params)
     sums = ", ".join([f"SUM({name})" for name in COUNTS] + ["MIN(response_pending_due)", "MIN(resolution_pending_due)"])
     cursor.execute(
@@ -231,12 +233,19 @@ def complaint_months_refresh(customer_ids: Iterable[int | None] | None = None, *
         if not ComplaintMonth.objects.exists():
             return 0
         theirs = ComplaintMonth.objects.filter(customer_id__in=ids)
-        months = set(theirs.values_list("month", flat=True).distinct().order_by())
+        before = _cells(theirs)
         theirs.delete()
         written = _write_customers(cursor, ids, now)
-        months |= set(theirs.values_list("month", flat=True).distinct().order_by())
-        _write_book(cursor, sorted(months), now)
+        after = _cells(theirs)
+        # Only the whole book's rows whose figures moved: a customer has tickets in many months.
+        moved = {key[:1] + key[2:] for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+        _write_book(cursor, sorted(moved), now)
         return written
+
+
+def _cells(rows) -> dict[tuple, tuple]:
+    """The rows' figures by their key, as the whole book's rows add them up."""
+    return {row[: len(KEYS)]: row[len(KEYS) :] for row in rows.values_list(*KEYS, *FIGURES).order_by()}
 
 
 def _one_writer() -> None:

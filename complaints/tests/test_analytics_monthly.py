@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection
+from django.db.models import Sum
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -174,6 +175,8 @@ def test_a_change_to_an_old_ticket_refreshes_its_customers_months(
         ticket_change_category(ticket=book["T1"], by=alice, category="delivery", now=NOW)
     stored = complaint_analytics(user=erin, filters=Q1, now=NOW)
     assert stored_months(Q1, NOW) == JANUARY_TO_MARCH
+    # The whole book's rows are still the sums of the customers'.
+    assert book_rows() == summed_customer_rows()
     ComplaintMonth.objects.all().delete()
     live = complaint_analytics(user=erin, filters=Q1, now=NOW)
     assert figures(stored) == figures(live)
@@ -186,11 +189,33 @@ def test_a_change_to_an_old_ticket_refreshes_its_customers_months(
     ]
 
 
+KEY = ("month", "kind", "department", "severity", "category")
+
+
+def book_rows() -> dict:
+    return {
+        row[:5]: row[5:]
+        for row in ComplaintMonth.objects.filter(customer__isnull=True).values_list(*KEY, "tickets", "recurrent")
+    }
+
+
+def summed_customer_rows() -> dict:
+    rows = (
+        ComplaintMonth.objects.filter(customer__isnull=False)
+        .values(*KEY)
+        .annotate(t=Sum("tickets"), r=Sum("recurrent"))
+        .values_list(*KEY, "t", "r")
+        .order_by()
+    )
+    return {row[:5]: row[5:] for row in rows}
+
+
 def test_a_deleted_ticket_leaves_the_figures(book, erin, django_capture_on_commit_callbacks):
     complaint_months_refresh(now=NOW)
     with django_capture_on_commit_callbacks(execute=True):
         book["T3"].delete()
     assert complaint_analytics(user=erin, filters=Q1, now=NOW).summary["tickets"] == 4
+    assert book_rows() == summed_customer_rows()
 
 
 def test_the_refresh_is_idempotent(book):

@@ -3,9 +3,9 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin.base import VisibleChoicesMixin, VisibleToUserAdminMixin
+from accounts.admin.base import ComputedRecordAdmin, VisibleChoicesMixin, VisibleToUserAdminMixin
 
-from .models import SlaPolicy, Ticket, TicketEvent
+from .models import ComplaintMonth, SlaPolicy, Ticket, TicketEvent
 
 
 @admin.register(SlaPolicy)
@@ -137,3 +137,15 @@ class NotificationAdmin(VisibleToUserAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ComplaintMonth)
+class ComplaintMonthAdmin(ComputedRecordAdmin):
+    """The analytics page's stored monthly figures, rebuilt nightly, after every ticket write and by
+    rebuild_complaint_months: read-only, and only the customers the user may see."""
+
+    list_display = ("month", "customer", "kind", "department", "severity", "category", "tickets", "computed_at")
+    list_filter = ("month", "kind", "department", "severity", "category")
+    list_select_related = ("customer",)
+    readonly_fields = [field.name for field in ComplaintMonth._meta.fields]
+    show_full_result_count = False

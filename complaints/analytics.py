@@ -12,41 +12,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django import forms
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Min, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Tier
-from keyaccounts.clock import day_start
+from accounts.models import Customer, Tier
+from accounts.permissions import may_see_every_customer, restrict
+from keyaccounts.clock import day_start, project_zone
 from keyaccounts.editing import BoundedDates, date_input
 
-from .models import Severity, Ticket
+from .models import ComplaintMonth, Severity, Ticket
+from .monthly import COUNTS, measures_of, recurs, ticket_month
 
-# A ticket recurs when the same customer raised one of the same category within this many days before.
-RECURRENCE_DAYS = 90
 TOP_CUSTOMERS = 10
 DEFAULT_MONTHS = 12
 MAX_DAYS = 3 * 366
-
-
-class HoursBetween(Func):
-    """Hours from ``start`` to ``end`` as a number (NULL when either is missing)."""
-
-    arity = 2
-    output_field = FloatField()
-
-    def _compiled(self, compiler):
-        return [compiler.compile(expression) for expression in self.get_source_expressions()]
-
-    def as_sql(self, compiler, connection, **extra):
-        (start, start_params), (end, end_params) = self._compiled(compiler)
-        return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)", (*end_params, *start_params)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        (start, start_params), (end, end_params) = self._compiled(compiler)
-        return f"((julianday({end}) - julianday({start})) * 24.0)", (*end_params, *start_params)
 
 
 def default_start(today: date) -> date:
@@ -134,65 +116,6 @@ def tickets_in_scope(*, user, filters: Filters) -> QuerySet[Ticket]:
     return tickets
 
 
-def recurs() -> Exists:
-    """The ticket's customer raised a ticket of the same category in the RECURRENCE_DAYS before it."""
-    return Exists(
-        Ticket.objects.filter(
-            customer_id=OuterRef("customer_id"),
-            category=OuterRef("category"),
-            opened_at__lt=OuterRef("opened_at"),
-            opened_at__gte=OuterRef("opened_at") - timedelta(days=RECURRENCE_DAYS),
-        )
-    )
-
-
-def _measures(now: datetime) -> dict:
-    """Counts and sums from which every figure is derived. Sums and counts, not averages: cells
-    of the fine breakdown add up to the coarser ones, so one query serves them all."""
-    response_late = Q(first_response_at__gt=F("response_due_at")) | Q(
-        first_response_at__isnull=True, response_due_at__lt=now
-    )
-    resolution_late = Q(resolved_at__gt=F("resolution_due_at")) | Q(resolved_at__isnull=True, resolution_due_at__lt=now)
-    responded = Q(first_response_at__isnull=False)
-    resolved = Q(resolved_at__isnull=False)
-    responded_with_target = responded & Q(response_due_at__isnull=False)
-    resolved_with_target = resolved & Q(resolution_due_at__isnull=False)
-    return {
-        "tickets": Count("pk"),
-        "responded": Count("pk", filter=responded),
-        "resolved": Count("pk", filter=resolved),
-        "responded_with_target": Count("pk", filter=responded_with_target),
-        "resolved_with_target": Count("pk", filter=resolved_with_target),
-        "response_hours_sum": Sum(HoursBetween(F("opened_at"), F("first_response_at")), filter=responded),
-        "response_target_sum": Sum(HoursBetween(F("opened_at"), F("response_due_at")), filter=responded_with_target),
-        "resolution_hours_sum": Sum(HoursBetween(F("opened_at"), F("resolved_at")), filter=resolved),
-        "resolution_target_sum": Sum(HoursBetween(F("opened_at"), F("resolution_due_at")), filter=resolved_with_target),
-        "response_met": Count("pk", filter=Q(first_response_at__lte=F("response_due_at"))),
-        "response_missed": Count("pk", filter=response_late),
-        "resolution_met": Count("pk", filter=Q(resolved_at__lte=F("resolution_due_at"))),
-        "resolution_missed": Count("pk", filter=resolution_late),
-        "recurrent": Count("pk", filter=Q(recurs=True)),
-    }
-
-
-COUNTS = (
-    "tickets",
-    "responded",
-    "resolved",
-    "responded_with_target",
-    "resolved_with_target",
-    "response_hours_sum",
-    "response_target_sum",
-    "resolution_hours_sum",
-    "resolution_target_sum",
-    "response_met",
-    "response_missed",
-    "resolution_met",
-    "resolution_missed",
-    "recurrent",
-)
-
-
 def _share(part: float | None, whole: int) -> float | None:
     return part / whole if whole and part is not None else None
 
@@ -249,31 +172,243 @@ def _reporting_query():
         yield
 
 
+def _next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def live_from(now: datetime) -> date:
+    """The first day of the current month: from it on, the page reads the tickets themselves."""
+    today = timezone.localtime(now, project_zone()).date()
+    return date(today.year, today.month, 1)
+
+
+def stored_months(filters: Filters, now: datetime) -> list[date]:
+    """The months of the period the page reads from ``ComplaintMonth`` (complaints.monthly): wholly
+    inside the period, before the current month, ended before the last full refresh, and with
+    no open ticket whose deadline has passed since its row was computed."""
+    first_live = live_from(now)
+    candidates = [
+        month
+        for month in _months(filters.start, filters.end)
+        if filters.start <= month < first_live and _next_month(month) - timedelta(days=1) <= filters.end
+    ]
+    if not candidates:
+        return []
+    refreshed = ComplaintMonth.objects.aggregate(oldest=Min("computed_at"))["oldest"]
+    if refreshed is None:
+        return []
+    candidates = [month for month in candidates if day_start(_next_month(month)) <= refreshed]
+    if not candidates:
+        return []
+    # The whole book's rows hold each month's earliest pending deadline.
+    stale = set(
+        ComplaintMonth.objects.filter(customer__isnull=True, month__in=candidates)
+        .filter(Q(response_pending_due__lt=now) | Q(resolution_pending_due__lt=now))
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return [month for month in candidates if month not in stale]
+
+
+def _runs(months: list[date]) -> list[tuple[date, date]]:
+    """Consecutive months as (first month, the month after the last)."""
+    runs: list[tuple[date, date]] = []
+    for month in sorted(months):
+        if runs and runs[-1][1] == month:
+            runs[-1] = (runs[-1][0], _next_month(month))
+        else:
+            runs.append((month, _next_month(month)))
+    return runs
+
+
+def _outside(months: list[date]) -> Q:
+    """Tickets opened outside these months."""
+    inside = Q()
+    for first, after in _runs(months):
+        inside |= Q(opened_at__gte=day_start(first), opened_at__lt=day_start(after))
+    return ~inside if months else Q()
+
+
+def _narrowed(rows: QuerySet[ComplaintMonth], filters: Filters) -> QuerySet[ComplaintMonth]:
+    if filters.kind:
+        rows = rows.filter(kind=filters.kind)
+    if filters.department:
+        rows = rows.filter(department=filters.department)
+    return rows
+
+
+def customer_rows(*, user, filters: Filters, visible: list[int] | None = None) -> QuerySet[ComplaintMonth]:
+    """The customers' stored rows the user may see, narrowed like tickets_in_scope (any month).
+
+    ``visible``, the ids of the customers the user may see (``restrict``'s answer, read once),
+    lets PostgreSQL look a manager's thousand customers up by index instead of joining every row
+    of the months to the union of owned, backed-up and team customers."""
+    rows = ComplaintMonth.objects.filter(customer__isnull=False)
+    rows = rows.filter(customer_id__in=visible) if visible is not None else restrict(rows, user)
+    rows = _narrowed(rows, filters)
+    if filters.tier:
+        rows = rows.filter(customer__tier=filters.tier)
+    return rows
+
+
+def visible_customers(user) -> list[int] | None:
+    """The ids of the customers the user may see, or None when that is every customer."""
+    if _sees_every_customer(user):
+        return None
+    return list(restrict(Customer.objects.all(), user).values_list("pk", flat=True).order_by())
+
+
+def _sees_every_customer(user) -> bool:
+    """The whole book is the user's scope (the condition under which restrict leaves a queryset whole)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and may_see_every_customer(user))
+
+
+def stored_in_scope(
+    *, user, filters: Filters, months: list[date], visible: list[int] | None = None
+) -> QuerySet[ComplaintMonth]:
+    """The stored rows of these months that make up the user's figures: the whole book's rows for
+    someone who sees every customer and asks for every tier, else the rows of the customers the
+    user may see (in the tier asked for, as of now)."""
+    if not filters.tier and _sees_every_customer(user):
+        return _narrowed(ComplaintMonth.objects.filter(customer__isnull=True, month__in=months), filters)
+    return customer_rows(user=user, filters=filters, visible=visible).filter(month__in=months)
+
+
+def _sql_of(queryset: QuerySet) -> tuple[str, list] | None:
+    """The queryset's SQL and parameters; None when it can match nothing (no months, no access)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return sql, list(params)
+
+
+def _per_customer(live: QuerySet[Ticket], *stored: QuerySet[ComplaintMonth], now: datetime) -> tuple[str, list]:
+    """Tickets, those past their resolution target and (stored months only) recurrences per
+    customer over the live tickets and the stored rows, as SQL of (customer_id, tickets,
+    resolution_missed, recurrent)."""
+    measures = measures_of(now)
+    parts = [
+        _sql_of(
+            live.values("customer_id")
+            .annotate(tickets=measures["tickets"], resolution_missed=measures["resolution_missed"], recurrent=Value(0))
+            .values_list("customer_id", "tickets", "resolution_missed", "recurrent")
+            .order_by()
+        ),
+        *(
+            _sql_of(
+                rows.values("customer_id")
+                .annotate(
+                    tickets=Sum("tickets"), resolution_missed=Sum("resolution_missed"), recurrent=Sum("recurrent")
+                )
+                .values_list("customer_id", "tickets", "resolution_missed", "recurrent")
+                .order_by()
+            )
+            for rows in stored
+        ),
+    ]
+    parts = [part for part in parts if part is not None] or [("SELECT NULL, 0, 0, 0 WHERE FALSE", [])]
+    union = " UNION ALL ".join(f"({sql})" for sql, _params in parts)
+    sql = (
+        f"SELECT x.customer_id, SUM(x.tickets) AS tickets, SUM(x.resolution_missed) AS resolution_missed, "
+        f"SUM(x.recurrent) AS recurrent FROM ({union}) AS x (customer_id, tickets, resolution_missed, recurrent) "
+        f"GROUP BY x.customer_id"
+    )
+    return sql, [param for _sql, params in parts for param in params]
+
+
+# Customers whose counts are worked out first, the busiest in all: the tenth of them sets the bar.
+FIRST_CANDIDATE_ROWS = 1000
+
+
+def _top_customers(
+    live: QuerySet[Ticket], rows: QuerySet[ComplaintMonth], months: list[date], now: datetime, *, bounded: bool
+) -> list[dict]:
+    """The TOP_CUSTOMERS customers with most tickets in the period, with their tickets, those past
+    their resolution target and the stored months' recurrences.
+
+    Adding up every customer's rows would cost as much as the tickets, so the search is bounded:
+    the stored counts of the customers busiest in all (``customer_tickets``) are worked out first;
+    the tenth of them, ``bar``, is a count the top customers reach at least. A customer's stored
+    months hold no more tickets than it has in all, so one with fewer than ``bar`` in all and no
+    ticket read live cannot reach it: the last query adds up only the others' rows. Unless
+    ``bounded`` is off: an account manager's own rows are few, and added up whole."""
+    stored = rows.filter(month__in=months)
+    if not bounded:
+        return _ranked(live, [stored], now)
+    busiest = stored.order_by("-customer_tickets").values("customer_id")[:FIRST_CANDIDATE_ROWS]
+    first = list(
+        stored.filter(customer_id__in=busiest)
+        .values("customer_id")
+        .annotate(tickets=Sum("tickets"))
+        .order_by("-tickets")
+        .values_list("tickets", flat=True)[:TOP_CUSTOMERS]
+    )
+    bar = first[-1] if len(first) == TOP_CUSTOMERS else 0
+    parts = []
+    if months:  # the busy customers' rows, and the others' of the customers with tickets read live
+        live_customers = list(live.values_list("customer_id", flat=True).distinct().order_by())
+        parts = [
+            stored.filter(customer_tickets__gte=bar),
+            stored.filter(customer_tickets__lt=bar, customer_id__in=live_customers),
+        ]
+    return _ranked(live, parts, now)
+
+
+def _ranked(live: QuerySet[Ticket], stored: list[QuerySet[ComplaintMonth]], now: datetime) -> list[dict]:
+    """The TOP_CUSTOMERS customers by tickets over the live tickets and these stored rows."""
+    per_customer, params = _per_customer(live, *stored, now=now)
+    customer = Customer._meta.db_table
+    # Names only for the customers at or above the tenth count, which the ties are broken among.
+    sql = (
+        f"WITH u AS ({per_customer}) "
+        f"SELECT u.customer_id, c.name, u.tickets, u.resolution_missed, u.recurrent FROM u "
+        f"JOIN {customer} c ON c.id = u.customer_id "
+        f"WHERE u.tickets >= COALESCE((SELECT t.tickets FROM u t ORDER BY t.tickets DESC OFFSET %s LIMIT 1), 0) "
+        f"ORDER BY u.tickets DESC, c.name LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, TOP_CUSTOMERS - 1, TOP_CUSTOMERS])
+        return [
+            {
+                "customer_id": pk,
+                "customer__name": name,
+                "tickets": int(tickets),
+                "resolution_missed": int(missed or 0),
+                "recurrent": int(recurrent or 0),
+            }
+            for pk, name, tickets, missed, recurrent in cursor.fetchall()
+        ]
+
+
 def complaint_analytics(*, user, filters: Filters, now: datetime | None = None) -> Analytics:
-    """Every figure of the analytics page in three aggregate queries: one by month, severity and
-    category (every breakdown but customers is a sum of its cells), the top customers, and their
-    recurrences."""
+    """Every figure of the analytics page: the months stored whole in ``ComplaintMonth`` summed
+    from it, the rest (the current month, a month cut by the period, a month not refreshed since
+    a deadline passed) from the tickets — one aggregate query each for the month × severity ×
+    category cells (every breakdown but customers is a sum of its cells), two for the top
+    customers over both, and one for their recurrences in the months read live."""
     now = now or timezone.now()
-    tickets = tickets_in_scope(user=user, filters=filters)
-    measures = _measures(now)
-    month = TruncMonth("opened_at", tzinfo=timezone.get_current_timezone())
+    measures = measures_of(now)
     with _reporting_query():
+        months = stored_months(filters, now)
+        live = tickets_in_scope(user=user, filters=filters).filter(_outside(months))
+        visible = visible_customers(user) if months else None
+        stored = stored_in_scope(user=user, filters=filters, months=months, visible=visible)
         cells = [
-            {**cell, "month": cell["month"].date() if isinstance(cell["month"], datetime) else cell["month"]}
-            for cell in tickets.alias(recurs=recurs())
-            .annotate(month=month)
+            *live.alias(recurs=recurs())
+            .annotate(month=ticket_month())
             .values("month", "severity", "category")
             .annotate(**measures)
-            .order_by()
+            .order_by(),
+            *stored.values("month", "severity", "category").annotate(**{name: Sum(name) for name in COUNTS}).order_by(),
         ]
-        by_customer = list(
-            tickets.values("customer_id", "customer__name")
-            .annotate(tickets=measures["tickets"], resolution_missed=measures["resolution_missed"])
-            .order_by("-tickets", "customer__name")[:TOP_CUSTOMERS]
-        )
-        # Recurrences only for the customers shown: the subquery runs for their few tickets.
+        rows = customer_rows(user=user, filters=filters, visible=visible)
+        by_customer = _top_customers(live, rows, months, now, bounded=visible is None)
+        # Recurrences of the months read live only for the customers shown: the subquery runs
+        # for their few tickets.
         recurrent = dict(
-            tickets.filter(customer_id__in=[row["customer_id"] for row in by_customer])
+            live.filter(customer_id__in=[row["customer_id"] for row in by_customer])
             .alias(recurs=recurs())
             .values("customer_id")
             .annotate(recurrent=measures["recurrent"])
@@ -281,7 +416,7 @@ def complaint_analytics(*, user, filters: Filters, now: datetime | None = None) 
             .order_by()
         )
     for row in by_customer:
-        row["recurrent"] = recurrent.get(row["customer_id"], 0)
+        row["recurrent"] += recurrent.get(row["customer_id"], 0)
 
     summary = _totals(cells)
     severity_rank = {value: i for i, value in enumerate(Severity.values)}

@@ -8,5 +8,6 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints & service")
 
     def ready(self):
-        # Connects the e-mail queue to new notifications (complaints.notifications announces them).
-        from . import tasks  # noqa: F401
+        # tasks connects the e-mail queue to new notifications (complaints.notifications announces
+        # them); signals refreshes the analytics page's monthly figures after each ticket write.
+        from . import signals, tasks  # noqa: F401

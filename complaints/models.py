@@ -183,6 +183,8 @@ class Ticket(models.Model):
             models.Index(fields=["customer", "opened_at"]),
             models.Index(fields=["status", "opened_at"]),
             models.Index(fields=["assigned_to", "status"]),
+            # The complaint analytics' current month, read from the tickets (complaints.monthly).
+            models.Index(fields=["opened_at"], name="ticket_opened_at"),
             # The desk's queue: open tickets by their next deadline.
             models.Index(
                 fields=["resolution_due_at"], name="ticket_open_resolution_due", condition=Q(resolved_at__isnull=True)
@@ -309,6 +311,66 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.at}"
+
+
+class ComplaintMonth(models.Model):
+    """Counts and sums of the tickets opened in a month (project time zone) of a kind, department,
+    severity and category, per customer and for the whole book (no customer): what the analytics
+    page adds up (``complaints.monthly`` writes it and says when it is read). Derived, not audited."""
+
+    month = models.DateField(_("month"))
+    # Empty on the whole book's rows; complaintmonth_customer_month indexes it.
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Ticket.Kind.choices)
+    department = models.CharField(_("assigned department"), max_length=20, choices=Ticket.Department.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Ticket.Category.choices)
+    tickets = models.PositiveIntegerField(_("tickets"), default=0)
+    responded = models.PositiveIntegerField(_("answered"), default=0)
+    resolved = models.PositiveIntegerField(_("resolved"), default=0)
+    responded_with_target = models.PositiveIntegerField(_("answered, with a response target"), default=0)
+    resolved_with_target = models.PositiveIntegerField(_("resolved, with a resolution target"), default=0)
+    response_hours_sum = models.FloatField(_("sum of hours to the first response"), default=0)
+    response_target_sum = models.FloatField(_("sum of response targets (hours)"), default=0)
+    resolution_hours_sum = models.FloatField(_("sum of hours to resolution"), default=0)
+    resolution_target_sum = models.FloatField(_("sum of resolution targets (hours)"), default=0)
+    response_met = models.PositiveIntegerField(_("answered in time"), default=0)
+    response_missed = models.PositiveIntegerField(_("response target missed"), default=0)
+    resolution_met = models.PositiveIntegerField(_("resolved in time"), default=0)
+    resolution_missed = models.PositiveIntegerField(_("resolution target missed"), default=0)
+    recurrent = models.PositiveIntegerField(_("recurrences"), default=0)
+    # The earliest deadline, at or after computed_at, of a ticket not yet answered (resolved): when
+    # it passes, the ticket turns missed without any write, so the row no longer tells the truth.
+    response_pending_due = models.DateTimeField(_("next response deadline of an open ticket"), null=True)
+    resolution_pending_due = models.DateTimeField(_("next resolution deadline of an open ticket"), null=True)
+    # The customer's tickets in all, on each of its rows: bounds the search for the top customers.
+    customer_tickets = models.PositiveIntegerField(_("the customer's tickets in all"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("complaint month")
+        verbose_name_plural = _("complaint months")
+        ordering = ["-month", "customer", "kind", "department", "severity", "category"]
+        indexes = [
+            models.Index(fields=["month", "kind"], name="complaintmonth_month_kind"),
+            models.Index(fields=["customer", "month"], name="complaintmonth_customer_month"),
+            models.Index(fields=["-customer_tickets", "month", "kind"], name="complaintmonth_busiest"),
+            models.Index(fields=["computed_at"], name="complaintmonth_computed_at"),
+            models.Index(fields=["month", "kind"], name="complaintmonth_book", condition=Q(customer__isnull=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "customer", "kind", "department", "severity", "category"],
+                name="complaintmonth_unique_cell",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="complaintmonth_first_of_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} · {self.customer_id} · {self.kind} · {self.severity} · {self.category}"
 
 
 # -------------------------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ COMPUTED = {
     am.DigestSend,
     cm.TicketEscalation,
     cm.Notification,
+    cm.ComplaintMonth,
     am.ExportJob,
     am.ScoringChunk,
     # Written by the customer page's and the handover page's services (history kept in step).

@@ -7,7 +7,8 @@ from django.views.decorators.http import require_GET
 
 from keyaccounts.clock import business_today
 
-from ..analytics import RECURRENCE_DAYS, TOP_CUSTOMERS, complaint_analytics, filters_from
+from ..analytics import TOP_CUSTOMERS, complaint_analytics, filters_from
+from ..monthly import RECURRENCE_DAYS
 
 
 def _chart_data(analytics) -> dict:

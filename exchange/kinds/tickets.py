@@ -10,10 +10,11 @@ from datetime import timedelta
 from django.utils.translation import gettext as _
 
 from complaints.models import Severity, SlaPolicy, Ticket
+from complaints.monthly import refresh_after_commit
 
 from .. import cells
 from ..context import Row, choice
-from ..staging import Target
+from ..staging import CREATED, UPDATED, Target
 from .base import Handler, longest
 from .people import external_id
 
@@ -105,3 +106,16 @@ class TicketsHandler(Handler):
             "FROM {table} AS t WHERE t.id = {stage}.target_id AND t.customer_id = {stage}.customer_id "
             "AND t.severity = {stage}.severity AND t.opened_at = {stage}.opened_at"
         )
+
+    def apply(self, *, user_id: int | None, reason: str) -> None:
+        # Written in SQL, without signals: the analytics page's monthly figures of every customer
+        # a ticket moved to or from are refreshed once the import has committed.
+        stage = self.stages["tickets"]
+        touched = stage.execute(
+            f"SELECT customer_id FROM {{stage}} WHERE action IN ('{CREATED}', '{UPDATED}') "
+            f"UNION SELECT t.customer_id FROM {{table}} AS t JOIN {{stage}} AS s ON t.id = s.target_id "
+            f"WHERE s.action = '{UPDATED}'"
+        )
+        super().apply(user_id=user_id, reason=reason)
+        if touched:
+            refresh_after_commit(pk for (pk,) in touched)

@@ -330,6 +330,22 @@ class TicketFactory(factory.django.DjangoModelFactory):
     opened_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=2))
 
 
+class ComplaintMonthFactory(factory.django.DjangoModelFactory):
+    """A customer's stored analytics row (complaints.monthly writes the real ones)."""
+
+    class Meta:
+        model = cm.ComplaintMonth
+
+    month = date(2026, 1, 1)
+    customer = factory.SubFactory(CustomerFactory)
+    kind = cm.Ticket.Kind.COMPLAINT
+    department = cm.Ticket.Department.SERVICE
+    severity = cm.Severity.LOW
+    category = cm.Ticket.Category.SERVICE
+    tickets = customer_tickets = 1
+    computed_at = factory.LazyFunction(timezone.now)
+
+
 class TicketEventFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = cm.TicketEvent

@@ -1,8 +1,8 @@
 """The nightly job: the cadences' stored due dates, tiering, risk scoring, alerts and the expiry of
-manual bands, then the day's portfolio summaries, the complaint analytics' monthly figures and the
-risk snapshots' retention — one recorded run at a time, under a lock that dies with its run
-(`accounts.locking`). A run that finds a `running` record of its job closes it as interrupted:
-whoever wrote it is gone, or the lock would still be held. The nightly task also catches up the
+manual bands, then the day's portfolio summaries and the risk snapshots' retention — one recorded
+run at a time, under a lock that dies with its run (`accounts.locking`). A run that finds a
+`running` record of its job closes it as interrupted: whoever wrote it is gone, or the lock would
+still be held. The nightly task also catches up the
 nights missed since the last successful run, oldest first.
 """
 
@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from complaints.monthly import complaint_months_refresh
 from plays.opening import plays_open_night
 from relationships.cadence_due import refresh_cadence_due
 
@@ -212,18 +211,16 @@ def nightly_jobs(
     *, as_of: date, task_id: str = "", progress: Callable[[int, int], None] | None = None, once: bool = False
 ) -> NightlyResult:
     """The night's work for a date: the risk job, then, when it ran, the executive dashboard's
-    summaries from the snapshots and alerts it wrote, the complaint analytics' monthly figures
-    (rebuilt whole: a safety net under the refresh of every ticket write, and the rows whose
-    deadlines have passed read right again, complaints.monthly), then the snapshots' retention (old months
-    keep one snapshot a week, accounts.risk.storage). These are steps of their own, so the risk
-    run's record and timing stay the risk job's, and a skipped run changes nothing."""
+    summaries from the snapshots and alerts it wrote, then the snapshots' retention (old months
+    keep one snapshot a week, accounts.risk.storage). The complaint analytics' monthly figures are
+    rebuilt by a task of their own after the night (complaints.tasks.refresh_complaint_months).
+    These are steps of their own, so the risk run's record and timing stay the risk job's, and a
+    skipped run changes nothing."""
     clock = StepClock()
     result = risk_nightly(as_of=as_of, task_id=task_id, progress=progress, once=once, clock=clock)
     if result.outcome == RiskRun.Outcome.SUCCEEDED:
         with clock.step("summaries"):
             portfolio_summaries_refresh(as_of=as_of)
-        with clock.step("complaint months"):
-            complaint_months_refresh()
         with clock.step("retention"):
             snapshot_retention(as_of=as_of)
     result.steps = clock.steps

@@ -13,7 +13,8 @@ How it stays true, and when the page reads a month from it (``complaints.analyti
 
 - ``complaint_months_refresh()`` rebuilds every row in one transaction (DELETE, one
   INSERT … SELECT … GROUP BY over the tickets, one over those rows for the whole book): all or
-  nothing, and running it again gives the same rows. The nightly job runs it;
+  nothing, and running it again gives the same rows. A task of its own runs it after the night
+  (``complaints.tasks.refresh_complaint_months``, 03:00);
   ``rebuild_complaint_months`` does by hand.
 - Every save or delete of a ticket refreshes its customer's rows, and the whole book's rows of
   that customer's months, once the write has committed (``complaints.signals``); the ticket

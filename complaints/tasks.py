@@ -1,4 +1,5 @@
-"""Thin Celery tasks of the complaints app: SLA escalation and notification emails."""
+"""Thin Celery tasks of the complaints app: SLA escalation, notification emails and the analytics'
+monthly figures."""
 
 from datetime import datetime
 
@@ -8,6 +9,7 @@ from django.dispatch import receiver
 from keyaccounts.faults import enqueue
 
 from .escalation import tickets_escalate
+from .monthly import complaint_months_refresh
 from .notifications import emails_send, notifications_committed, unsent_emails_send
 
 
@@ -22,6 +24,14 @@ def escalate_tickets(self, now: str | None = None) -> dict:
         "steps": result.steps,
         "notifications": result.notifications,
     }
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=20 * 60, time_limit=21 * 60)
+def refresh_complaint_months() -> int:
+    """Rebuild the complaint analytics' monthly figures whole (complaints.monthly): the safety net
+    under the refresh of every ticket write, and the months whose deadlines have passed read from
+    the table again. Returns the rows written."""
+    return complaint_months_refresh()
 
 
 @shared_task(acks_late=True, ignore_result=True, reject_on_worker_lost=True, soft_time_limit=5 * 60, time_limit=6 * 60)

@@ -26,6 +26,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=1, minute=30),
         "options": {"expires": 12 * 3600},
     },
+    # The complaint analytics' monthly figures rebuilt whole, after the night (a task of its own,
+    # so the night's steps do not wait for it); ticket writes keep them current during the day.
+    "refresh-complaint-months": {
+        "task": "complaints.tasks.refresh_complaint_months",
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"expires": 12 * 3600},
+    },
     # Tickets near or past their SLA deadlines climb the escalation ladder. Every five minutes, so
     # a step fires at most five minutes late; a run not started within four minutes is dropped,
     # as the next one covers the same tickets.

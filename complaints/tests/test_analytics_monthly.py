@@ -316,3 +316,18 @@ def test_the_rebuild_command_writes_every_month(book, capsys):
         *JANUARY_TO_MARCH,
         date(2026, 4, 1),
     }
+
+
+def test_the_daily_task_after_the_night_rebuilds_the_months(book):
+    """Rebuilt by a task of its own each day after the night, not inside the night's steps."""
+    from complaints.tasks import refresh_complaint_months
+    from keyaccounts.celery import app
+
+    ComplaintMonth.objects.all().delete()
+    written = refresh_complaint_months.apply().get()
+    assert written > 0
+    whole_book = ComplaintMonth.objects.filter(customer__isnull=True).aggregate(n=Sum("tickets"))["n"]
+    assert whole_book == Ticket.objects.count()
+    schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
+    night, months = schedule["accounts.tasks.nightly_risk"], schedule["complaints.tasks.refresh_complaint_months"]
+    assert (min(months.hour), min(months.minute)) > (min(night.hour), min(night.minute))

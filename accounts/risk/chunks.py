@@ -51,10 +51,10 @@ from .engine import (
     History,
     RecomputeResult,
     ScoringRun,
-    _prepare,
-    _score_chunk,
     check_date,
+    prepare_scoring,
     risk_recompute,
+    score_customers,
 )
 from .parameters import RiskParameters
 from .signals import customers_active_on
@@ -87,7 +87,7 @@ def recompute(
         return risk_recompute(as_of=as_of, progress=progress)
     _remove_leftovers()
     with plumbing.without_cycle_collection():
-        items, scoring = _prepare(as_of=as_of, model_version=None, customer_ids=None)
+        items, scoring = prepare_scoring(as_of=as_of, model_version=None, customer_ids=None)
         items.sort(key=lambda customer: customer.customer_id)
         run = uuid.uuid4()
         try:
@@ -195,7 +195,7 @@ class _Book:
 
     def _score_here(self, pk: int) -> None:
         try:
-            count, bands, text = plumbing.score_to_copy(self.inputs[pk], partial(_score_chunk, run=self.scoring))
+            count, bands, text = plumbing.score_to_copy(self.inputs[pk], partial(score_customers, run=self.scoring))
         except Exception as exc:
             ScoringChunk.objects.filter(pk=pk).update(state=State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
             raise
@@ -312,7 +312,7 @@ def _score_input(pk: int, row: dict) -> tuple[int, Counter, bytes]:
         history=History(previous=data["previous"], score_7d=data["score_7d"], score_30d=data["score_30d"]),
         overrides=data["overrides"],
     )
-    return plumbing.score_to_copy(data["items"], partial(_score_chunk, run=scoring))
+    return plumbing.score_to_copy(data["items"], partial(score_customers, run=scoring))
 
 
 _SIGNATURE = hashlib.sha256().digest_size

@@ -131,7 +131,7 @@ def risk_score(
     RiskError (a ValidationError) for a date after today (in ``settings.TIME_ZONE``) and
     RiskModelError for an unusable model version.
     """
-    items, run = _prepare(as_of=as_of, model_version=model_version, customer_ids=customer_ids, previous=previous)
+    items, run = prepare_scoring(as_of=as_of, model_version=model_version, customer_ids=customer_ids, previous=previous)
     return _snapshots(items, run, progress)
 
 
@@ -150,7 +150,7 @@ def risk_recompute(
     (over several processes for a large book) and streamed to the server with COPY while the next
     chunk is scored.
     """
-    items, run = _prepare(as_of=as_of, model_version=model_version, customer_ids=customer_ids)
+    items, run = prepare_scoring(as_of=as_of, model_version=model_version, customer_ids=customer_ids)
     total, bands = len(items), Counter()
     if connection.vendor == "postgresql":
         done = 0
@@ -158,7 +158,7 @@ def risk_recompute(
         def chunks():
             nonlocal done
             for count, chunk_bands, text in plumbing.scored_batches(
-                items, partial(_score_chunk, run=run), batch_size=BATCH_SIZE
+                items, partial(score_customers, run=run), batch_size=BATCH_SIZE
             ):
                 done += count
                 bands.update(chunk_bands)
@@ -187,7 +187,7 @@ def check_date(as_of: date) -> None:
         )
 
 
-def _prepare(
+def prepare_scoring(
     *, as_of: date, model_version: RiskModelVersion | None, customer_ids, previous=None
 ) -> tuple[list[CustomerData], ScoringRun]:
     """Everything scoring needs, loaded with a fixed number of queries: signals, history, overrides."""
@@ -232,7 +232,7 @@ def _snapshots(
     for start in range(0, len(items), BATCH_SIZE):
         snapshots.extend(
             RiskSnapshot(model_version=version, **values)
-            for values in _score_chunk(items[start : start + BATCH_SIZE], run)
+            for values in score_customers(items[start : start + BATCH_SIZE], run)
         )
         if progress is not None:
             progress(len(snapshots), len(items))
@@ -241,7 +241,7 @@ def _snapshots(
     return snapshots
 
 
-def _score_chunk(items: list[CustomerData], run: ScoringRun) -> list[dict]:
+def score_customers(items: list[CustomerData], run: ScoringRun) -> list[dict]:
     """The snapshots of a chunk of customers, as field values (cheaper than model instances)."""
     as_of, version_id, parameters, history = run.as_of, run.version.pk, run.parameters, run.history
     overrides = run.overrides

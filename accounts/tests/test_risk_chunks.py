@@ -139,14 +139,14 @@ def test_a_late_result_of_a_chunk_taken_back_is_discarded(book, in_chunks_of_two
 
 
 def test_a_chunk_that_fails_fails_the_night_and_writes_nothing(book, in_chunks_of_two, monkeypatch):
-    real = chunks._score_chunk
+    real = chunks.score_customers
 
     def score_chunk(items, run):
         if items and items[0].customer_id == max(c.pk for c in book):
             raise RuntimeError("the scorer broke")
         return real(items, run=run)
 
-    monkeypatch.setattr(chunks, "_score_chunk", score_chunk)
+    monkeypatch.setattr(chunks, "score_customers", score_chunk)
 
     with pytest.raises(RuntimeError, match="the scorer broke"):
         chunks.recompute(as_of=AS_OF)

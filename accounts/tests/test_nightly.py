@@ -230,14 +230,20 @@ def _lock_is_free(name: str) -> bool:
         session.close()
 
 
-@pytest.mark.needs_postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_run_killed_with_sigkill_mid_write_is_finished_by_the_next_run(postgres_only, book, tmp_path):
-    # The uninterrupted run's snapshots, to compare with.
+@pytest.fixture
+def uninterrupted(book):
+    """The snapshots of the night scored once without interruption, to compare with; then the
+    night's snapshots and runs are gone again, as before it."""
     nightly.nightly_jobs(as_of=AS_OF)
-    uninterrupted = all_snapshots()
+    snapshots = all_snapshots()
     RiskSnapshot.objects.all().delete()
     RiskRun.objects.all().delete()
+    return snapshots
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_run_killed_with_sigkill_mid_write_is_finished_by_the_next_run(postgres_only, uninterrupted, tmp_path):
 
     marker = tmp_path / "writing"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "keyaccounts.settings_test", "DATABASE_URL": workers.database_url()}
@@ -344,12 +350,8 @@ def test_a_night_scored_in_chunks_by_worker_processes_ends_as_in_one_process(
 @pytest.mark.needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_night_whose_whole_worker_is_killed_is_redelivered_after_the_visibility_timeout(
-    postgres_only, redis_url, broker, book, tmp_path
+    postgres_only, redis_url, broker, uninterrupted, tmp_path
 ):
-    nightly.nightly_jobs(as_of=AS_OF)
-    uninterrupted = all_snapshots()
-    RiskSnapshot.objects.all().delete()
-    RiskRun.objects.all().delete()
     # Production waits CELERY_VISIBILITY_TIMEOUT (2 h 15 min) before giving the task to another worker,
     # and looks for abandoned tasks every 100 s.
     short = {

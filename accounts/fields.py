@@ -11,8 +11,9 @@ class WholeJSONField(models.JSONField):
     ``jsonb`` parses every value into its binary form on the way in, which pays off only for
     queries into the document. A risk snapshot's ``factor_risks`` is written for every active
     customer every night and read whole (its larger ``factors`` and ``reasons`` are packed,
-    ``PackedJSONField``); as ``json`` (checked, kept as text) the write costs the server less. Other databases store JSONField as usual. Key
-    lookups still work but parse the whole text each time: read the value instead. PostgreSQL
+    ``PackedJSONField``); as ``json`` (checked, kept as text) the write costs the server less.
+    Other databases store JSONField as usual. Key lookups still work but parse the whole text
+    each time: read the value instead. PostgreSQL
     has no equality for ``json``: such a column cannot be compared (``exact``, ``contains``),
     nor be part of a DISTINCT, a UNION or a GROUP BY.
     """

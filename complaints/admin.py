@@ -141,8 +141,8 @@ class NotificationAdmin(VisibleToUserAdminMixin, admin.ModelAdmin):
 
 @admin.register(ComplaintMonth)
 class ComplaintMonthAdmin(ComputedRecordAdmin):
-    """The analytics page's stored monthly figures, rebuilt nightly, after every ticket write and by
-    rebuild_complaint_months: read-only, and only the customers the user may see."""
+    """The analytics page's stored monthly figures, rebuilt daily after the night, after every
+    ticket write and by rebuild_complaint_months: read-only, and only the customers the user may see."""
 
     list_display = ("month", "customer", "kind", "department", "severity", "category", "tickets", "computed_at")
     list_filter = ("month", "kind", "department", "severity", "category")

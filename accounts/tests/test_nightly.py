@@ -506,6 +506,7 @@ def test_beat_schedule_runs_registered_tasks_and_expires_under_a_day():
         "accounts.tasks.expire_overrides",
         "complaints.tasks.escalate_tickets",
         "complaints.tasks.send_unsent_notification_emails",
+        "complaints.tasks.refresh_complaint_months",
         "accounts.tasks.weekly_digest",
         "accounts.tasks.remove_old_exports",
     }

@@ -49,10 +49,6 @@ class Migration(migrations.Migration):
                 'ordering': ['-month', 'customer', 'kind', 'department', 'severity', 'category'],
             },
         ),
-        migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['opened_at'], name='ticket_opened_at'),
-        ),
         migrations.AddField(
             model_name='complaintmonth',
             name='customer',

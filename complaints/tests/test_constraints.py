@@ -183,6 +183,31 @@ def notification_of_an_unknown_kind():
     return notification
 
 
+# Stored monthly figures -------------------------------------------------------------------------
+
+
+def _month_row(**fields):
+    """A stored row as the refresh writes it: every ticket answered and resolved (no deadline pending)."""
+    row = f.ComplaintMonthFactory(**fields)
+    row.response_pending_due = row.resolution_pending_due = row.computed_at
+    return row
+
+
+@breaks("complaintmonth_unique_cell")
+def second_row_for_the_same_cell():
+    first = _month_row()
+    second = _month_row(customer=first.customer, severity=Severity.HIGH)
+    second.severity = first.severity
+    return second
+
+
+@breaks("complaintmonth_first_of_month")
+def month_not_on_its_first_day():
+    row = _month_row()
+    row.month = row.month.replace(day=15)
+    return row
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("constraint_name", CASES)
 def test_constraint_refuses_a_row_that_breaks_it(constraint_name):

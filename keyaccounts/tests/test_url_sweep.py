@@ -512,6 +512,7 @@ class World:
         )
         (export_dir() / "url-sweep.xlsx").write_bytes(b"PK")
         self.scoring_chunk = f.ScoringChunkFactory()
+        self.complaint_month = f.ComplaintMonthFactory(customer=customer)
         axes_fields = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "oscar", "http_accept": "*/*"}
         self.access_attempt = AccessAttempt.objects.create(
             **axes_fields, path_info="/login/", get_data="", post_data="", failures_since_start=1
@@ -791,6 +792,7 @@ ADMIN_EXPECTED: dict[str, AdminExpect] = {
     "complaints.Ticket": DESK_MAINTAINS,
     "complaints.TicketEvent": SCOPED_READ_ONLY,
     "complaints.TicketEscalation": SCOPED_READ_ONLY,
+    "complaints.ComplaintMonth": SCOPED_READ_ONLY,  # the analytics' stored figures, per visible customer
     "complaints.SlaPolicy": REFERENCE,
     "complaints.DepartmentHead": REFERENCE,
     "complaints.Notification": PERSONAL,

@@ -29,7 +29,7 @@ from accounts.packing import pack
 from keyaccounts.bulk import copy_insert, copy_rows, copy_text, copy_upsert, upsert
 from keyaccounts.bulk import fields as bulk_fields
 
-from .storage import ensure_snapshot_partitions
+from .storage import analyze_snapshot_month, ensure_snapshot_partitions
 
 # Reading ------------------------------------------------------------------------------------
 
@@ -227,7 +227,8 @@ def copy_snapshots(chunks: Iterable[bytes], *, as_of: date) -> None:
     """Stream the COPY text of a date's snapshots to PostgreSQL, in one transaction.
 
     A date scored for the first time, as every night, takes the straight COPY; a date scored
-    before is merged, so its snapshots are rewritten in place.
+    before is merged, so its snapshots are rewritten in place. Then the month's partition is
+    analyzed, so every query after it plans with the night's snapshots counted.
     """
     with transaction.atomic():
         ensure_snapshot_partitions(as_of)
@@ -235,6 +236,7 @@ def copy_snapshots(chunks: Iterable[bytes], *, as_of: date) -> None:
             copy_upsert(RiskSnapshot, chunks, unique_fields=["customer", "as_of"], update_fields=SNAPSHOT_UPDATE_FIELDS)
         else:
             copy_insert(RiskSnapshot, chunks)
+        analyze_snapshot_month(as_of)
 
 
 def upsert_snapshots(snapshots: list[RiskSnapshot], *, batch_size: int) -> None:

@@ -160,6 +160,16 @@ class Stage:
             cursor.execute(sql.replace("{stage}", self.name).replace("{table}", self.table), params)
             return cursor.fetchall() if cursor.description else []
 
+    def touched_customers(self) -> list[int]:
+        """The customers of the rows this import creates or changes, and those the changed rows
+        leave (call before `apply`): whose figures kept beside the records need a refresh."""
+        touched = self.execute(
+            f"SELECT customer_id FROM {{stage}} WHERE action IN ('{CREATED}', '{UPDATED}') "
+            f"UNION SELECT t.customer_id FROM {{table}} AS t JOIN {{stage}} AS s ON t.id = s.target_id "
+            f"WHERE s.action = '{UPDATED}'"
+        )
+        return [pk for (pk,) in touched]
+
     # Merge -------------------------------------------------------------------------------
     def _key_match(self, left: str, right: str) -> str:
         return " AND ".join(

@@ -14,7 +14,7 @@ from relationships.models import BuyingRole, Contact, Department, Interaction, I
 from .. import cells
 from ..cells import CellError
 from ..context import Row, choice
-from ..staging import CREATED, UPDATED, Target
+from ..staging import Target
 from .base import Handler, longest
 
 
@@ -121,14 +121,10 @@ class InteractionsHandler(Handler):
         # Written in SQL, without signals: the due dates of the cadences of every customer an
         # interaction moved to or from are refreshed once for the file.
         stage = self.stages["interactions"]
-        touched = stage.execute(
-            f"SELECT customer_id FROM {{stage}} WHERE action IN ('{CREATED}', '{UPDATED}') "
-            f"UNION SELECT t.customer_id FROM {{table}} AS t JOIN {{stage}} AS s ON t.id = s.target_id "
-            f"WHERE s.action = '{UPDATED}'"
-        )
+        touched = stage.touched_customers()
         super().apply(user_id=user_id, reason=reason)
         if touched:
-            refresh_cadence_due(pk for (pk,) in touched)
+            refresh_cadence_due(touched)
 
 
 class CriteriaHandler(Handler):

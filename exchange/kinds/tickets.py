@@ -14,7 +14,7 @@ from complaints.monthly import refresh_after_commit
 
 from .. import cells
 from ..context import Row, choice
-from ..staging import CREATED, UPDATED, Target
+from ..staging import Target
 from .base import Handler, longest
 from .people import external_id
 
@@ -111,11 +111,7 @@ class TicketsHandler(Handler):
         # Written in SQL, without signals: the analytics page's monthly figures of every customer
         # a ticket moved to or from are refreshed once the import has committed.
         stage = self.stages["tickets"]
-        touched = stage.execute(
-            f"SELECT customer_id FROM {{stage}} WHERE action IN ('{CREATED}', '{UPDATED}') "
-            f"UNION SELECT t.customer_id FROM {{table}} AS t JOIN {{stage}} AS s ON t.id = s.target_id "
-            f"WHERE s.action = '{UPDATED}'"
-        )
+        touched = stage.touched_customers()
         super().apply(user_id=user_id, reason=reason)
         if touched:
-            refresh_after_commit(pk for (pk,) in touched)
+            refresh_after_commit(touched)

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the version fixture is imported from test_my_accounts)
 """My customers' count and filters at any size: the count (read without the list's joins) says
 how many rows the filters keep, manual bands included, and a page costs the same number of
 queries for 10 customers as for many."""
@@ -11,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import RiskBand, Tier
+from accounts.tests.test_my_accounts import scored, version  # noqa: F401
 from keyaccounts.clock import business_today
 from keyaccounts.tests import factories as f
 
@@ -18,22 +20,6 @@ HOME = reverse("home")
 # Session, user, roles, latest scored day, owners for the filter, count, page rows, then tickets,
 # interactions, cadences, earlier snapshots for the page's rows, and the newest alerts.
 HOME_QUERIES = 12
-
-
-@pytest.fixture
-def version(db):
-    return f.RiskModelVersionFactory()
-
-
-def scored(customer, version, band, *, days_ago=0, **fields):
-    return f.RiskSnapshotFactory(
-        customer=customer,
-        as_of=business_today() - timedelta(days=days_ago),
-        model_version=version,
-        band=band,
-        computed_band=band,
-        **fields,
-    )
 
 
 def by_hand(customer, user, band, *, ended=False):
@@ -57,15 +43,15 @@ def banded(alice, version):
         made[name] = f.CustomerFactory(name=name, owner=alice)
     made["Scored only yesterday"] = f.CustomerFactory(name="Scored only yesterday", owner=alice)
     made["Green, an ended red by hand"] = f.CustomerFactory(name="Green, an ended red by hand", owner=alice)
-    scored(made["Red"], version, RiskBand.RED, score=80, score_change_7d=9, tier=Tier.KEY)
-    scored(made["Red"], version, RiskBand.RED, days_ago=7, tier=Tier.REGULAR)
-    scored(made["Green"], version, RiskBand.GREEN, score=10, score_change_7d=-6)
-    scored(made["Amber"], version, RiskBand.AMBER, score=45)
+    scored(made["Red"], version, band=RiskBand.RED, score=80, score_change_7d=9, tier=Tier.KEY)
+    scored(made["Red"], version, band=RiskBand.RED, days_ago=7, tier=Tier.REGULAR)
+    scored(made["Green"], version, band=RiskBand.GREEN, score=10, score_change_7d=-6)
+    scored(made["Amber"], version, band=RiskBand.AMBER, score=45)
     by_hand(made["Red by hand only"], alice, RiskBand.RED)
-    scored(made["Red made green by hand"], version, RiskBand.RED, score=70)
+    scored(made["Red made green by hand"], version, band=RiskBand.RED, score=70)
     by_hand(made["Red made green by hand"], alice, RiskBand.GREEN)
-    scored(made["Scored only yesterday"], version, RiskBand.RED, days_ago=1)
-    scored(made["Green, an ended red by hand"], version, RiskBand.GREEN, score=5)
+    scored(made["Scored only yesterday"], version, band=RiskBand.RED, days_ago=1)
+    scored(made["Green, an ended red by hand"], version, band=RiskBand.GREEN, score=5)
     by_hand(made["Green, an ended red by hand"], alice, RiskBand.RED, ended=True)
     return made
 
@@ -103,7 +89,7 @@ def test_the_count_says_how_many_rows_the_filters_keep(client, banded, who, requ
 
 
 def test_another_managers_customers_are_neither_shown_nor_counted(client, alice, banded, version):
-    scored(f.CustomerFactory(name="Oscar's red", owner=f.account_manager("oscar")), version, RiskBand.RED)
+    scored(f.CustomerFactory(name="Oscar's red", owner=f.account_manager("oscar")), version, band=RiskBand.RED)
     client.force_login(alice)
     listing = client.get(HOME, {"band": "red"}).context["listing"]
     assert listing.page.paginator.count == len(listing.rows) == 2
@@ -125,7 +111,7 @@ def test_unknown_filter_values_are_ignored_by_the_count_too(client, alice, bande
 def test_the_count_of_the_whole_book_pages_it(client, erin, version):
     owner = f.account_manager("owner")
     for n in range(30):
-        scored(f.CustomerFactory(owner=owner, revenue_12m=Decimal(n)), version, RiskBand.RED, score=n)
+        scored(f.CustomerFactory(owner=owner, revenue_12m=Decimal(n)), version, band=RiskBand.RED, score=n)
     client.force_login(erin)
     first = client.get(HOME, {"band": "red", "sort": "-score"}).context["listing"]
     assert first.page.paginator.count == 30 and len(first.rows) == 25
@@ -136,7 +122,7 @@ def test_the_count_of_the_whole_book_pages_it(client, erin, version):
 def _book(owner, version, count):
     for n in range(count):
         c = f.CustomerFactory(owner=owner, revenue_12m=Decimal(1000 + n), tier=Tier.KEY if n % 3 else Tier.REGULAR)
-        scored(c, version, RiskBand.RED if n % 2 else RiskBand.AMBER, score=n)
+        scored(c, version, band=RiskBand.RED if n % 2 else RiskBand.AMBER, score=n)
         if n % 5 == 0:
             by_hand(c, owner, RiskBand.RED)
 

@@ -85,11 +85,6 @@ def pack(kind: str, value) -> bytes:
     return bytes((_CURRENT_FORMAT,)) + _compressor(kind).compress(orjson.dumps(value))
 
 
-def pack_json(kind: str, text: bytes) -> bytes:
-    """Already serialised JSON (UTF-8 bytes) as packed bytes."""
-    return bytes((_CURRENT_FORMAT,)) + _compressor(kind).compress(text)
-
-
 def unpack(kind: str, data):
     """The JSON value held by ``data``: packed bytes, or plain JSON as text or bytes; None stays None."""
     if data is None or isinstance(data, dict | list):  # None, or JSON a driver has decoded already

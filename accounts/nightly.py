@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from plays.opening import plays_open_night
 from relationships.cadence_due import refresh_cadence_due
+from relationships.contact_meetings import refresh_contact_meetings
 
 from .locking import LockHeld, job_lock
 from .models import (
@@ -162,8 +163,9 @@ def risk_nightly(
         step = clock.step
         with step("cadences"):
             # A safety net under the refreshes of every write, and the day's turn: interactions
-            # dated ahead come into force.
+            # dated ahead come into force (for the contacts' last meetings, only those rows).
             refresh_cadence_due()
+            refresh_contact_meetings(stale_only=True)
         with step("handovers"):
             # Handovers dated up to the night take effect before anything is scored.
             handovers_due(as_of=as_of)

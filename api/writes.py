@@ -26,6 +26,7 @@ from complaints.models import Severity, Ticket
 from complaints.services import ticket_open
 from keyaccounts.clock import date_in_range, project_zone
 from relationships.cadence_due import refresh_cadence_due
+from relationships.contact_meetings import refresh_contact_meetings
 from relationships.models import Interaction, InteractionKind
 
 from .batch import CREATED, UPDATED, BatchWriter, Errors, Item
@@ -98,10 +99,12 @@ class InteractionWriter(BatchWriter):
 
     def _write(self, items):
         super()._write(items)
-        # Bulk writes send no signals: the cadences' due dates are refreshed once for the batch.
+        # Bulk writes send no signals: the cadences' due dates and the contacts' last meetings are
+        # refreshed once for the batch.
         touched = {item.record.customer_id for item in items if item.outcome in (CREATED, UPDATED)}
         if touched:
             refresh_cadence_due(touched)
+            refresh_contact_meetings(customer_ids=touched)
 
 
 # Tickets ---------------------------------------------------------------------------------------

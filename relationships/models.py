@@ -77,7 +77,15 @@ class Contact(models.Model):
     # the API find the record by it. Empty for records entered here.
     external_id = models.CharField(_("external id"), max_length=64, blank=True, default="")
 
-    history = HistoricalRecords()
+    # Kept by relationships.contact_meetings.refresh_contact_meetings on every write of an
+    # interaction or of who took part in it: the contact's last interaction on the day of the
+    # refresh and the first one after it. Derived, so left out of the history.
+    last_met_on = models.DateField(_("last met on"), null=True, blank=True, editable=False)
+    next_met_on = models.DateField(_("next meeting on"), null=True, blank=True, editable=False)
+
+    DERIVED_FIELDS = ("last_met_on", "next_met_on")
+
+    history = HistoricalRecords(excluded_fields=list(DERIVED_FIELDS))
     objects = ContactQuerySet.as_manager()
 
     class Meta:
@@ -86,12 +94,18 @@ class Contact(models.Model):
         ordering = ["customer", "name"]
         indexes = [
             models.Index(fields=["customer", "left_on"]),
-            # Today's decision makers not met lately: the current ones, found without the others.
+            # Today's decision makers not met lately: the current ones, found without the others,
+            # with their stored meeting dates (read from the index alone).
             models.Index(
                 fields=["customer", "id"],
-                name="contact_decision_makers",
+                name="contact_decision_makers_met",
+                include=["last_met_on", "next_met_on"],
                 condition=Q(buying_role="decision_maker", left_on__isnull=True),
             ),
+            # The rows whose stored meeting dates do not answer for a day
+            # (contact_meetings.stored_meeting_is_stale).
+            models.Index(fields=["last_met_on"], name="contact_last_met", condition=Q(last_met_on__isnull=False)),
+            models.Index(fields=["next_met_on"], name="contact_next_met", condition=Q(next_met_on__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(

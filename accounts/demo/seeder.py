@@ -32,6 +32,7 @@ from accounts.risk.tiering import record_customer_history
 from complaints.models import SlaPolicy, Ticket, TicketEvent
 from plays.models import Playbook, PlaybookStep
 from relationships.cadence_due import refresh_cadence_due
+from relationships.contact_meetings import refresh_contact_meetings
 from relationships.models import Cadence, Contact, Interaction
 
 from .account_data import write_account_data
@@ -185,8 +186,10 @@ def seed_demo(
         written = [sink.model for sink in output.sinks]
         reset_sequences(written)
         if not orders_only:
-            # Written without signals: every cadence's due date, in one UPDATE.
+            # Written without signals: every cadence's due date and every contact's last meeting,
+            # in one UPDATE each.
             refresh_cadence_due(today=today)
+            refresh_contact_meetings(today=today)
             # Key accounts as today's tiering finds them, recorded as of the start of today.
             record_customer_history(key_pks, when=calendar.cutoff, reason="tiering")
             # The plays in hand and behind, with the risk that measures the done ones.

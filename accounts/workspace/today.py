@@ -18,14 +18,12 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    DateField,
     Exists,
     ExpressionWrapper,
     F,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     When,
     Window,
 )
@@ -35,7 +33,8 @@ from django.utils.translation import gettext
 
 from complaints.models import Ticket
 from keyaccounts.clock import business_today
-from relationships.models import BuyingRole, Cadence, Contact, Interaction
+from relationships.contact_meetings import current_last_met, not_met_since_parts
+from relationships.models import BuyingRole, Cadence, Contact
 
 from ..models import Alert, Customer, CustomerStatus, ProductNeed, RiskOverride
 from ..permissions import restrict, sees_all_alerts
@@ -150,14 +149,19 @@ def _alerts(user) -> QuerySet[Alert]:
     return alerts if sees_all_alerts(user) else alerts.filter(recipients=user)
 
 
-def _decision_makers(today: date) -> QuerySet[Contact]:
+def _decision_maker_parts(today: date) -> tuple[QuerySet[Contact], QuerySet[Contact]]:
+    """Current decision makers nobody met in the last `DECISION_MAKER_DAYS` days, in two parts:
+    found from each contact's stored last meeting, and the few whose stored dates are stale
+    worked out from the interactions (`relationships.contact_meetings`)."""
     since = today - timedelta(days=DECISION_MAKER_DAYS)
-    met_since = Interaction.contacts.through.objects.filter(
-        contact_id=OuterRef("pk"), interaction__occurred_on__gte=since, interaction__occurred_on__lte=today
-    )
-    return Contact.objects.filter(buying_role=BuyingRole.DECISION_MAKER, left_on__isnull=True).filter(
-        ~Exists(met_since)
-    )
+    current = Contact.objects.filter(buying_role=BuyingRole.DECISION_MAKER, left_on__isnull=True)
+    as_stored, worked_out = not_met_since_parts(since, today)
+    return current.filter(as_stored), current.filter(worked_out)
+
+
+def _decision_makers(today: date) -> QuerySet[Contact]:
+    as_stored, worked_out = _decision_maker_parts(today)
+    return as_stored | worked_out
 
 
 def _overrides(today: date) -> QuerySet[RiskOverride]:
@@ -190,7 +194,7 @@ def _needs_attention(*, user, today: date, now: datetime) -> Q:
         _alerts(user),
         by_stored_date,
         worked_out,
-        _decision_makers(today),
+        *_decision_maker_parts(today),
         _overrides(today),
         _needs(),
     ]
@@ -298,18 +302,13 @@ def _items(*, user, ids: list[int], today: date, now: datetime) -> list[TodayIte
         )
         for c in cadences
     ]
-    last_met = (
-        Interaction.contacts.through.objects.filter(contact_id=OuterRef("pk"), interaction__occurred_on__lte=today)
-        .order_by("-interaction__occurred_on")
-        .values("interaction__occurred_on")[:1]
-    )
     decision_makers = (
         _decision_makers(today)
         .filter(customer_id__in=ids)
-        .annotate(last_met_on=Subquery(last_met, output_field=DateField()))
+        .annotate(met_on=current_last_met(today))
         .select_related("customer")
         .only("pk", "name", "title", "customer__name")
-        .order_by(F("last_met_on").asc(nulls_first=True), "pk")[:ITEM_LIMIT]
+        .order_by(F("met_on").asc(nulls_first=True), "pk")[:ITEM_LIMIT]
     )
     items += [
         TodayItem(
@@ -317,12 +316,12 @@ def _items(*, user, ids: list[int], today: date, now: datetime) -> list[TodayIte
             c.customer.name,
             (
                 gettext("%(name)s (%(title)s): last met %(days)s days ago")
-                % {"name": c.name, "title": c.title or "—", "days": (today - c.last_met_on).days}
-                if c.last_met_on
+                % {"name": c.name, "title": c.title or "—", "days": (today - c.met_on).days}
+                if c.met_on
                 else gettext("%(name)s (%(title)s): never met") % {"name": c.name, "title": c.title or "—"}
             ),
             "section-relationships",
-            when=c.last_met_on,
+            when=c.met_on,
             kind="decision_makers",
         )
         for c in decision_makers

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PurchaseCriterion
 from relationships.cadence_due import refresh_cadence_due
+from relationships.contact_meetings import refresh_contact_meetings
 from relationships.models import BuyingRole, Contact, Department, Interaction, InteractionKind
 
 from .. import cells
@@ -118,13 +119,15 @@ class InteractionsHandler(Handler):
             self.stages["interactions"].add(row.number, values)
 
     def apply(self, *, user_id: int | None, reason: str) -> None:
-        # Written in SQL, without signals: the due dates of the cadences of every customer an
-        # interaction moved to or from are refreshed once for the file.
+        # Written in SQL, without signals: the due dates of the cadences and the last meetings of
+        # the contacts of every customer an interaction moved to or from are refreshed once for
+        # the file.
         stage = self.stages["interactions"]
         touched = stage.touched_customers()
         super().apply(user_id=user_id, reason=reason)
         if touched:
             refresh_cadence_due(touched)
+            refresh_contact_meetings(customer_ids=touched)
 
 
 class CriteriaHandler(Handler):

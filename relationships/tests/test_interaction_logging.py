@@ -251,8 +251,8 @@ def test_saving_re_renders_the_section_in_the_same_queries_for_3_or_30(
     }
     # Session, user, roles, customer, the two lists of choices; the insert with a history row for
     # the interaction and one for each set of participants; the refresh of the customer's cadence
-    # due dates (one UPDATE); the section's five reads.
-    with django_assert_num_queries(36):
+    # due dates and of the participants' last meetings (one UPDATE each); the section's five reads.
+    with django_assert_num_queries(37):
         response = client.post(log_url(customer), data, headers=HTMX)
     assert response.status_code == 200
 

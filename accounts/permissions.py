@@ -160,13 +160,33 @@ def restrict(queryset: QuerySet, user, *, action: str = VIEW, via: str | None = 
         return queryset.none()
     if may_see_every_customer(user):
         return queryset
-    team = customer_model.account_team.through.objects.filter(user_id=user.pk).values("customer_id")
     # The customers' ids as a union, each side served by its own index: an OR of the three makes
     # PostgreSQL scan every customer (measured at 100,000: ~45 ms against ~5 ms) and guess tens
     # of thousands of rows for a manager's thousand, which misleads every plan built on it.
-    owned = customer_model.objects.filter(owner_id=user.pk).order_by().values("pk")
-    backed = customer_model.objects.filter(backup_owner_id=user.pk).order_by().values("pk")
+    owned, backed, team = (part.order_by().values("pk") for part in own_customer_parts(user))
     return queryset.filter(**{f"{via}__in" if via else "pk__in": owned.union(backed, team)})
+
+
+def sees_part_of_the_book(user, action: str = VIEW) -> bool:
+    """The user may ``action`` some customers but not every one: their own (`own_customer_parts`)."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and may(user, action, "customer")
+        and not may_see_every_customer(user)
+    )
+
+
+def own_customer_parts(user) -> tuple[QuerySet, QuerySet, QuerySet]:
+    """The customers a user who does not see the whole book sees, in three parts each read
+    through its own index: those they own, those they back up, those whose team they are on."""
+    customer_model = apps.get_model("accounts", "Customer")
+    team = customer_model.account_team.through.objects.filter(user_id=user.pk).values("customer_id")
+    return (
+        customer_model.objects.filter(owner_id=user.pk),
+        customer_model.objects.filter(backup_owner_id=user.pk),
+        customer_model.objects.filter(pk__in=team),
+    )
 
 
 def customer_for(request, pk, *, action: str = VIEW, queryset: QuerySet | None = None):

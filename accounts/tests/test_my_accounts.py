@@ -100,6 +100,19 @@ def test_teammate_sees_the_owner_filter_when_the_book_has_several_owners(client,
     assert 'name="owner"' in listing(client, tina).text
 
 
+def test_a_managers_owner_filter_offers_the_owners_of_their_book_and_no_one_else(client, alice, oscar):
+    backer, teammate, stranger = (f.account_manager(name) for name in ("bea", "tom", "sam"))
+    f.CustomerFactory(owner=alice)
+    f.CustomerFactory(owner=oscar, backup_owner=alice)
+    f.CustomerFactory(owner=teammate).account_team.add(alice)
+    f.CustomerFactory(owner=stranger)
+    f.CustomerFactory(owner=backer, backup_owner=oscar)
+    client.force_login(alice)
+    response = client.get(reverse("home"))
+    offered = {int(pk) for pk, _name in response.context["listing"].owners}
+    assert offered == {alice.pk, oscar.pk, teammate.pk}
+
+
 def test_owner_filter_narrows_the_list_to_that_owners_customers(client, erin, alice, oscar, customer, oscars_customer):
     assert names(listing(client, erin, owner=oscar.pk)) == [oscars_customer.name]
 

@@ -3,11 +3,14 @@ a tablet (768 px) and a laptop (1366 px) without making the document wider than 
 axe-core finds no serious or critical accessibility problem on it (at 1366 px).
 
 One browser, one login per role; each page is opened once per language and measured at each width
-by resizing the window. Screenshots go to ``artifacts/layout/<lang>-<width>-<role>-<page>.png``, and
-axe's findings per page to ``artifacts/axe-results.json``.
+by resizing the window. Screenshots go to ``artifacts/layout/<lang>-<width>-<role>-<page>.png``, of
+the first role that may open the page (``LAYOUT_SCREENSHOTS=every-role``: of every role; full-page
+screenshots were a third of the test's time), and axe's findings per page to
+``artifacts/axe-results.json``.
 """
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -133,6 +136,8 @@ def sweep(browser, live_server, *, axe: bool):
     layout_dir = ARTIFACTS / "layout"
     layout_dir.mkdir(parents=True, exist_ok=True)
     overflows, axe_results = [], {}
+    every_role = os.environ.get("LAYOUT_SCREENSHOTS") == "every-role"
+    shot: set[tuple[str, str]] = set()  # (page, language) already in a screenshot
     for role, username in ROLES.items():
         page = _signed_in_page(browser, live_server, username)
         for language in LANGUAGES:
@@ -156,12 +161,13 @@ def sweep(browser, live_server, *, axe: bool):
                             f"{name} ({role}, {language}, {width} px): the document is {found['scrollWidth']} px wide;"
                             f" widest offender: {found['element']}"
                         )
-                    if width in SCREENSHOT_WIDTHS:
+                    if width in SCREENSHOT_WIDTHS and (every_role or (name, language) not in shot):
                         page.screenshot(path=str(layout_dir / f"{language}-{width}-{role}-{name}.png"), full_page=True)
-                    if axe and width == 1366:
+                    if axe and width == WIDTHS[0]:
                         # From the app's own static files: the policy allows no inline script.
                         page.add_script_tag(url=f"{live_server.url}/static/vendor/axe-core/axe.min.js")
                         axe_results[f"{language} {role} {name}"] = page.evaluate(AXE_JS)
+                shot.add((name, language))
         page.context.close()
     return overflows, axe_results
 

@@ -146,6 +146,11 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+    # PostgreSQL's JIT compiler off: the cost of a few correlated look-ups over a partitioned
+    # table sets it off, and it then spends seconds compiling queries that run in a fraction of
+    # one (the night's alerts: 4.1 s, of which 2.2 s compiling, against 0.5 s without; the night
+    # as a whole 39.7 s against 32.2 s at 100,000 customers).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 else:
     DATABASES = {
         "default": {

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Case, Exists, Max, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -92,12 +93,22 @@ def risk_alert_candidates(*, as_of: date) -> list[AlertCandidate]:
     book scored for the first time would otherwise open an alert for every amber and red account),
     only the trip-wires that fire.
     """
+    # The snapshot before: for nearly every customer, that of the last day scored before (one
+    # partition, looked up by customer); for the others (a night they were not scored), their
+    # latest before the day, looked for across every partition.
     previous = RiskSnapshot.objects.filter(customer=OuterRef("customer"), as_of__lt=as_of).order_by("-as_of")
+    last_day = RiskSnapshot.objects.filter(as_of__lt=as_of).aggregate(day=Max("as_of"))["day"]
+    on_last_day = RiskSnapshot.objects.filter(customer=OuterRef("customer"), as_of=last_day)
     rows = (
         RiskSnapshot.objects.filter(as_of=as_of)
         .annotate(
-            prev_band=Subquery(previous.values("computed_band")[:1]),
-            prev_tripwires=Subquery(previous.values("tripwires")[:1]),
+            prev_band=Coalesce(
+                Subquery(on_last_day.values("computed_band")[:1]), Subquery(previous.values("computed_band")[:1])
+            ),
+            prev_tripwires=Case(
+                When(Exists(on_last_day), then=Subquery(on_last_day.values("tripwires")[:1])),
+                default=Subquery(previous.values("tripwires")[:1]),
+            ),
         )
         .filter(Q(computed_band__in=[RiskBand.AMBER, RiskBand.RED]) | Q(score_change_7d__gte=SCORE_JUMP_POINTS))
         .values_list(

@@ -272,12 +272,13 @@ def test_exported_rows_come_from_an_iterator_not_a_list(alice, monkeypatch):
     for n in range(6):
         f.CustomerFactory(owner=alice, name=f"Row {n}")
     rows = exports.export_rows(account_list(user=alice, scored_on=None).order_by("name"), scored_on=None)
+    name = exports.headers().index("Customer")
     with CaptureQueriesContext(connection) as queries:
         first = next(rows)
-    assert first.customer.name == "Row 0"
+    assert first[name] == "Row 0"
     assert len(queries) == 3 + 1  # tickets, interactions, cadences (no scored day), then the rows
     with CaptureQueriesContext(connection) as queries:
-        assert [row.customer.name for row in rows] == [f"Row {n}" for n in range(1, 6)]
+        assert [row[name] for row in rows] == [f"Row {n}" for n in range(1, 6)]
     assert len(queries) == 0
 
 

@@ -74,9 +74,9 @@ _MEMO_SIZE = 50_000
 
 
 class _TextCells(dict):
-    """Text cells by the value they show, each checked by `neutralise` once per export. A value
-    met for the first time is shown as itself, or as ``unknown`` when given (a choice value
-    without a label)."""
+    """The cell of each value of a text column (a choice, a cadence's name), checked by
+    `neutralise` once per export: a choice shows its label, any other value itself, or
+    ``unknown`` when given."""
 
     def __init__(self, labels=(), *, unknown: str | None = None):
         super().__init__((value, neutralise(str(label))) for value, label in labels)

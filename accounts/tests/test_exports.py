@@ -334,6 +334,19 @@ def test_the_export_speaks_the_readers_language_in_every_text_cell(client, wang,
     assert "¥1,100" in expected[-1] and "Revenue" not in expected[-1] and expected[0] != "Key account"
 
 
+@pytest.mark.parametrize("who", ["wang", "erin"])
+@pytest.mark.parametrize("params", [{}, {"band": "red"}, {"q": "K1"}, {"band": "none"}])
+def test_each_row_has_its_own_figures_whatever_the_filter_and_reader(client, two_customers, who, params, request):
+    """The figures are read for the filtered list's customers (without the list's joins where the
+    filters allow): a manager's book and the executive's whole book, filtered or not."""
+    client.force_login(request.getfixturevalue(who))
+    expected = {row[0]: row for row in _expected_cells(business_today())}
+    rows = csv_rows(client.get(CSV_URL, params))
+    shown = {"band": {"red": ["K1"], "none": ["R1"]}, "q": {"K1": ["K1"]}}
+    codes = next((shown[name][value] for name, value in params.items()), ["K1", "R1"])
+    assert rows[1:] == [["" if v is None else str(v) for v in expected[code]] for code in codes]
+
+
 # --- query counts ----------------------------------------------------------------------------------
 
 

@@ -117,8 +117,8 @@ class _Hex(Func):
 # What an export reads of each customer: plain values, not model instances, so no object is built.
 # The snapshot's reasons come as stored (packed, accounts.packing), as text: a row of text,
 # numbers and dates is left alone by Python's garbage collector, while rows holding the driver's
-# memoryviews of bytes were walked again and again by full collections (a tenth of the time of
-# a whole-book export). Only the first reason is read.
+# memoryviews of bytes were walked again and again by full collections (about 0.3 s of a
+# whole-book export). Only the first reason is read.
 _FIELDS = (
     "pk",
     "code",

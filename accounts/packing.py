@@ -22,6 +22,7 @@ without rewriting every row at once.
 
 from __future__ import annotations
 
+import json
 import threading
 from functools import cache
 from pathlib import Path
@@ -85,26 +86,58 @@ def pack(kind: str, value) -> bytes:
     return bytes((_CURRENT_FORMAT,)) + _compressor(kind).compress(orjson.dumps(value))
 
 
-def unpack(kind: str, data):
-    """The JSON value held by ``data``: packed bytes, or plain JSON as text or bytes; None stays None."""
-    if data is None or isinstance(data, dict | list):  # None, or JSON a driver has decoded already
-        return data
+def _json_text(kind: str, data) -> bytes | str:
+    """The JSON text held by ``data``: packed bytes unpacked, plain JSON as it is."""
     if isinstance(data, str):
-        return orjson.loads(data)
+        return data
     data = bytes(data)
     if not data:
         raise PackingError("An empty value is neither packed nor JSON.")
     head = data[0]
     if head in _PLAIN_JSON_STARTS:
-        return orjson.loads(data)
+        return data
     version = _DICTIONARIES.get(head)
     if version is None:
         raise PackingError(f"Unknown packing format {head:#04x}.")
     try:
-        text = _decompressor(kind, version).decompress(data[1:])
+        return _decompressor(kind, version).decompress(data[1:])
     except zstandard.ZstdError as error:
         raise PackingError(f"A packed {kind} value is damaged: {error}") from error
-    return orjson.loads(text)
+
+
+def unpack(kind: str, data):
+    """The JSON value held by ``data``: packed bytes, or plain JSON as text or bytes; None stays None."""
+    if data is None or isinstance(data, dict | list):  # None, or JSON a driver has decoded already
+        return data
+    return orjson.loads(_json_text(kind, data))
+
+
+# Reads one JSON value at a given place in a text and says where it ends.
+_FIRST_VALUE = json.JSONDecoder()
+
+
+def unpack_first(kind: str, data) -> tuple[object, str] | None:
+    """The first item of the JSON array held by ``data`` (read as by `unpack`) and the item's JSON
+    text, without decoding the items after it; None for None, an empty array or a value that is
+    not an array. Where only the first of a snapshot's reasons is shown (an export of the whole
+    book), decoding the others would cost more than all the rest of reading them."""
+    if data is None or isinstance(data, dict | list):
+        value = data
+    else:
+        text = _json_text(kind, data)
+        if isinstance(text, bytes):
+            text = text.decode()
+        if text.startswith("["):
+            try:
+                item, end = _FIRST_VALUE.raw_decode(text, 1)
+            except ValueError:  # an empty array, or JSON written with spaces
+                pass
+            else:
+                return item, text[1:end]
+        value = orjson.loads(text)
+    if not isinstance(value, list) or not value:
+        return None
+    return value[0], orjson.dumps(value[0]).decode()
 
 
 def is_packed(data) -> bool:

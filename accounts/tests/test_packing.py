@@ -111,6 +111,33 @@ def test_plain_json_as_stored_before_packing_still_reads():
     assert packing.unpack("factors", None) is None
 
 
+@pytest.mark.parametrize(
+    "stored",
+    [
+        packing.pack("reasons", REASONS),
+        memoryview(packing.pack("reasons", REASONS)),
+        orjson.dumps(REASONS),
+        orjson.dumps(REASONS).decode(),
+        orjson.dumps(REASONS, option=orjson.OPT_INDENT_2),  # written by hand, with spaces
+        REASONS,
+    ],
+)
+def test_the_first_item_reads_alone_as_the_whole_value_would_give_it(stored):
+    item, text = packing.unpack_first("reasons", stored)
+    assert item == REASONS[0] and orjson.loads(text) == REASONS[0]
+
+
+@pytest.mark.parametrize("stored", [None, [], packing.pack("reasons", []), b"[ ]", b'{"code": "x"}', '"text"'])
+def test_no_first_item_without_a_non_empty_array(stored):
+    assert packing.unpack_first("reasons", stored) is None
+
+
+def test_the_first_items_text_tells_items_apart():
+    first, second = ({**REASONS[0], "params": {"count": n}} for n in (1, 2))
+    texts = {packing.unpack_first("reasons", packing.pack("reasons", [item, *REASONS]))[1] for item in (first, second)}
+    assert len(texts) == 2
+
+
 @pytest.mark.parametrize("damaged", [b"\x07abc", b"\x01not a frame", b""])
 def test_a_damaged_value_says_so_instead_of_returning_garbage(damaged):
     with pytest.raises(packing.PackingError):

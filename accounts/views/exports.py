@@ -15,7 +15,7 @@ from keyaccounts.clock import business_today
 from keyaccounts.faults import enqueue
 
 from .. import tasks
-from ..models import ExportJob
+from ..models import Customer, ExportJob
 from ..workspace import export_jobs, exports
 from ..workspace.common import latest_scored_on
 from ..workspace.filters import filtered_accounts
@@ -29,8 +29,9 @@ def export_csv(request):
     """The filtered list, all pages, as CSV streamed row by row from one query."""
     scored_on = latest_scored_on()
     filterset, _owners = filtered_accounts(user=request.user, params=request.GET, scored_on=scored_on)
+    ids = filterset.count_queryset(Customer.objects.visible_to(request.user))
     response = StreamingHttpResponse(
-        exports.csv_lines(filterset.qs, scored_on=scored_on, language=get_language()),
+        exports.csv_lines(filterset.qs, scored_on=scored_on, language=get_language(), ids=ids),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="customers-{business_today().isoformat()}.csv"'

@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..models import ExportJob
+from ..models import Customer, ExportJob
 from . import exports
 from .common import latest_scored_on
 from .filters import filtered_accounts
@@ -105,6 +105,7 @@ def export_run(job_id: int) -> ExportJob | None:
                 scored_on=scored_on,
                 language=job.language,
                 progress=lambda rows: _set(job, rows_written=rows),
+                ids=filterset.count_queryset(Customer.objects.visible_to(job.owner)),
             )
         partial.replace(final)
     except ExportRefused as refused:

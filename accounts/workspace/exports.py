@@ -6,24 +6,26 @@ queries over the same filtered list, so an export costs the same queries at any 
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from datetime import date
-from decimal import Decimal
+from itertools import islice
 
-import orjson
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import CharField, F, Func, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ..models import CustomerStatus, Industry, Region, RelationshipLevel, RiskBand, Tier
+from ..packing import unpack_first
 from ..people import display_name
 from ..risk.reasons import render_reason
 from ..spreadsheet_safety import neutralise
-from .my_accounts import AccountRow, row_figures
+from .my_accounts import row_figures
 
 # Customers fetched per round trip of the rows' cursor (not a query each: one cursor).
 EXPORT_CHUNK_SIZE = 2000
@@ -36,56 +38,88 @@ CSV_LINES_PER_WRITE = 200
 XLSX_PROGRESS_EVERY = 2000
 
 
-def _score(row: AccountRow) -> float | None:
-    return None if row.score is None else round(row.score, 1)
-
-
-def _change(row: AccountRow) -> float | None:
-    return None if row.score_change is None else round(row.score_change, 1)
-
-
-def _labels(choices) -> dict:
-    # Translated once per export: get_FOO_display() re-translates every choice on every call,
-    # which dominates the time of a 100,000-row export.
-    return {value: str(label) for value, label in choices}
-
-
-def columns() -> list[tuple[str, Callable[[AccountRow], object]]]:
-    """The export's columns as (header, value of a row), in the active language."""
-    tiers, statuses = _labels(Tier.choices), _labels(CustomerStatus.choices)
-    industries, regions = _labels(Industry.choices), _labels(Region.choices)
-    levels, bands = _labels(RelationshipLevel.choices), _labels(RiskBand.choices)
-    yes = gettext("yes")
+def headers() -> list[str]:
+    """The export's column headers, in the active language; `export_rows` gives the cells in
+    this order."""
     return [
-        (gettext("Customer code"), lambda r: r.customer.code),
-        (gettext("Customer"), lambda r: r.customer.name),
-        (gettext("Tier"), lambda r: tiers.get(r.customer.tier, r.customer.tier)),
-        (gettext("Status"), lambda r: statuses.get(r.customer.status, r.customer.status)),
-        (gettext("Industry"), lambda r: industries.get(r.customer.industry, r.customer.industry)),
-        (gettext("Region"), lambda r: regions.get(r.customer.region, r.customer.region)),
-        (gettext("Relationship level"), lambda r: levels.get(r.customer.relationship_level, "")),
-        (gettext("Owner"), lambda r: display_name(r.customer.owner)),
-        (gettext("Band"), lambda r: bands.get(r.band, "")),
-        (gettext("Risk score"), _score),
-        (gettext("Risk change, 7 days"), _change),
-        (gettext("Manual band"), lambda r: yes if r.overridden else ""),
-        (gettext("Top reason"), lambda r: r.top_reason),
-        (gettext("Revenue, 12 months"), lambda r: r.customer.revenue_12m),
-        (gettext("Revenue change vs 90 days ago (%)"), lambda r: r.revenue_trend_percent),
-        (gettext("Open tickets"), lambda r: r.open_tickets),
-        (gettext("Overdue tickets"), lambda r: r.overdue_tickets),
-        (gettext("Last contact"), lambda r: r.last_contact_on),
-        (gettext("Days since contact"), lambda r: r.days_since_contact),
-        (gettext("Last executive contact"), lambda r: r.last_executive_contact_on),
-        (gettext("Days since executive contact"), lambda r: r.days_since_executive_contact),
-        (gettext("Next cadence"), lambda r: r.next_cadence_name),
-        (gettext("Next cadence due"), lambda r: r.next_cadence_due_on),
+        gettext("Customer code"),
+        gettext("Customer"),
+        gettext("Tier"),
+        gettext("Status"),
+        gettext("Industry"),
+        gettext("Region"),
+        gettext("Relationship level"),
+        gettext("Owner"),
+        gettext("Band"),
+        gettext("Risk score"),
+        gettext("Risk change, 7 days"),
+        gettext("Manual band"),
+        gettext("Top reason"),
+        gettext("Revenue, 12 months"),
+        gettext("Revenue change vs 90 days ago (%)"),
+        gettext("Open tickets"),
+        gettext("Overdue tickets"),
+        gettext("Last contact"),
+        gettext("Days since contact"),
+        gettext("Last executive contact"),
+        gettext("Days since executive contact"),
+        gettext("Next cadence"),
+        gettext("Next cadence due"),
     ]
 
 
-# What an export reads of each customer: plain values, not model instances, so no object is built
-# and no JSON decoded for what the file does not show (the band's explanation, the thresholds).
-_CUSTOMER_FIELDS = (
+# At most this many distinct values are remembered per export (top reasons put into words, text
+# checked for formulas): most repeat (labels, owners, common reasons), and memory stays bounded.
+_MEMO_SIZE = 50_000
+
+
+class _TextCells(dict):
+    """The cell of each value of a text column (a choice, a cadence's name), checked by
+    `neutralise` once per export: a choice shows its label, any other value itself, or
+    ``unknown`` when given."""
+
+    def __init__(self, labels=(), *, unknown: str | None = None):
+        super().__init__((value, neutralise(str(label))) for value, label in labels)
+        self.unknown = unknown
+
+    def __missing__(self, value):
+        cell = neutralise(value if self.unknown is None else self.unknown)
+        if len(self) < _MEMO_SIZE:
+            self[value] = cell
+        return cell
+
+
+class _Owner:
+    __slots__ = ("first_name", "last_name", "username")
+
+    def __init__(self, first_name: str, last_name: str, username: str):
+        self.first_name, self.last_name, self.username = first_name, last_name, username
+
+    def get_username(self) -> str:
+        return self.username
+
+
+def _days_since(today: date, day: date | None) -> int | None:
+    return (today - day).days if day else None
+
+
+class _Hex(Func):
+    """A bytes column as hexadecimal text (``bytes.fromhex`` reads it back); None, or on SQLite
+    an empty text, for NULL."""
+
+    function = "HEX"  # SQLite
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="ENCODE(%(expressions)s, 'hex')", **extra_context)
+
+
+# What an export reads of each customer: plain values, not model instances, so no object is built.
+# The snapshot's reasons come as stored (packed, accounts.packing), as text: a row of text,
+# numbers and dates is left alone by Python's garbage collector, while rows holding the driver's
+# memoryviews of bytes were walked again and again by full collections (about 0.3 s of a
+# whole-book export). Only the first reason is read.
+_FIELDS = (
     "pk",
     "code",
     "name",
@@ -99,120 +133,125 @@ _CUSTOMER_FIELDS = (
     "snapshot_score",
     "score_change",
     "override_band",
+    "owner_id",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__username",
 )
-_OWNER_FIELDS = ("owner_id", "owner__first_name", "owner__last_name", "owner__username")
+_STORED_REASONS = _Hex(F("snapshot_reasons"))
+# The figures' cells of a customer without tickets, contacts or cadence.
+_NO_TICKETS, _NO_CONTACTS, _NO_CADENCE = (0, 0), (None, None, None, None), ("", None)
 
 
-class _Owner:
-    __slots__ = ("first_name", "last_name", "username")
+def export_rows(queryset: QuerySet, *, scored_on: date | None, ids: QuerySet | None = None) -> Iterator[tuple]:
+    """The cells of the filtered, sorted list, a tuple per customer in the order of `headers()`:
+    text in the active language and checked by `neutralise`, numbers and dates as they are, None
+    for an empty cell. First the figures of every customer in it (four or five grouped queries
+    over a subquery of its customers: ``ids`` when given — the same customers without the list's
+    joins, `AccountFilter.count_queryset` — else the list itself), then the customers from one
+    cursor."""
+    figures = row_figures((queryset if ids is None else ids).values("pk"), scored_on=scored_on)
+    today, tickets, revenue_then = figures.today, figures.tickets, figures.revenue_then
+    contacts = {
+        pk: (last, _days_since(today, last), executive, _days_since(today, executive))
+        for pk, (last, executive) in figures.contacts.items()
+    }
+    cadence_names = _TextCells()
+    cadences = {pk: (cadence_names[name], due_on) for pk, (name, due_on) in figures.cadences.items()}
 
-    def __init__(self, first_name: str, last_name: str, username: str):
-        self.first_name, self.last_name, self.username = first_name, last_name, username
+    tiers, statuses = _TextCells(Tier.choices), _TextCells(CustomerStatus.choices)
+    industries, regions = _TextCells(Industry.choices), _TextCells(Region.choices)
+    levels = _TextCells(RelationshipLevel.choices, unknown="")
+    bands = _TextCells(RiskBand.choices, unknown="")
+    yes = neutralise(gettext("yes"))
+    owners: dict[int, str] = {}
+    reasons: dict[str, str] = {}  # the top reason's JSON text -> its sentence, checked
 
-    def get_username(self) -> str:
-        return self.username
-
-
-class _Customer:
-    """A customer as the export's columns and `AccountRow` read it, from one row of values."""
-
-    __slots__ = (*_CUSTOMER_FIELDS, "owner", "snapshot_reasons")
-
-    def __init__(self, values: tuple, owner: _Owner):
-        for name, value in zip(_CUSTOMER_FIELDS, values, strict=False):
-            setattr(self, name, value)
-        self.owner = owner
-        self.snapshot_reasons = ()  # the top reason is put into words by export_rows, once per text
-
-
-# At most this many distinct values are remembered per export (top reasons put into words, text
-# checked for formulas): most repeat (labels, owners, common reasons), and memory stays bounded.
-_MEMO_SIZE = 50_000
-
-
-def _reason_text(reason) -> str:
-    return render_reason(reason) if isinstance(reason, dict) else ""
-
-
-def export_rows(queryset: QuerySet, *, scored_on: date | None) -> Iterator[AccountRow]:
-    """The rows of the filtered, sorted list: first the figures of every customer in it (four or
-    five grouped queries, the list itself a subquery), then the customers from one cursor."""
-    figures = row_figures(queryset.values("pk"), scored_on=scored_on)
-    # The snapshot's reasons come packed (accounts.packing) and are unpacked per row; the
-    # first one is put into words once per distinct reason.
-    values = queryset.values_list(*_CUSTOMER_FIELDS, *_OWNER_FIELDS, "snapshot_reasons")
-    owners: dict[int, _Owner] = {}
-    reasons: dict[bytes, str] = {}
-    owner_at = len(_CUSTOMER_FIELDS)
-    for row in values.iterator(chunk_size=EXPORT_CHUNK_SIZE):
-        owner_id = row[owner_at]
+    values = queryset.values_list(*_FIELDS, _STORED_REASONS)
+    for (
+        pk,
+        code,
+        name,
+        tier,
+        status,
+        industry,
+        region,
+        level,
+        revenue,
+        band,
+        score,
+        change,
+        override_band,
+        owner_id,
+        first_name,
+        last_name,
+        username,
+        stored_reasons,
+    ) in values.iterator(chunk_size=EXPORT_CHUNK_SIZE):
         owner = owners.get(owner_id)
         if owner is None:
-            owner = owners[owner_id] = _Owner(*row[owner_at + 1 : owner_at + 4])
-        account_row = figures.row(_Customer(row, owner))
-        if snapshot_reasons := row[-1]:
-            first = snapshot_reasons[0]
-            raw = orjson.dumps(first, option=orjson.OPT_SORT_KEYS)
-            sentence = reasons.get(raw)
-            if sentence is None:
-                sentence = _reason_text(first)
+            owner = owners[owner_id] = neutralise(display_name(_Owner(first_name, last_name, username)))
+        top_reason = ""
+        if stored_reasons and (first := unpack_first("reasons", bytes.fromhex(stored_reasons))):
+            reason, text = first
+            top_reason = reasons.get(text)
+            if top_reason is None:
+                top_reason = neutralise(render_reason(reason) if isinstance(reason, dict) else "")
                 if len(reasons) < _MEMO_SIZE:
-                    reasons[raw] = sentence
-            account_row.top_reason = sentence
-        yield account_row
+                    reasons[text] = top_reason
+        then = revenue_then.get(pk)
+        yield (
+            (
+                neutralise(code),
+                neutralise(name),
+                tiers[tier],
+                statuses[status],
+                industries[industry],
+                regions[region],
+                levels[level],
+                owner,
+                bands[band],
+                None if score is None else round(score, 1),
+                None if change is None else round(change, 1),
+                yes if override_band is not None else "",
+                top_reason,
+                revenue,
+                None if then is None or then <= 0 else round(float((revenue - then) / then) * 100, 1),
+            )
+            + tickets.get(pk, _NO_TICKETS)
+            + contacts.get(pk, _NO_CONTACTS)
+            + cadences.get(pk, _NO_CADENCE)
+        )
 
 
-# Values that can never be a formula pass without the check (most cells of a large export); text
-# goes through `neutralise` once per distinct value, anything else every time.
-_NEVER_FORMULAS = frozenset({int, float, Decimal, date, type(None)})
-
-
-def _values(row: AccountRow, getters, checked: dict[str, str]) -> list:
-    values = []
-    for getter in getters:
-        value = getter(row)
-        kind = type(value)
-        if kind is str:
-            safe = checked.get(value)
-            if safe is None:
-                safe = neutralise(value)
-                if len(checked) < _MEMO_SIZE:
-                    checked[value] = safe
-            value = safe
-        elif kind not in _NEVER_FORMULAS:
-            value = neutralise(value)
-        values.append(value)
-    return values
-
-
-class _Echo:
-    """csv.writer writes into this and gets the line back, so lines can be streamed."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(queryset: QuerySet, *, scored_on: date | None, language: str) -> Iterator[str]:
-    """The export as CSV lines. It starts with a byte-order mark so Excel reads the UTF-8 (Chinese
-    names) correctly.
+def csv_lines(
+    queryset: QuerySet, *, scored_on: date | None, language: str, ids: QuerySet | None = None
+) -> Iterator[str]:
+    """The export as CSV lines, handed out a few hundred at a time. It starts with a byte-order
+    mark so Excel reads the UTF-8 (Chinese names) correctly; an empty cell is written empty.
 
     It reads inside a transaction of its own (it writes nothing): outside one, PostgreSQL keeps a
     server-side cursor past its transaction only by copying the whole result first (WITH HOLD),
     which delays the first row and costs about a tenth of a whole-book export. Should the
     download stop half-way, closing the response closes this generator and the transaction."""
-    with translation.override(language), transaction.atomic():
-        writer = csv.writer(_Echo())
-        headers, getters = zip(*columns(), strict=True)
-        yield "\ufeff" + writer.writerow([neutralise(label) for label in headers])
-        checked: dict[str, str] = {}
-        lines = []
-        for row in export_rows(queryset, scored_on=scored_on):
-            lines.append(writer.writerow(["" if v is None else v for v in _values(row, getters, checked)]))
-            if len(lines) == CSV_LINES_PER_WRITE:
-                yield "".join(lines)
-                lines = []
-        if lines:
-            yield "".join(lines)
+    rows = export_rows(queryset, scored_on=scored_on, ids=ids)
+    # The rows, and with them their cursor, are closed before the transaction ends.
+    with translation.override(language), transaction.atomic(), closing(rows):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)  # writes None as an empty cell
+        writer.writerow([neutralise(label) for label in headers()])
+        yield "\ufeff" + _taken(buffer)
+        while lines := list(islice(rows, CSV_LINES_PER_WRITE)):
+            writer.writerows(lines)
+            yield _taken(buffer)
+
+
+def _taken(buffer: io.StringIO) -> str:
+    """What was written into ``buffer``, which is emptied."""
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
 
 
 def _xlsx_value(value):
@@ -227,6 +266,7 @@ def write_xlsx(
     scored_on: date | None,
     language: str,
     progress: Callable[[int], None] | None = None,
+    ids: QuerySet | None = None,
 ) -> int:
     """The export as an XLSX workbook written to ``path``; the number of rows. The write-only
     workbook streams rows to disk; numbers stay numeric cells. ``progress`` hears the rows written
@@ -234,11 +274,10 @@ def write_xlsx(
     with translation.override(language):
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title=gettext("Customers")[:31])
-        headers, getters = zip(*columns(), strict=True)
-        sheet.append([_xlsx_value(neutralise(label)) for label in headers])
-        written, checked = 0, {}
-        for row in export_rows(queryset, scored_on=scored_on):
-            sheet.append([_xlsx_value(v) for v in _values(row, getters, checked)])
+        sheet.append([_xlsx_value(neutralise(label)) for label in headers()])
+        written = 0
+        for row in export_rows(queryset, scored_on=scored_on, ids=ids):
+            sheet.append([_xlsx_value(v) for v in row])
             written += 1
             if progress is not None and written % XLSX_PROGRESS_EVERY == 0:
                 progress(written)

@@ -175,16 +175,18 @@ def row_figures(ids, *, scored_on: date | None, today: date | None = None) -> Ro
         .values("customer_id")
         .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue_ticket_q(now)))
         .order_by()
+        .values_list("customer_id", "open", "overdue")
     )
-    figures.tickets = {t["customer_id"]: (t["open"], t["overdue"]) for t in tickets}
+    figures.tickets = {customer_id: (open_, overdue) for customer_id, open_, overdue in tickets}
 
     contacts = (
         Interaction.objects.filter(customer_id__in=ids, occurred_on__lte=today)
         .values("customer_id")
         .annotate(last=Max("occurred_on"), last_executive=Max("occurred_on", filter=Q(kind__in=EXECUTIVE_LEVEL_KINDS)))
         .order_by()
+        .values_list("customer_id", "last", "last_executive")
     )
-    figures.contacts = {c["customer_id"]: (c["last"], c["last_executive"]) for c in contacts}
+    figures.contacts = {customer_id: (last, last_executive) for customer_id, last, last_executive in contacts}
 
     cadences = cadences_with_due(Cadence.objects.filter(customer_id__in=ids), today=today).order_by(
         "customer_id", "next_due_on", "pk"

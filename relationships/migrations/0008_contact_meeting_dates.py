@@ -6,7 +6,12 @@ from django.utils import timezone
 def backfill(apps, schema_editor):
     """The stored meeting dates of every contact an interaction names, in one set-based UPDATE
     (relationships.contact_meetings as it was when this migration was written); the others were
-    never met, which the empty columns already say."""
+    never met, which the empty columns already say.
+
+    Every such contact gets a new row version, and each of the contact's indexes (the trigram
+    ones too) a new entry: at 480,000 contacts the table and its indexes doubled, from 157 MB to
+    329 MB, and the hotline's contact search slowed from 16 ms to 38 ms until
+    ``VACUUM FULL relationships_contact`` (7 s) in the maintenance window gave the space back."""
     contact_model = apps.get_model("relationships", "Contact")
     participation = apps.get_model("relationships", "Interaction_contacts")
     today = timezone.localdate()

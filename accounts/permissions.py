@@ -173,6 +173,22 @@ def own_customer_ids(user) -> QuerySet:
     return owned.order_by().values("pk").union(backed.order_by().values("pk"), _team_customer_ids(user))
 
 
+# Up to this many customers of a user who sees part of the book are read as a list of ids
+# (`own_customer_id_list`); a larger book keeps the subquery.
+CUSTOMER_ID_LIST_LIMIT = 5000
+
+
+def own_customer_id_list(user) -> list[int] | None:
+    """The ids of the customers a user who sees part of the book sees, as a list (one query), or
+    None when they see the whole book, none of it, or more than `CUSTOMER_ID_LIST_LIMIT`. Given to
+    PostgreSQL as a list, the ids are known to it: it reads a list in the order of an index and
+    stops at a page, where the union joined back to the customers made it scan every one."""
+    if not sees_part_of_the_book(user):
+        return None
+    ids = list(own_customer_ids(user).values_list("pk", flat=True)[: CUSTOMER_ID_LIST_LIMIT + 1])
+    return None if len(ids) > CUSTOMER_ID_LIST_LIMIT else ids
+
+
 def _team_customer_ids(user) -> QuerySet:
     customer_model = apps.get_model("accounts", "Customer")
     return customer_model.account_team.through.objects.filter(user_id=user.pk).values("customer_id")

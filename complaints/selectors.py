@@ -22,13 +22,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Tier
-from accounts.permissions import TICKET_WORKER_ROLES, holds_role_q, own_customer_ids, sees_part_of_the_book
+from accounts.permissions import TICKET_WORKER_ROLES, VIEW, holds_role_q, may, own_customer_id_list
 
 from .models import Severity, Ticket, TicketEvent
 
 QUEUE_PER_PAGE = 50
-# Up to this many customers of an account manager are looked up by id (see visible_tickets).
-CUSTOMER_ID_LIST_LIMIT = 5000
 STATUS_OPEN = "open"
 STATUS_ALL = "all"
 
@@ -191,11 +189,8 @@ def visible_tickets(user) -> QuerySet[Ticket]:
     """Ticket.objects.visible_to, with an account manager's customers looked up once by id: the
     queue counts and pages the same set, and an id list lets PostgreSQL use the ticket index
     instead of scanning every customer twice. A very large book falls back to the subquery."""
-    if not sees_part_of_the_book(user):
-        return Ticket.objects.visible_to(user)
-    # The ids straight from the union: joined back to the customers, it scanned them all.
-    ids = list(own_customer_ids(user).values_list("pk", flat=True)[: CUSTOMER_ID_LIST_LIMIT + 1])
-    if len(ids) > CUSTOMER_ID_LIST_LIMIT:
+    ids = own_customer_id_list(user)
+    if ids is None or not may(user, VIEW, "ticket"):
         return Ticket.objects.visible_to(user)
     return Ticket.objects.filter(customer_id__in=ids)
 

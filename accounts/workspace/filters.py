@@ -136,12 +136,13 @@ ALERT_CHOICES = [
 ]
 
 
-def account_list(*, user, scored_on: date | None) -> QuerySet[Customer]:
-    """The user's visible customers with the snapshot of ``scored_on`` and the override in force
-    joined in (both at most one row per customer), in the default order: key accounts first."""
+def account_list(*, user, scored_on: date | None, customers: QuerySet[Customer] | None = None) -> QuerySet[Customer]:
+    """The user's visible customers (``customers``, when the caller has them already) with the
+    snapshot of ``scored_on`` and the override in force joined in (both at most one row per
+    customer), in the default order: key accounts first."""
+    customers = Customer.objects.visible_to(user) if customers is None else customers
     return (
-        Customer.objects.visible_to(user)
-        .select_related("owner")
+        customers.select_related("owner")
         .annotate(
             latest_snapshot=FilteredRelation("risk_snapshots", condition=Q(risk_snapshots__as_of=scored_on)),
             open_override=FilteredRelation("risk_overrides", condition=Q(risk_overrides__ended_on__isnull=True)),
@@ -386,12 +387,15 @@ def owner_choices(*, user) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda pair: pair[1].lower())
 
 
-def filtered_accounts(*, user, params: Mapping, scored_on: date | None) -> tuple[AccountFilter, list]:
-    """The filter set bound to the request's parameters and the owners it offers."""
+def filtered_accounts(
+    *, user, params: Mapping, scored_on: date | None, customers: QuerySet[Customer] | None = None
+) -> tuple[AccountFilter, list]:
+    """The filter set bound to the request's parameters and the owners it offers; ``customers``
+    are the user's visible customers when the caller has them already."""
     owners = owner_choices(user=user)
     filterset = AccountFilter(
         params,
-        queryset=account_list(user=user, scored_on=scored_on),
+        queryset=account_list(user=user, scored_on=scored_on, customers=customers),
         owner_choices=owners,
         scored_on=scored_on,
         whole_book=may_see_every_customer(user),

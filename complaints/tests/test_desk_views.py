@@ -435,9 +435,9 @@ def test_bulk_assign_to_a_manager_leaves_other_managers_customers_tickets_alone(
 def test_a_managers_queue_shows_his_own_tickets_with_and_without_the_id_list(
     client, alice, oscar, customer, oscars_customer, limit, monkeypatch
 ):
-    from complaints import selectors
+    from accounts import permissions
 
-    monkeypatch.setattr(selectors, "CUSTOMER_ID_LIST_LIMIT", limit)
+    monkeypatch.setattr(permissions, "CUSTOMER_ID_LIST_LIMIT", limit)
     second = f.CustomerFactory(owner=oscar)
     own = [f.TicketFactory(customer=oscars_customer), f.TicketFactory(customer=second)]
     hidden = f.TicketFactory(customer=customer)

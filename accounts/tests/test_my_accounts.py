@@ -100,6 +100,23 @@ def test_teammate_sees_the_owner_filter_when_the_book_has_several_owners(client,
     assert 'name="owner"' in listing(client, tina).text
 
 
+@pytest.mark.parametrize("limit", [5000, 2])
+def test_a_managers_book_reads_the_same_as_an_id_list_or_a_subquery(client, alice, oscar, limit, monkeypatch):
+    from accounts import permissions
+
+    monkeypatch.setattr(permissions, "CUSTOMER_ID_LIST_LIMIT", limit)
+    owned = f.CustomerFactory(owner=alice, name="A owned", tier=Tier.KEY)
+    backed = f.CustomerFactory(owner=oscar, backup_owner=alice, name="B backed")
+    team = f.CustomerFactory(owner=oscar, name="C on the team")
+    team.account_team.add(alice)
+    f.CustomerFactory(owner=oscar, name="D not hers")
+    response = listing(client, alice, sort="name")
+    assert names(response) == [owned.name, backed.name, team.name]
+    assert response.context["listing"].page.paginator.count == 3
+    assert names(listing(client, alice, sort="name", tier=Tier.KEY)) == [owned.name]
+    assert names(listing(client, alice, sort="name", per_page=1, page=3)) == [team.name]
+
+
 def test_a_managers_owner_filter_offers_the_owners_of_their_book_and_no_one_else(client, alice, oscar):
     backer, teammate, stranger = (f.account_manager(name) for name in ("bea", "tom", "sam"))
     f.CustomerFactory(owner=alice)

@@ -83,10 +83,21 @@ def read_in_one_snapshot(
             finally:
                 customers_read.set()
 
-        # The first two jobs go one to each connection at once: the customers, and the first
-        # loader, which files its rows only once the customers are there. Every later job is
-        # taken after one of those two has finished, so after the customers are in.
-        run_on_connections([customers, *jobs(data, customers_read)], snapshot_id, read_connections())
+        # The customers and the first loader start at once (the first loader files its rows only
+        # once the customers are there). With more than two connections a later job can be taken
+        # while the customers are still being read: each waits for them too.
+        def after_customers(job: Callable[[], None]) -> Callable[[], None]:
+            def run() -> None:
+                customers_read.wait()
+                if data:  # none when the customers could not be read (that error is raised)
+                    job()
+
+            return run
+
+        first, *later = jobs(data, customers_read)
+        run_on_connections(
+            [customers, first, *(after_customers(job) for job in later)], snapshot_id, read_connections()
+        )
     return data
 
 

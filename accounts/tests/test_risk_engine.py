@@ -394,6 +394,36 @@ def test_reading_over_several_connections_in_one_snapshot_stores_the_same_snapsh
 
 
 @pytest.mark.django_db(transaction=True)
+def test_with_more_connections_than_two_no_loader_files_its_rows_before_the_customers_are_read(
+    customer, oscars_customer, alice, monkeypatch, postgres_only
+):
+    """Four connections: while the customers are still being read, the third and fourth take
+    later loaders; they wait for the customers instead of filing rows for customers not there."""
+    import time
+
+    from accounts.risk import loaders, plumbing
+
+    populate(customer, user=alice)
+    populate(oscars_customer, user=alice)
+    risk_recompute(as_of=AS_OF)
+    one_connection = sorted((snapshot_fields(s) for s in RiskSnapshot.objects.all()), key=lambda s: s["customer"])
+    RiskSnapshot.objects.all().delete()
+
+    real_load_customers = loaders.load_customers
+
+    def slow_customers(*args, **kwargs):
+        time.sleep(1)  # the other connections have taken their first jobs by now
+        return real_load_customers(*args, **kwargs)
+
+    monkeypatch.setattr(plumbing, "PARALLEL_READ_MIN_CUSTOMERS", 1)
+    monkeypatch.setattr(plumbing, "read_connections", lambda: 4)
+    monkeypatch.setattr(loaders, "load_customers", slow_customers)
+    risk_recompute(as_of=AS_OF)
+    four = sorted((snapshot_fields(s) for s in RiskSnapshot.objects.all()), key=lambda s: s["customer"])
+    assert four == one_connection and len(four) == 2
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_loader_failing_on_another_connection_fails_the_run_and_writes_nothing(
     customer, alice, monkeypatch, postgres_only
 ):

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from django.db import connection
 from django.db.models import Case, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 
 from keyaccounts.clock import business_today
@@ -96,16 +97,16 @@ def refresh_contact_meetings(
     today: date | None = None,
 ) -> int:
     """Store the meeting dates of the contacts of ``customer_ids`` and of the contacts
-    ``contact_ids`` (ids, or a query of them; both None: every contact an interaction names or with dates stored;
-    ``stale_only``: of those, the rows whose stored dates no longer answer for ``today``), in one
-    UPDATE; returns the number of contacts refreshed. Derived data, so not in the contact's history."""
+    ``contact_ids`` (ids, or a query of them), in one UPDATE; returns the number of contacts
+    refreshed. Both None: every contact (``refresh_every_contact``), or with ``stale_only`` the
+    rows whose stored dates no longer answer for ``today``. Derived data, so not in the contact's
+    history."""
     today = today or business_today()
     if customer_ids is None and contact_ids is None:
-        contacts = Contact.objects.filter(
-            Q(pk__in=_Participation.objects.values("contact_id"))
-            | Q(last_met_on__isnull=False)
-            | Q(next_met_on__isnull=False)
-        )
+        if not stale_only:
+            return refresh_every_contact(today)
+        # Only a row with a stored date can be stale; the indexes on the dates find them.
+        contacts = Contact.objects.all()
     else:
         customers = sorted({int(pk) for pk in customer_ids or () if pk is not None})
         if isinstance(contact_ids, QuerySet):
@@ -118,3 +119,38 @@ def refresh_contact_meetings(
     if stale_only:
         contacts = contacts.filter(stored_meeting_is_stale(today))
     return contacts.update(last_met_on=last_met(today), next_met_on=next_met(today))
+
+
+def refresh_every_contact(today: date) -> int:
+    """Every contact's meeting dates for ``today`` in one set-based UPDATE: the participations
+    grouped by contact once (a hash aggregate over the whole table, not two look-ups a contact),
+    joined to the contacts, and only the rows whose dates change are written, so that a second run
+    writes nothing. A contact with dates stored and no interaction any more gets both emptied.
+    Returns the number of contacts whose dates changed."""
+    quote = connection.ops.quote_name
+    contact = quote(Contact._meta.db_table)
+    participation = quote(_Participation._meta.db_table)
+    interaction = quote(Interaction._meta.db_table)
+    # SQLite has IS NOT where PostgreSQL has IS DISTINCT FROM: both treat NULLs as values.
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    day = today.isoformat()
+    sql = f"""
+        UPDATE {contact} SET last_met_on = met.last_met, next_met_on = met.next_met
+        FROM (
+            SELECT c.id, dates.last_met, dates.next_met
+            FROM {contact} c
+            LEFT JOIN (
+                SELECT p.contact_id,
+                       MAX(CASE WHEN i.occurred_on <= %s THEN i.occurred_on END) AS last_met,
+                       MIN(CASE WHEN i.occurred_on > %s THEN i.occurred_on END) AS next_met
+                FROM {participation} p JOIN {interaction} i ON i.id = p.interaction_id
+                GROUP BY p.contact_id
+            ) dates ON dates.contact_id = c.id
+            WHERE dates.contact_id IS NOT NULL OR c.last_met_on IS NOT NULL OR c.next_met_on IS NOT NULL
+        ) met
+        WHERE {contact}.id = met.id
+          AND ({contact}.last_met_on {differs} met.last_met OR {contact}.next_met_on {differs} met.next_met)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day, day])
+        return cursor.rowcount

@@ -4,7 +4,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
 from pytest import approx
@@ -257,10 +256,9 @@ def test_the_page_costs_the_same_queries_for_small_and_larger_data(
 ):
     _more_tickets(extra)
     client.force_login(request.getfixturevalue(who))
-    # session, user, roles; savepoint, the last full refresh of the stored months (none here),
-    # the month × severity × category cells, top customers, their recurrences, release — and on
-    # PostgreSQL the SET LOCAL that turns JIT off.
-    with django_assert_num_queries(10 if connection.vendor == "postgresql" else 9):
+    # session, user, roles; the last full refresh of the stored months (none here), the month ×
+    # severity × category cells, top customers, their recurrences.
+    with django_assert_num_queries(7):
         assert client.get(reverse("complaint_analytics"), Q1_PARAMS).status_code == 200
 
 

@@ -7,8 +7,26 @@ with customers of his own (an outsider here), erin is an executive, sam works th
 import os
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
 
 from keyaccounts.tests import factories as f
+
+
+class SerialWSGIServer(WSGIServer):
+    """The browser tests' server answering one request at a time (each with Connection: close)."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+def pytest_sessionstart(session):
+    # On the in-memory SQLite test database the live server's threads all share the test's one
+    # connection; two requests at once (a page's sections loading side by side) could leave one
+    # of them waiting on it for good. Served one at a time they cannot.
+    if connection.vendor == "sqlite":
+        LiveServerThread.server_class = SerialWSGIServer
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ keeps this list complete.
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
 from accounts.models import Tier
 from accounts.tests.test_constraints import assert_constraint_enforced, case_registry
@@ -211,5 +212,7 @@ def month_not_on_its_first_day():
 @pytest.mark.django_db
 @pytest.mark.parametrize("constraint_name", CASES)
 def test_constraint_refuses_a_row_that_breaks_it(constraint_name):
+    if constraint_name == "complaintmonth_unique_cell" and connection.vendor != "postgresql":
+        pytest.skip("SQLite cannot hold a unique constraint whose NULLs count as equal (models.W047)")
     build, field = CASES[constraint_name]
     assert_constraint_enforced(build(), constraint_name, field)

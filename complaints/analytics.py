@@ -299,12 +299,15 @@ def _per_customer(live: QuerySet[Ticket], *stored: QuerySet[ComplaintMonth], now
     parts = [part for part in parts if part is not None]
     # Each part named alike, in SQL that SQLite reads too (no column list on the alias, no
     # parenthesised member of the union).
-    union = " UNION ALL ".join(
-        f"SELECT p{i}.* FROM ({sql}) AS p{i} (customer_id, tickets, resolution_missed, recurrent)"
-        if connection.vendor == "postgresql"
-        else f"SELECT * FROM ({sql})"
-        for i, (sql, _params) in enumerate(parts)
-    ) or "SELECT NULL AS customer_id, 0 AS tickets, 0 AS resolution_missed, 0 AS recurrent WHERE 1 = 0"
+    union = (
+        " UNION ALL ".join(
+            f"SELECT p{i}.* FROM ({sql}) AS p{i} (customer_id, tickets, resolution_missed, recurrent)"
+            if connection.vendor == "postgresql"
+            else f"SELECT * FROM ({sql})"
+            for i, (sql, _params) in enumerate(parts)
+        )
+        or "SELECT NULL AS customer_id, 0 AS tickets, 0 AS resolution_missed, 0 AS recurrent WHERE 1 = 0"
+    )
     sql = (
         f"SELECT x.customer_id, SUM(x.tickets) AS tickets, SUM(x.resolution_missed) AS resolution_missed, "
         f"SUM(x.recurrent) AS recurrent FROM ({union}) AS x GROUP BY x.customer_id"

@@ -30,6 +30,7 @@ from accounts.models import (
 )
 from accounts.risk.tiering import record_customer_history
 from complaints.models import SlaPolicy, Ticket, TicketEvent
+from complaints.monthly import complaint_months_refresh
 from plays.models import Playbook, PlaybookStep
 from relationships.cadence_due import refresh_cadence_due
 from relationships.contact_meetings import refresh_contact_meetings
@@ -190,6 +191,8 @@ def seed_demo(
             # in one UPDATE each.
             refresh_cadence_due(today=today)
             refresh_contact_meetings(today=today)
+            # The complaint analytics' monthly figures, as the 03:00 task would leave them.
+            complaint_months_refresh()
             # Key accounts as today's tiering finds them, recorded as of the start of today.
             record_customer_history(key_pks, when=calendar.cutoff, reason="tiering")
             # The plays in hand and behind, with the risk that measures the done ones.

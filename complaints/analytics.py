@@ -21,6 +21,7 @@ from accounts.models import Customer, Tier
 from accounts.permissions import may_see_every_customer, restrict
 from keyaccounts.clock import day_start, project_zone
 from keyaccounts.editing import BoundedDates, date_input
+from keyaccounts.widgets import QuickSelect
 
 from .models import ComplaintMonth, Severity, Ticket
 from .monthly import COUNTS, measures_of, recurs, ticket_month
@@ -42,8 +43,8 @@ def _small_date() -> forms.DateInput:
     return widget
 
 
-def _small_select() -> forms.Select:
-    return forms.Select(attrs={"class": "form-select form-select-sm"})
+def _small_select() -> QuickSelect:
+    return QuickSelect(attrs={"class": "form-select form-select-sm"})
 
 
 class AnalyticsFilterForm(BoundedDates, forms.Form):

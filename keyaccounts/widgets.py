@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 
-def _option(option: dict) -> SafeString:
-    return format_html(
-        '<option value="{}"{}>{}</option>', str(option["value"]), flatatt(option["attrs"]), option["label"]
-    )
+def _option(option: dict) -> str:
+    attrs = option["attrs"]
+    if not attrs:
+        extra = ""
+    elif attrs.keys() == {"selected"}:
+        extra = " selected" if attrs["selected"] else ""
+    else:
+        extra = flatatt(attrs)
+    return f'<option value="{escape(str(option["value"]))}"{extra}>{conditional_escape(option["label"])}</option>'
 
 
 class QuickSelect(forms.Select):
@@ -27,9 +32,9 @@ class QuickSelect(forms.Select):
         widget = self.get_context(name, value, attrs)["widget"]
         parts = []
         for group_name, options, _index in widget["optgroups"]:
-            rendered = format_html_join("", "{}", ((_option(option),) for option in options))
+            rendered = "".join(_option(option) for option in options)
             if group_name:
-                parts.append(format_html('<optgroup label="{}">{}</optgroup>', group_name, rendered))
+                parts.append(f'<optgroup label="{conditional_escape(group_name)}">{rendered}</optgroup>')
             else:
                 parts.append(rendered)
         return format_html(

@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "keyaccounts.trigram",
             "keyaccounts.money",
             "keyaccounts.formats",
+            "keyaccounts.widgets",
         ),
     ),
     (

@@ -298,15 +298,11 @@ def _per_customer(live: QuerySet[Ticket], *stored: QuerySet[ComplaintMonth], now
         ),
     ]
     parts = [part for part in parts if part is not None]
-    # Each part named alike, in SQL that SQLite reads too (no column list on the alias, no
-    # parenthesised member of the union).
+    # Every part selects (customer_id, tickets, resolution_missed, recurrent), so the union takes
+    # the first part's names. Written so SQLite reads it too: no column list on an alias, no
+    # parenthesised member of a union.
     union = (
-        " UNION ALL ".join(
-            f"SELECT p{i}.* FROM ({sql}) AS p{i} (customer_id, tickets, resolution_missed, recurrent)"
-            if connection.vendor == "postgresql"
-            else f"SELECT * FROM ({sql})"
-            for i, (sql, _params) in enumerate(parts)
-        )
+        " UNION ALL ".join(f"SELECT * FROM ({sql}) AS p{i}" for i, (sql, _params) in enumerate(parts))
         or "SELECT NULL AS customer_id, 0 AS tickets, 0 AS resolution_missed, 0 AS recurrent WHERE 1 = 0"
     )
     sql = (

@@ -70,7 +70,27 @@ def _converter(field: models.Field):
         return _copy_bytes
     if isinstance(field, models.JSONField):
         return _copy_json
+    if isinstance(field, models.BooleanField):
+        return copy_text
+    if isinstance(field, _NUMBER_FIELDS) or isinstance(
+        field.target_field if field.is_relation else None, models.IntegerField
+    ):
+        return _copy_number
     return copy_text
+
+
+# Number fields (and keys to an integer primary key), whose values are written as ``str(value)``,
+# as ``copy_text`` writes numbers, without asking each value what it is first (a night's summaries
+# write a million of them).
+_NUMBER_FIELDS = (models.IntegerField, models.FloatField, models.DecimalField)
+
+
+def _copy_number(value) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):  # not a number for COPY
+        return copy_text(value)
+    return str(value)
 
 
 def fields(model: type[models.Model]) -> list[models.Field]:

@@ -92,21 +92,35 @@ class Cell:
             _push(self.best, (-change, -customer_id), mover)
 
     def add(self, other: Cell) -> None:
+        # A roll-up adds every cell to four coarser ones (100,000 adds for a large book): the
+        # totals are read and written through the instances' dicts, and empty parts are skipped.
+        mine, theirs = self.__dict__, other.__dict__
         for name in SCALAR_TOTALS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for band in BANDS:
-            self.bands[band] += other.bands[band]
-            self.band_revenue[band] += other.band_revenue[band]
-        for kind, count in other.alerts_raised.items():
-            self.alerts_raised[kind] += count
-        for category, count in other.complaints.items():
-            self.complaints[category] += count
+            mine[name] += theirs[name]
+        bands, band_revenue = self.bands, self.band_revenue
+        for band, count in other.bands.items():
+            bands[band] += count
+        for band, revenue in other.band_revenue.items():
+            band_revenue[band] += revenue
+        if other.alerts_raised:
+            alerts_raised = self.alerts_raised
+            for kind, count in other.alerts_raised.items():
+                alerts_raised[kind] += count
+        if other.complaints:
+            complaints = self.complaints
+            for category, count in other.complaints.items():
+                complaints[category] += count
+        factors = self.factors
         for factor, (weighted, revenue, count) in other.factors.items():
-            mine = self.factors[factor]
-            mine[0], mine[1], mine[2] = mine[0] + weighted, mine[1] + revenue, mine[2] + count
-        for reason, (count, revenue) in other.churn.items():
-            mine = self.churn[reason]
-            mine[0], mine[1] = mine[0] + count, mine[1] + revenue
+            totals = factors[factor]
+            totals[0] += weighted
+            totals[1] += revenue
+            totals[2] += count
+        if other.churn:
+            for reason, (count, revenue) in other.churn.items():
+                totals = self.churn[reason]
+                totals[0] += count
+                totals[1] += revenue
         for item in other.worst:
             _push(self.worst, item[0], item[1])
         for item in other.best:

@@ -19,6 +19,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import Any
 
 import orjson
 from django.db import connection, transaction
@@ -99,6 +100,31 @@ def read_in_one_snapshot(
             [customers, first, *(after_customers(job) for job in later)], snapshot_id, read_connections()
         )
     return data
+
+
+def read_all(jobs: list[Callable[[], Any]]) -> list:
+    """Each job's result, in the order of the jobs, all of them reading the database at one moment.
+
+    On PostgreSQL, outside a transaction, the jobs share one exported REPEATABLE READ snapshot
+    over several connections at once (``read_connections``), taken in the order given (put the
+    longest first); elsewhere they run one after another on this connection, in the caller's
+    transaction if there is one.
+    """
+    results: list = [None] * len(jobs)
+
+    def keep(index: int, job: Callable[[], Any]) -> Callable[[], None]:
+        def run() -> None:
+            results[index] = job()
+
+        return run
+
+    with _one_snapshot() as snapshot_id:
+        if snapshot_id is None or len(jobs) < 2:
+            return [job() for job in jobs]
+        run_on_connections(
+            [keep(index, job) for index, job in enumerate(jobs)], snapshot_id, min(read_connections(), len(jobs))
+        )
+    return results
 
 
 @contextmanager

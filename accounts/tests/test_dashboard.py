@@ -494,6 +494,45 @@ def test_refresh_is_safe_to_run_twice(portfolio):
     assert PortfolioSummary.objects.filter(as_of=D, grain=SummaryGrain.ALL).count() == 2
 
 
+def _summary_rows(day: date) -> list[dict]:
+    return list(PortfolioSummary.objects.filter(as_of=day).order_by("pk").values(*SUMMARY_FIGURES))
+
+
+SUMMARY_FIGURES = [f.name for f in PortfolioSummary._meta.concrete_fields if f.name not in ("id", "computed_at")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_outside_a_transaction_reads_over_several_connections_and_writes_the_same_rows(
+    portfolio, postgres_only, monkeypatch
+):
+    """The night refreshes outside any transaction: its reads are shared over several connections
+    reading one snapshot of the database. They must add up to what one connection reads, in
+    the same order (the rows' order is the cells' order)."""
+    from django.db import transaction
+
+    from accounts.risk import plumbing
+
+    shared = []
+    real_run = plumbing.run_on_connections
+
+    def run_and_note(jobs, snapshot_id, connections):
+        shared.append((len(jobs), connections))
+        real_run(jobs, snapshot_id, connections)
+
+    monkeypatch.setattr(plumbing, "run_on_connections", run_and_note)
+    portfolio_summaries_refresh(as_of=D)
+    several = _summary_rows(D)
+    assert shared and shared[0][0] > 5 and shared[0][1] >= 2
+
+    with transaction.atomic():  # a caller's transaction: read on its one connection
+        portfolio_summaries_refresh(as_of=D)
+    assert len(shared) == 1
+    one = _summary_rows(D)
+    assert one == several
+    key = [r for r in one if r["grain"] == SummaryGrain.ALL and r["tier"] == Tier.KEY]
+    assert key[0]["customers"] == 3 and key[0]["red_revenue"] == Decimal("1000.00")
+
+
 def test_rebuild_command_rebuilds_the_weeks_with_snapshots(portfolio):
     PortfolioSummary.objects.all().delete()
     out = io.StringIO()

@@ -65,8 +65,9 @@ def portfolio_summaries_refresh(*, as_of: date) -> int:
     Every figure is summed per cell by the database (a few grouped queries over the day's
     snapshots joined to what is counted, run at once over several connections reading one
     snapshot of the database, ``plumbing.read_all``); only the cells, and the largest movers of
-    each, come to Python, to be rolled up to the coarser grains and written (with COPY on
-    PostgreSQL) in one transaction.
+    each, come to Python, to be rolled up to the coarser grains and written in one transaction
+    (on PostgreSQL with COPY, by another connection loading each batch of rows while the next is
+    rolled up, ``plumbing.writing_behind``).
     """
     with _one_writer_per_date(as_of):
         week_before = as_of - timedelta(days=7)
@@ -89,15 +90,27 @@ def portfolio_summaries_refresh(*, as_of: date) -> int:
         for index, read in enumerate(reads):
             read.add(rows_of[index])
 
-        rows = list(_roll_up(cells, as_of=as_of))
-        with transaction.atomic():
-            PortfolioSummary.objects.filter(as_of=as_of).delete()
-            if connection.vendor == "postgresql":
-                copy_insert(PortfolioSummary, (copy_rows(PortfolioSummary, batch) for batch in chunked(rows, 5000)))
-            else:
+        if connection.vendor != "postgresql":
+            rows = list(_roll_up(cells, as_of=as_of))
+            with transaction.atomic():
+                PortfolioSummary.objects.filter(as_of=as_of).delete()
                 PortfolioSummary.objects.bulk_create((PortfolioSummary(**row) for row in rows), batch_size=2000)
-            _prune(as_of=as_of)
-    return len(rows)
+                _prune(as_of=as_of)
+            return len(rows)
+
+        def write(batches) -> None:
+            with transaction.atomic():
+                PortfolioSummary.objects.filter(as_of=as_of).delete()
+                copy_insert(PortfolioSummary, batches)
+                _prune(as_of=as_of)
+
+        # The rows are rolled up here while the server loads the ones before them.
+        written = 0
+        with plumbing.writing_behind(write) as put:
+            for batch in chunked(_roll_up(cells, as_of=as_of), 5000):
+                put(copy_rows(PortfolioSummary, batch))
+                written += len(batch)
+    return written
 
 
 @dataclass(frozen=True)

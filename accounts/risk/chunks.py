@@ -16,8 +16,9 @@
    in one process; each further process (on this machine or another) takes chunks off it;
 4. takes back chunks whose process went quiet (``STALE_CLAIM_SECONDS``) or failed, and scores
    them itself: a chunk's error fails the night with that error;
-5. writes every chunk's snapshots in one transaction (``plumbing.copy_snapshots``): the day
-   appears whole or not at all; the chunk rows are removed.
+5. writes every chunk's snapshots in one transaction (``plumbing.copy_snapshots``), each chunk
+   sent as soon as it is done, by another connection while the scoring goes on
+   (``plumbing.writing_behind``): the day appears whole or not at all; the chunk rows are removed.
 
 Every step that hands a chunk over is one conditional UPDATE, so no chunk is scored twice into
 the result, and the late result of a chunk taken back is discarded. A smaller book, or another
@@ -58,6 +59,7 @@ from .engine import (
 )
 from .parameters import RiskParameters
 from .signals import customers_active_on
+from .storage import ensure_snapshot_partitions
 
 logger = logging.getLogger(__name__)
 
@@ -90,16 +92,18 @@ def recompute(
         items, scoring = prepare_scoring(as_of=as_of, model_version=None, customer_ids=None)
         items.sort(key=lambda customer: customer.customer_id)
         run = uuid.uuid4()
+        # Made before the write's long transaction, which then finds its month's partition there.
+        ensure_snapshot_partitions(as_of)
         try:
             book = _Book(run, scoring, items)
             if fan_out is not None and len(book.inputs) > 1:
                 fan_out(list(book.inputs))
-            book.score_until_done(progress)
+            with plumbing.writing_behind(partial(plumbing.copy_snapshots, as_of=as_of)) as put:
+                book.score_until_done(progress, put)
             bands, workers = Counter(), set()
             for chunk_bands, claimed_by in ScoringChunk.objects.filter(run=run).values_list("bands", "claimed_by"):
                 bands.update(chunk_bands)
                 workers.add(claimed_by)
-            plumbing.copy_snapshots(book.copy_texts(), as_of=as_of)
         finally:
             ScoringChunk.objects.filter(run=run).delete()
     total = len(items)
@@ -136,22 +140,39 @@ class _Book:
         self.texts: dict[int, bytes] = {}
         self.me = _me()
 
-    def score_until_done(self, progress: Callable[[int, int], None] | None) -> None:
+    def score_until_done(self, progress: Callable[[int, int], None] | None, put: Callable[[bytes], None]) -> None:
+        """Score and serve chunks until every chunk is done, handing each done chunk's COPY text
+        to ``put`` once (the run's own in order, the others' as they come back)."""
         total, done = sum(len(part) for part in self.inputs.values()), 0
+        written: set[int] = set()
         while True:
             self._serve_requests()
             chunk_id = self._claim_next()
             if chunk_id is not None:
                 self._score_here(chunk_id)
             rows = list(ScoringChunk.objects.filter(run=self.run).values_list("pk", "state", "claimed_at"))
-            done = sum(len(self.inputs[pk]) for pk, state, _at in rows if state == State.DONE)
+            finished = [pk for pk, state, _at in rows if state == State.DONE]
+            for pk in finished:
+                if pk not in written:
+                    written.add(pk)
+                    self._hand_over(pk, put)
+            done = sum(len(self.inputs[pk]) for pk in finished)
             if progress is not None:
                 progress(done, total)
-            if all(state == State.DONE for _pk, state, _at in rows):
+            if len(finished) == len(rows):
                 return
             if chunk_id is None:
                 self._take_back(rows)
                 time.sleep(POLL_SECONDS)
+
+    def _hand_over(self, pk: int, put: Callable[[bytes], None]) -> None:
+        """A done chunk's COPY text to the writer: the run's own from memory, another process's
+        from its row."""
+        text = self.texts.pop(pk, None)
+        if text is None:
+            text = ScoringChunk.objects.filter(pk=pk).values_list("copy_text", flat=True).get()
+        if text:
+            put(bytes(text))
 
     def _serve_requests(self) -> None:
         """Write the input of every chunk another process asked for, unless it asked so long ago
@@ -216,16 +237,6 @@ class _Book:
                 if taken:
                     logger.warning("Chunk %s of run %s (%s) is scored by the run itself.", pk, self.run, state)
                     self._score_here(pk)
-
-    def copy_texts(self):
-        """Every chunk's COPY text in customer id order: the run's own from memory, the others'
-        from their rows, one at a time."""
-        for pk in sorted(self.inputs, key=lambda pk: self.inputs[pk][0].customer_id if self.inputs[pk] else 0):
-            text = self.texts.get(pk)
-            if text is None:
-                text = ScoringChunk.objects.filter(pk=pk).values_list("copy_text", flat=True).get()
-            if text:
-                yield bytes(text)
 
 
 def score_chunks_of(chunk_id: int, *, wait_seconds: float = STALE_CLAIM_SECONDS) -> int:

@@ -14,6 +14,7 @@ Every path stores the same snapshots: the tests compare them.
 
 import gc
 import os
+import queue
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -258,6 +259,80 @@ SNAPSHOT_COPY_COLUMNS = [
 SNAPSHOT_UPDATE_FIELDS = [
     column.removesuffix("_id") for column in SNAPSHOT_COPY_COLUMNS if column not in ("customer_id", "as_of")
 ]
+
+
+# How many chunks may wait for the writer behind (``writing_behind``) before their maker waits.
+WRITE_BEHIND_CHUNKS = 4
+_END, _STOP = object(), object()
+
+
+class _Stopped(Exception):
+    """Raised inside a write behind whose maker failed, so that its transaction rolls back."""
+
+
+@contextmanager
+def writing_behind(write: Callable[[Iterator], None]) -> Iterator[Callable[[bytes | str], None]]:
+    """Run ``write(chunks)`` on a thread and a connection of its own while the caller makes the
+    chunks: yields ``put(chunk)``. The server loads one chunk while the next is made.
+
+    Leaving the block normally ends the chunks and waits for the write, whose error is raised
+    here; leaving it with an error stops the write with an error inside ``write`` (so its
+    transaction rolls back) and raises the caller's. A failed write makes the next ``put`` raise.
+    On PostgreSQL outside a transaction only: elsewhere, or in a caller's transaction (whose rows
+    another connection could not see), the chunks are kept and written on this connection when
+    the block ends.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        kept: list = []
+        yield kept.append
+        write(iter(kept))
+        return
+    pending: queue.Queue = queue.Queue(maxsize=WRITE_BEHIND_CHUNKS)
+    failed: list[BaseException] = []
+    ended = threading.Event()
+
+    def chunks() -> Iterator:
+        while True:
+            item = pending.get()
+            if item is _END or item is _STOP:
+                ended.set()
+                if item is _STOP:
+                    raise _Stopped
+                return
+            yield item
+
+    def run() -> None:
+        try:
+            write(chunks())
+        except _Stopped:
+            pass
+        except BaseException as error:  # raised in the maker's thread
+            failed.append(error)
+        finally:
+            connection.close()
+            # Take what is still put, so that the maker never waits for a writer that is gone.
+            while not ended.is_set():
+                if pending.get() in (_END, _STOP):
+                    ended.set()
+
+    thread = threading.Thread(target=run, name="write-behind")
+    thread.start()
+
+    def put(chunk: bytes | str) -> None:
+        if failed:
+            raise failed[0]
+        pending.put(chunk)
+
+    try:
+        yield put
+    except BaseException:
+        pending.put(_STOP)
+        thread.join()
+        raise
+    pending.put(_END)
+    thread.join()
+    if failed:
+        raise failed[0]
 
 
 def copy_snapshots(chunks: Iterable[bytes], *, as_of: date) -> None:

@@ -8,8 +8,9 @@ Needs PostgreSQL (DATABASE_URL) with a seeded book (``bench_risk --customers 100
 ``celery worker -c 1`` processes on a queue of its own, sends the nightly task for the latest night
 scored (its rows are removed first, so every measured night is a first run, as in production, with
 the night before it for hysteresis and trends), and reports the night's time end to end (sent
-to result), its steps, the worker tree's peak memory, and a floor: the plain GROUP BY scans of the
-tables the scorer reads, shared out over as many connections as the night had processes.
+to result), its steps, the worker tree's peak memory (resident and proportional), and a floor:
+the plain GROUP BY scans of the tables the scorer reads, shared out over as many connections as
+the night had processes.
 """
 
 from __future__ import annotations
@@ -52,12 +53,13 @@ class Command(BaseCommand):
                 self._forget(night)
                 rows.append(self._night(night, count))
         self.stdout.write("")
-        self.stdout.write(f"{'processes':>9} {'night':>8} {'floor':>7} {'ratio':>6} {'peak RSS':>9}  steps (s)")
+        header = f"{'processes':>9} {'night':>8} {'floor':>7} {'ratio':>6} {'peak RSS':>9} {'peak PSS':>9}"
+        self.stdout.write(f"{header}  steps (s)")
         for r in rows:
             steps = ", ".join(f"{name} {seconds:.1f}" for name, seconds in r["steps"].items())
             self.stdout.write(
                 f"{r['processes']:>9} {r['night']:>7.1f}s {r['floor']:>6.1f}s {r['night'] / r['floor']:>5.1f}× "
-                f"{r['peak_mb']:>6.0f} MB  {steps}"
+                f"{r['peak_mb']:>6.0f} MB {r['peak_pss_mb']:>6.0f} MB  {steps}"
             )
         self.stdout.write(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
@@ -86,19 +88,25 @@ class Command(BaseCommand):
             subprocess.Popen([*command, "-n", f"w{n}-{queue}@localhost"], env=env, cwd=settings.BASE_DIR)
             for n in range(processes)
         ]
-        peak = [0]
+        peak = [0, 0]  # resident set sizes summed, proportional set sizes summed
         stop = threading.Event()
 
         def sample() -> None:
+            # RSS counts the pages a forked pool process still shares with its worker once in
+            # each; PSS splits each shared page among the processes that share it, so its sum is
+            # the memory the tree takes from the machine.
             while not stop.is_set():
-                total = 0
+                rss = pss = 0
                 for worker in workers:
                     try:
                         tree = [psutil.Process(worker.pid), *psutil.Process(worker.pid).children(recursive=True)]
-                        total += sum(p.memory_info().rss for p in tree)
+                        for process in tree:
+                            memory = process.memory_full_info()
+                            rss += memory.rss
+                            pss += getattr(memory, "pss", memory.rss)
                     except psutil.Error:
                         pass
-                peak[0] = max(peak[0], total)
+                peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
                 time.sleep(0.1)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -120,13 +128,15 @@ class Command(BaseCommand):
         floor = self._floor(night, processes)
         self.stderr.write(
             f"{processes} process(es): night {elapsed:.1f} s ({result['customers_scored']} customers), "
-            f"floor {floor:.1f} s, peak {peak[0] / 2**20:.0f} MB, steps {result['steps']}"
+            f"floor {floor:.1f} s, peak RSS {peak[0] / 2**20:.0f} MB, PSS {peak[1] / 2**20:.0f} MB, "
+            f"steps {result['steps']}"
         )
         return {
             "processes": processes,
             "night": elapsed,
             "floor": floor,
             "peak_mb": peak[0] / 2**20,
+            "peak_pss_mb": peak[1] / 2**20,
             "steps": result["steps"],
         }
 

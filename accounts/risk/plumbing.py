@@ -1,13 +1,15 @@
 """How a whole book is scored fast: nothing here decides a score, everything here decides how long it takes.
 
 - Reading: on PostgreSQL all loaders read one REPEATABLE READ snapshot, for a large book exported
-  and shared by several connections at once (``read_in_one_snapshot``).
+  and shared by several connections at once (``read_in_one_snapshot``; ``read_all`` for any
+  list of reads, such as the dashboard summaries').
 - Scoring: Python's cyclic garbage collector is paused while a book is loaded and scored
   (``without_cycle_collection``); a large book's scoring is shared out in chunks to the Celery
   worker processes that are free (``chunks``).
 - Writing: snapshots go to PostgreSQL as COPY text written for this one table
   (``snapshot_copy_rows``), straight in for a date scored the first time, merged for a date
-  scored again (``copy_snapshots``); elsewhere in bulk (``upsert_snapshots``).
+  scored again (``copy_snapshots``); elsewhere in bulk (``upsert_snapshots``). A write can run
+  on a connection of its own, taking chunks while the next ones are made (``writing_behind``).
 
 Every path stores the same snapshots: the tests compare them.
 """

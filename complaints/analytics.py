@@ -21,7 +21,7 @@ from accounts.models import Customer, Tier
 from accounts.permissions import may_see_every_customer, restrict
 from keyaccounts.clock import day_start, project_zone
 from keyaccounts.editing import BoundedDates, date_input
-from keyaccounts.widgets import QuickSelect
+from keyaccounts.widgets import compact_select
 
 from .models import ComplaintMonth, Severity, Ticket
 from .monthly import COUNTS, measures_of, recurs, ticket_month
@@ -43,26 +43,22 @@ def _small_date() -> forms.DateInput:
     return widget
 
 
-def _small_select() -> QuickSelect:
-    return QuickSelect(attrs={"class": "form-select form-select-sm"})
-
-
 class AnalyticsFilterForm(BoundedDates, forms.Form):
     """Period (by opening date), kind, tier and department."""
 
     start = forms.DateField(label=_("Opened from"), widget=_small_date())
     end = forms.DateField(label=_("Opened until"), widget=_small_date())
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", _("All tickets")), *Ticket.Kind.choices], required=False, widget=_small_select()
+        label=_("Kind"), choices=[("", _("All tickets")), *Ticket.Kind.choices], required=False, widget=compact_select()
     )
     tier = forms.ChoiceField(
-        label=_("Tier"), choices=[("", _("All tiers")), *Tier.choices], required=False, widget=_small_select()
+        label=_("Tier"), choices=[("", _("All tiers")), *Tier.choices], required=False, widget=compact_select()
     )
     department = forms.ChoiceField(
         label=_("Department"),
         choices=[("", _("All departments")), *Ticket.Department.choices],
         required=False,
-        widget=_small_select(),
+        widget=compact_select(),
     )
 
     def clean(self):

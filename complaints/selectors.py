@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Tier
 from accounts.permissions import TICKET_WORKER_ROLES, VIEW, holds_role_q, may, own_customer_id_list
-from keyaccounts.widgets import QuickSelect
+from keyaccounts.widgets import compact_select
 
 from .models import Severity, Ticket, TicketEvent
 
@@ -125,7 +125,7 @@ def assignable_users() -> QuerySet:
 
 class _Select(django_filters.ChoiceFilter):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", QuickSelect(attrs={"class": "form-select form-select-sm"}))
+        kwargs.setdefault("widget", compact_select())
         super().__init__(*args, **kwargs)
 
 
@@ -140,7 +140,7 @@ class QueueFilter(django_filters.FilterSet):
         method="filter_status",
         label=_("Status"),
         empty_label=None,
-        widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
+        widget=compact_select(),
     )
     department = _Select(choices=Ticket.Department.choices, label=_("Department"), empty_label=_("All departments"))
     category = _Select(choices=Ticket.Category.choices, label=_("Category"), empty_label=_("All categories"))

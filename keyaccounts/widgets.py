@@ -40,3 +40,8 @@ class QuickSelect(forms.Select):
         return format_html(
             '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), mark_safe("".join(parts))
         )
+
+
+def compact_select() -> QuickSelect:
+    """The select of a compact filter bar (Bootstrap's small form-select)."""
+    return QuickSelect(attrs={"class": "form-select form-select-sm"})

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Ticket
 from keyaccounts.clock import business_today
-from keyaccounts.widgets import QuickSelect
+from keyaccounts.widgets import compact_select
 from relationships.models import Interaction
 
 from ..bands import shown_band_expression
@@ -176,7 +176,7 @@ class _Select(django_filters.ChoiceFilter):
     """A choice filter whose select is styled for the compact filter bar."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", QuickSelect(attrs={"class": "form-select form-select-sm"}))
+        kwargs.setdefault("widget", compact_select())
         super().__init__(*args, **kwargs)
 
 

@@ -62,6 +62,12 @@ def _copy_bytes(value) -> str:
     return r"\N" if value is None else "\\\\x" + bytes(value).hex()
 
 
+# Number fields (and keys to an integer primary key), whose values are written as ``str(value)``,
+# as ``copy_text`` writes numbers, without asking each value what it is first (a night's summaries
+# write a million of them).
+_NUMBER_FIELDS = (models.IntegerField, models.FloatField, models.DecimalField)
+
+
 def _converter(field: models.Field):
     """How a field's Python value becomes COPY text."""
     if getattr(field, "stores_bytes", False):  # e.g. accounts.fields.PackedJSONField
@@ -70,19 +76,11 @@ def _converter(field: models.Field):
         return _copy_bytes
     if isinstance(field, models.JSONField):
         return _copy_json
-    if isinstance(field, models.BooleanField):
-        return copy_text
     if isinstance(field, _NUMBER_FIELDS) or isinstance(
         field.target_field if field.is_relation else None, models.IntegerField
     ):
         return _copy_number
     return copy_text
-
-
-# Number fields (and keys to an integer primary key), whose values are written as ``str(value)``,
-# as ``copy_text`` writes numbers, without asking each value what it is first (a night's summaries
-# write a million of them).
-_NUMBER_FIELDS = (models.IntegerField, models.FloatField, models.DecimalField)
 
 
 def _copy_number(value) -> str:

@@ -90,25 +90,24 @@ def portfolio_summaries_refresh(*, as_of: date) -> int:
         for index, read in enumerate(reads):
             read.add(rows_of[index])
 
-        if connection.vendor != "postgresql":
-            rows = list(_roll_up(cells, as_of=as_of))
-            with transaction.atomic():
-                PortfolioSummary.objects.filter(as_of=as_of).delete()
-                PortfolioSummary.objects.bulk_create((PortfolioSummary(**row) for row in rows), batch_size=2000)
-                _prune(as_of=as_of)
-            return len(rows)
+        postgres = connection.vendor == "postgresql"
 
         def write(batches) -> None:
             with transaction.atomic():
                 PortfolioSummary.objects.filter(as_of=as_of).delete()
-                copy_insert(PortfolioSummary, batches)
+                if postgres:
+                    copy_insert(PortfolioSummary, batches)
+                else:
+                    rows = (PortfolioSummary(**row) for batch in batches for row in batch)
+                    PortfolioSummary.objects.bulk_create(rows, batch_size=2000)
                 _prune(as_of=as_of)
 
-        # The rows are rolled up here while the server loads the ones before them.
+        # The rows are rolled up here while the server loads the ones before them (elsewhere, or
+        # in a caller's transaction, they are written here once all are rolled up).
         written = 0
         with plumbing.writing_behind(write) as put:
             for batch in chunked(_roll_up(cells, as_of=as_of), 5000):
-                put(copy_rows(PortfolioSummary, batch))
+                put(copy_rows(PortfolioSummary, batch) if postgres else batch)
                 written += len(batch)
     return written
 

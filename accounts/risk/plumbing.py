@@ -273,7 +273,7 @@ class _Stopped(Exception):
 
 
 @contextmanager
-def writing_behind(write: Callable[[Iterator], None]) -> Iterator[Callable[[bytes | str], None]]:
+def writing_behind(write: Callable[[Iterator], None]) -> Iterator[Callable[[Any], None]]:
     """Run ``write(chunks)`` on a thread and a connection of its own while the caller makes the
     chunks: yields ``put(chunk)``. The server loads one chunk while the next is made.
 
@@ -320,7 +320,7 @@ def writing_behind(write: Callable[[Iterator], None]) -> Iterator[Callable[[byte
     thread = threading.Thread(target=run, name="write-behind")
     thread.start()
 
-    def put(chunk: bytes | str) -> None:
+    def put(chunk: Any) -> None:
         if failed:
             raise failed[0]
         pending.put(chunk)

@@ -1,9 +1,9 @@
 """The nightly job: the cadences' stored due dates, tiering, risk scoring, alerts and the expiry of
-manual bands, then the day's portfolio summaries and the risk snapshots' retention — one recorded
-run at a time, under a lock that dies with its run (`accounts.locking`). A run that finds a
-`running` record of its job closes it as interrupted: whoever wrote it is gone, or the lock would
-still be held. The nightly task also catches up the
-nights missed since the last successful run, oldest first.
+manual bands, then the day's portfolio summaries, the risk snapshots' retention and a VACUUM of
+the tables the night changed much — one recorded run at a time, under a lock that dies with its
+run (`accounts.locking`). A run that finds a `running` record of its job closes it as
+interrupted: whoever wrote it is gone, or the lock would still be held. The nightly task also
+catches up the nights missed since the last successful run, oldest first.
 """
 
 from __future__ import annotations
@@ -15,17 +15,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from plays.models import Play, PlayStep
 from plays.opening import plays_open_night
 from relationships.cadence_due import refresh_cadence_due
 from relationships.contact_meetings import refresh_contact_meetings
+from relationships.models import Cadence, Contact
 
 from .locking import LockHeld, job_lock
 from .models import (
+    Alert,
     AlertKind,
+    Customer,
+    PortfolioSummary,
     RiskRun,
 )
 from .portfolio.summaries import portfolio_summaries_refresh
@@ -214,7 +221,8 @@ def nightly_jobs(
 ) -> NightlyResult:
     """The night's work for a date: the risk job, then, when it ran, the executive dashboard's
     summaries from the snapshots and alerts it wrote, then the snapshots' retention (old months
-    keep one snapshot a week, accounts.risk.storage). The complaint analytics' monthly figures are
+    keep one snapshot a week, accounts.risk.storage), then a VACUUM of the tables the night
+    changed much (``vacuum_after_night``). The complaint analytics' monthly figures are
     rebuilt by a task of their own after the night (complaints.tasks.refresh_complaint_months).
     These are steps of their own, so the risk run's record and timing stay the risk job's, and a
     skipped run changes nothing."""
@@ -225,6 +233,8 @@ def nightly_jobs(
             portfolio_summaries_refresh(as_of=as_of)
         with clock.step("retention"):
             snapshot_retention(as_of=as_of)
+        with clock.step("upkeep"):
+            vacuum_after_night()
     result.steps = clock.steps
     return result
 
@@ -280,4 +290,64 @@ def _finish(run: RiskRun, outcome: str, *, scored: int = 0, message: str = "", f
     run.save(update_fields=["outcome", "customers_scored", "message", "finished_at"])
 
 
-# Purchase criteria and strategy (the customer 360 page's editors) ----------------------------
+# Upkeep ------------------------------------------------------------------------------------
+# The night's last step: the tables it rewrote are vacuumed and analysed before anyone reads them.
+#
+# A night changes tens of thousands of rows in a few tables (customers' revenue and tier, the
+# cadences' and contacts' stored dates, alerts, plays, the dashboard's summaries). Until those
+# tables are vacuumed, their visibility maps say nothing about the new row versions, so every
+# index-only scan goes back to the table for each row, and scans step over the dead ones: at
+# 100,000 customers the executive's My customers counted the book in 124 ms instead of 9 ms
+# (p95 of the page 203 -> 113 ms), the dashboard 151 -> 113 ms. Autovacuum gets there in the end
+# (it is a setting, and on some installations off); the morning's pages should not wait for it.
+#
+# Only tables that the night changed by more than ``CHANGED_SHARE`` of their rows (dead row
+# versions and rows inserted since the last vacuum, from PostgreSQL's statistics) are vacuumed,
+# so a quiet night costs one query. PostgreSQL only, outside a transaction (VACUUM cannot run in
+# one); elsewhere, or inside a caller's transaction, nothing is done.
+
+# A table is vacuumed once the night changed more than this share of its rows (or 1,000 rows in
+# a small table), as autovacuum's default scale factor would, and without waiting for it.
+CHANGED_SHARE = 0.05
+CHANGED_MIN_ROWS = 1_000
+
+NIGHT_MODELS: tuple[type[Model], ...] = (Customer, Cadence, Contact, Alert, PortfolioSummary, Play, PlayStep)
+
+
+def night_tables() -> list[str]:
+    """The tables a night rewrites rows of. The day's snapshots are not among them: they are only
+    added (with COPY), read through indexes that need no visibility map, and analysed as they are
+    written (``storage.analyze_snapshot_month``); vacuuming their month every night cost about a
+    second at 100,000 customers for no page measurably faster."""
+    return [model._meta.db_table for model in NIGHT_MODELS]
+
+
+def tables_to_vacuum(tables: list[str]) -> list[str]:
+    """Those of ``tables`` changed by more than ``CHANGED_SHARE`` of their rows since their last
+    vacuum (dead row versions, and rows inserted, whose pages are not yet all-visible)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT relname FROM pg_stat_user_tables
+            WHERE relname = ANY(%s)
+              AND n_dead_tup + n_ins_since_vacuum > GREATEST(%s * n_live_tup, %s)
+            ORDER BY relname
+            """,
+            [tables, CHANGED_SHARE, CHANGED_MIN_ROWS],
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+def vacuum_after_night() -> list[str]:
+    """VACUUM (ANALYZE) each table the night changed much; returns their names."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return []
+    vacuumed = tables_to_vacuum(night_tables())
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table in vacuumed:
+            # SKIP_LOCKED: a table someone holds a conflicting lock on is left to autovacuum.
+            cursor.execute(f"VACUUM (ANALYZE, SKIP_LOCKED) {quote(table)}")
+    if vacuumed:
+        logger.info("Vacuumed after the night: %s.", ", ".join(vacuumed))
+    return vacuumed

@@ -365,3 +365,26 @@ def test_cadence_starting_later_is_not_overdue_whatever_happened_before(client, 
     today = business_today()
     f.CadenceFactory(customer=customer, interval_days=30, starts_on=today + timedelta(days=5))
     assert texts(today_page(client, alice), "cadences") == []
+
+
+@pytest.mark.parametrize("limit", [5000, 2])
+def test_a_managers_today_reads_the_same_as_an_id_list_or_a_subquery(client, alice, oscar, limit, monkeypatch):
+    """A manager's customers are read as a list of ids up to a limit, past it as a subquery: the
+    same customers, count and order either way, and never a customer that is not theirs."""
+    from accounts import permissions
+
+    monkeypatch.setattr(permissions, "CUSTOMER_ID_LIST_LIMIT", limit)
+    owned = f.CustomerFactory(owner=alice, name="A owned")
+    backed = f.CustomerFactory(owner=oscar, backup_owner=alice, name="B backed")
+    team = f.CustomerFactory(owner=oscar, name="C on the team")
+    team.account_team.add(alice)
+    stranger = f.CustomerFactory(owner=oscar, name="D not hers")
+    for c in (owned, backed, team, stranger):
+        f.ProductNeedFactory(customer=c)
+    f.TicketFactory(customer=backed, subject="Late answer", response_due_at=timezone.now() - timedelta(hours=3))
+
+    listing = today_page(client, alice).context["listing"]
+
+    shown = [card.customer.name for card in listing.customers]
+    assert shown == [backed.name, owned.name, team.name]  # the late ticket first, then by name
+    assert listing.total == 3

@@ -4,7 +4,8 @@ past SLA, overdue cadences, decision makers not met, manual bands about to expir
 Customers come worst first: red before amber before green, then those with something late or new
 (a ticket past its SLA, an alert), then by score and revenue. A page shows `TODAY_PAGE_SIZE` of
 them; the rest come on demand, a page at a time. A page costs the same number of queries however
-many customers and items there are: one for the latest scoring day, one ranking the customers
+many customers and items there are: one for the latest scoring day (with, for an account
+manager, the ids of their customers: ``_customer_ids_and_day``), one ranking the customers
 needing attention (the page's ids and how many there are in all), one for the page's customers,
 one a kind of item for those customers.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -36,8 +38,10 @@ from keyaccounts.clock import business_today
 from relationships.contact_meetings import current_last_met, not_met_since_parts
 from relationships.models import BuyingRole, Cadence, Contact
 
-from ..models import Alert, Customer, CustomerStatus, ProductNeed, RiskOverride
-from ..permissions import restrict, sees_all_alerts
+from .. import permissions
+from ..models import Alert, Customer, CustomerStatus, ProductNeed, RiskOverride, RiskSnapshot
+from ..permissions import own_customer_ids, restrict, sees_all_alerts, sees_part_of_the_book
+from ..risk.as_of import as_date
 from .alert_text import render_alert
 from .band_source import ShowsBand
 from .common import latest_scored_on, overdue_cadence_parts, overdue_cadences
@@ -184,6 +188,28 @@ def _flag(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
+def _customer_ids_and_day(user) -> tuple[list[int] | None, date | None]:
+    """The ids of the customers of a user who sees part of the book (as ``own_customer_id_list``:
+    None past ``CUSTOMER_ID_LIST_LIMIT``) and the latest scoring day, in one query; for anyone
+    else None and the day. The day is a constant of the queries that follow, so that PostgreSQL
+    plans them on the day's snapshot partition alone."""
+    if not sees_part_of_the_book(user):
+        return None, latest_scored_on()
+    ids_sql, params = own_customer_ids(user).query.sql_with_params()
+    snapshots = connection.ops.quote_name(RiskSnapshot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(as_of) FROM {snapshots}), ids.pk FROM ({ids_sql}) ids LIMIT %s",
+            [*params, permissions.CUSTOMER_ID_LIST_LIMIT + 1],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return [], None  # no customers: nothing to rank, no day needed
+    day = as_date(rows[0][0])
+    ids = [pk for _day, pk in rows]
+    return (None if len(ids) > permissions.CUSTOMER_ID_LIST_LIMIT else ids), day
+
+
 def _needs_attention(*, user, today: date, now: datetime) -> Q:
     """Something to do today about one of the user's customers, of any kind: one union of the
     customers' ids, each kind narrowed to the customers the user sees (`restrict`: for an account
@@ -202,10 +228,12 @@ def _needs_attention(*, user, today: date, now: datetime) -> Q:
     return Q(pk__in=first.union(*others))
 
 
-def _attention(*, user, needing: Q, now: datetime, scored_on: date | None) -> QuerySet[Customer]:
+def _attention(
+    *, user, customers: QuerySet[Customer], needing: Q, now: datetime, scored_on: date | None
+) -> QuerySet[Customer]:
     """The user's active customers with something to do today, worst first."""
     return (
-        account_list(user=user, scored_on=scored_on)
+        account_list(user=user, scored_on=scored_on, customers=customers)
         .filter(status=CustomerStatus.ACTIVE)
         .filter(needing)
         .annotate(
@@ -230,15 +258,20 @@ def today_page(
     """A page of the customers needing attention, worst first, each with its items.
 
     The page's customers are ranked in one narrow query that reads only their ids and, over the
-    whole ranking, how many there are; their rows are read afterwards for those ids alone."""
+    whole ranking, how many there are; their rows are read afterwards for those ids alone. An
+    account manager's customers are read first as a list of ids: given to PostgreSQL as a list,
+    they are looked up by index, where the union of the manager's customers made it scan every
+    customer of the book (a manager with 1,423 of 100,000 customers: the ranking 88 -> 51 ms).
+    The page's rows are read by the ranked ids alone (they are the user's)."""
     today = today or business_today()
     now = now or timezone.now()
     page = max(page, 1)
-    scored_on = latest_scored_on()
+    ids, scored_on = _customer_ids_and_day(user)
+    customers = Customer.objects.visible_to(user) if ids is None else Customer.objects.filter(pk__in=ids)
     needing = _needs_attention(user=user, today=today, now=now)
     start = (page - 1) * page_size
     ranked = list(
-        _attention(user=user, needing=needing, now=now, scored_on=scored_on)
+        _attention(user=user, customers=customers, needing=needing, now=now, scored_on=scored_on)
         .annotate(needing_total=Window(Count("pk")))
         .values_list("pk", "needing_total")[start : start + page_size]
     )
@@ -246,12 +279,16 @@ def today_page(
         total = ranked[0][1]
     elif start:
         # A page past the end: the count alone.
-        total = Customer.objects.visible_to(user).active().filter(needing).count()
+        total = customers.active().filter(needing).count()
     else:
         total = 0
-    ids = [pk for pk, _total in ranked]
-    rows = {c.pk: c for c in account_list(user=user, scored_on=scored_on).filter(pk__in=ids)} if ids else {}
-    cards = {pk: TodayCustomer(rows[pk]) for pk in ids if pk in rows}
+    shown = [pk for pk, _total in ranked]
+    rows = (
+        {c.pk: c for c in account_list(user=user, scored_on=scored_on, customers=Customer.objects.filter(pk__in=shown))}
+        if shown
+        else {}
+    )
+    cards = {pk: TodayCustomer(rows[pk]) for pk in shown if pk in rows}
     if cards:
         for item in _items(user=user, ids=list(cards), today=today, now=now):
             cards[item.customer_id].items.append(item)

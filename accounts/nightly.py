@@ -171,7 +171,7 @@ def risk_nightly(
         with step("cadences"):
             # A safety net under the refreshes of every write, and the day's turn: interactions
             # dated ahead come into force (for the contacts' last meetings, only those rows).
-            refresh_cadence_due()
+            refresh_cadence_due(only_changed=True)
             refresh_contact_meetings(stale_only=True)
         with step("handovers"):
             # Handovers dated up to the night take effect before anything is scored.

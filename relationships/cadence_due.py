@@ -110,9 +110,15 @@ def current_due(today: date) -> Case:
     )
 
 
-def refresh_cadence_due(customer_ids: Iterable[int] | None = None, *, today: date | None = None) -> int:
+def refresh_cadence_due(
+    customer_ids: Iterable[int] | None = None, *, today: date | None = None, only_changed: bool = False
+) -> int:
     """Store the due dates of the cadences of ``customer_ids`` (every cadence when None) in one
-    UPDATE; returns the number of cadences refreshed. Derived data, so not in the cadence's history."""
+    UPDATE; returns the number of cadences written. Derived data, so not in the cadence's history.
+
+    ``only_changed`` writes only the rows whose stored dates differ from the rule's (the night's
+    refresh of every cadence: most are unchanged from one day to the next, and rewriting all of
+    them left as many dead row versions behind every night)."""
     today = today or business_today()
     cadences = Cadence.objects.all()
     if customer_ids is not None:
@@ -120,8 +126,19 @@ def refresh_cadence_due(customer_ids: Iterable[int] | None = None, *, today: dat
         if not ids:
             return 0
         cadences = cadences.filter(customer_id__in=ids)
+    if only_changed:
+        cadences = cadences.annotate(
+            new_last=last_matching(today), new_next=next_matching(today), new_due=due_from(last_matching(today))
+        ).exclude(_same("last_met_on", "new_last") & _same("next_met_on", "new_next") & _same("due_on", "new_due"))
     return cadences.update(
         last_met_on=last_matching(today),
         next_met_on=next_matching(today),
         due_on=due_from(last_matching(today)),
     )
+
+
+def _same(stored: str, computed: str) -> Q:
+    """The stored date equals the computed one, NULL equal to NULL; never NULL itself (so that
+    its negation is true for a row where only one of them is NULL)."""
+    both = Q(**{stored: F(computed), f"{stored}__isnull": False, f"{computed}__isnull": False})
+    return both | Q(**{f"{stored}__isnull": True, f"{computed}__isnull": True})

@@ -216,6 +216,22 @@ def test_a_refresh_of_everything_is_one_update(book, django_assert_num_queries):
     assert_same_answers(today)
 
 
+def test_the_nights_refresh_writes_only_the_cadences_whose_dates_changed(book, django_assert_num_queries):
+    today, _a, _b, _ = book
+    refresh_cadence_due()
+    stored = list(Cadence.objects.order_by("pk").values_list("pk", "last_met_on", "next_met_on", "due_on"))
+    assert refresh_cadence_due(only_changed=True) == 0  # nothing changed: nothing written
+    # Stored dates gone wrong in every way: a date lost, two lost, one that is not the rule's.
+    first, second, third, *_ = (pk for pk, *_dates in stored)
+    Cadence.objects.filter(pk=first).update(last_met_on=None)
+    Cadence.objects.filter(pk=second).update(due_on=None, next_met_on=None)
+    Cadence.objects.filter(pk=third).update(due_on=date(2001, 1, 1))
+    with django_assert_num_queries(1):
+        assert refresh_cadence_due(only_changed=True) == 3
+    assert list(Cadence.objects.order_by("pk").values_list("pk", "last_met_on", "next_met_on", "due_on")) == stored
+    assert_same_answers(today)
+
+
 def test_the_kept_dates_are_no_ones_edit(book, alice):
     """A refresh (someone logging a meeting, the nightly job) neither makes an open cadence form
     stale nor writes the cadence's history."""

@@ -33,12 +33,12 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
+import accounts.permissions as access
 from complaints.models import Ticket
 from keyaccounts.clock import business_today
 from relationships.contact_meetings import current_last_met, not_met_since_parts
 from relationships.models import BuyingRole, Cadence, Contact
 
-from .. import permissions
 from ..models import Alert, Customer, CustomerStatus, ProductNeed, RiskOverride, RiskSnapshot
 from ..permissions import own_customer_ids, restrict, sees_all_alerts, sees_part_of_the_book
 from ..risk.as_of import as_date
@@ -200,14 +200,14 @@ def _customer_ids_and_day(user) -> tuple[list[int] | None, date | None]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT MAX(as_of) FROM {snapshots}), ids.pk FROM ({ids_sql}) ids LIMIT %s",
-            [*params, permissions.CUSTOMER_ID_LIST_LIMIT + 1],
+            [*params, access.CUSTOMER_ID_LIST_LIMIT + 1],
         )
         rows = cursor.fetchall()
     if not rows:
         return [], None  # no customers: nothing to rank, no day needed
     day = as_date(rows[0][0])
     ids = [pk for _day, pk in rows]
-    return (None if len(ids) > permissions.CUSTOMER_ID_LIST_LIMIT else ids), day
+    return (None if len(ids) > access.CUSTOMER_ID_LIST_LIMIT else ids), day
 
 
 def _needs_attention(*, user, today: date, now: datetime) -> Q:

@@ -25,6 +25,9 @@ HTMX = {"HX-Request": "true"}
 HOME_QUERIES = 12
 # The fragment does not list the alerts.
 FRAGMENT_QUERIES = 11
+# A manager's unfiltered list reads the latest scored day with the ids of their customers, whose
+# number is the count: one query fewer.
+MANAGERS_UNFILTERED_SAVE = 1
 
 
 @pytest.fixture
@@ -532,12 +535,13 @@ def test_query_count_is_pinned_and_the_same_for_3_and_30_customers(
     client.force_login(request.getfixturevalue(who))
     _busy_customers(alice, version, 3)
     client.get(HOME)  # warm the session
-    with django_assert_num_queries(HOME_QUERIES):
+    saved = MANAGERS_UNFILTERED_SAVE if who == "alice" else 0
+    with django_assert_num_queries(HOME_QUERIES - saved):
         client.get(HOME, {"sort": "-score"})
     few = _queries(client), _queries(client, **HTMX)
     _busy_customers(alice, version, 27)
     many = _queries(client), _queries(client, **HTMX)
-    assert few == many == (HOME_QUERIES, FRAGMENT_QUERIES)
+    assert few == many == (HOME_QUERIES - saved, FRAGMENT_QUERIES - saved)
 
 
 def test_query_count_is_the_same_when_sorting_by_contact(client, alice, version):

@@ -1,5 +1,5 @@
-"""What the workspace's pages share: the latest scored day, cleaned search text, cadences with
-their due dates, overdue tickets, chunking.
+"""What the workspace's pages share: the latest scored day (with a manager's customers' ids),
+cleaned search text, cadences with their due dates, overdue tickets, chunking.
 """
 
 from __future__ import annotations
@@ -8,10 +8,12 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from itertools import islice
 
+from django.db import connection
 from django.db.models import F, Max, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 
+import accounts.permissions as access
 from relationships.cadence_due import (
     current_due,
     due_from,
@@ -24,6 +26,8 @@ from relationships.models import Cadence
 from ..models import (
     RiskSnapshot,
 )
+from ..permissions import own_customer_ids, sees_part_of_the_book
+from ..risk.as_of import as_date
 
 MAX_QUERY_LENGTH = 100
 
@@ -37,6 +41,28 @@ def latest_scored_on() -> date | None:
     """The newest day with risk snapshots. The nightly recompute writes a day in one transaction,
     so every customer scored that night has its row for this day."""
     return RiskSnapshot.objects.aggregate(day=Max("as_of"))["day"]
+
+
+def customer_ids_and_day(user) -> tuple[list[int] | None, date | None]:
+    """The ids of the customers of a user who sees part of the book (as ``own_customer_id_list``:
+    None past ``CUSTOMER_ID_LIST_LIMIT``) and the latest scoring day, in one query; for anyone
+    else None and the day. The day is a constant of the queries that follow, so that PostgreSQL
+    plans them on the day's snapshot partition alone."""
+    if not sees_part_of_the_book(user):
+        return None, latest_scored_on()
+    ids_sql, params = own_customer_ids(user).query.sql_with_params()
+    snapshots = connection.ops.quote_name(RiskSnapshot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(as_of) FROM {snapshots}), ids.pk FROM ({ids_sql}) ids LIMIT %s",
+            [*params, access.CUSTOMER_ID_LIST_LIMIT + 1],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return [], None  # no customers: nothing is read for a day
+    day = as_date(rows[0][0])
+    ids = [pk for _day, pk in rows]
+    return (None if len(ids) > access.CUSTOMER_ID_LIST_LIMIT else ids), day
 
 
 def cadences_with_due(cadences: QuerySet[Cadence], *, today: date) -> QuerySet[Cadence]:

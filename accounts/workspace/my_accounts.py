@@ -33,10 +33,10 @@ from ..models import (
     Customer,
     RiskSnapshot,
 )
-from ..permissions import may_see_every_customer, own_customer_id_list
+from ..permissions import may_see_every_customer
 from ..risk.reasons import render_reason
 from .band_source import ShowsBand
-from .common import cadences_with_due, latest_scored_on, overdue_ticket_q
+from .common import cadences_with_due, customer_ids_and_day, latest_scored_on, overdue_ticket_q
 from .filters import (
     _FIRST_CLICK,
     DEFAULT_PER_PAGE,
@@ -262,13 +262,13 @@ class AccountListing:
 
 def my_accounts(*, user, params: Mapping) -> AccountListing:
     """One page of the user's customers, filtered and sorted, with its per-row figures."""
-    scored_on = latest_scored_on()
-    # Unfiltered, a manager's customers are read as a list of ids (`own_customer_id_list`): the
-    # page comes in the order of an index (2.5 ms against 68 ms at 100,000 customers) and the
-    # list's length is the count, so the page costs the same queries. A filtered list counts
-    # what the filters leave.
+    # Unfiltered, a manager's customers are read as a list of ids, with the latest scoring day in
+    # the same query (`customer_ids_and_day`): the page comes in the order of an index (2.5 ms
+    # against 68 ms at 100,000 customers) and the list's length is the count. A filtered list
+    # counts what the filters leave, on the union of the manager's customers: given the list
+    # there, PostgreSQL scanned every customer for the count (9 -> 37 ms for the red list).
     narrowing = any(params.get(name) for name in AccountFilter.base_filters if name != "sort")
-    ids = None if narrowing else own_customer_id_list(user)
+    ids, scored_on = (None, latest_scored_on()) if narrowing else customer_ids_and_day(user)
     visible = Customer.objects.visible_to(user) if ids is None else Customer.objects.filter(pk__in=ids)
     filterset, owners = filtered_accounts(user=user, params=params, scored_on=scored_on, customers=visible)
     per_page = per_page_from(params.get("per_page"))

@@ -5,7 +5,7 @@ Customers come worst first: red before amber before green, then those with somet
 (a ticket past its SLA, an alert), then by score and revenue. A page shows `TODAY_PAGE_SIZE` of
 them; the rest come on demand, a page at a time. A page costs the same number of queries however
 many customers and items there are: one for the latest scoring day (with, for an account
-manager, the ids of their customers: ``_customer_ids_and_day``), one ranking the customers
+manager, the ids of their customers: ``common.customer_ids_and_day``), one ranking the customers
 needing attention (the page's ids and how many there are in all), one for the page's customers,
 one a kind of item for those customers.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -33,18 +32,16 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
-import accounts.permissions as access
 from complaints.models import Ticket
 from keyaccounts.clock import business_today
 from relationships.contact_meetings import current_last_met, not_met_since_parts
 from relationships.models import BuyingRole, Cadence, Contact
 
-from ..models import Alert, Customer, CustomerStatus, ProductNeed, RiskOverride, RiskSnapshot
-from ..permissions import own_customer_ids, restrict, sees_all_alerts, sees_part_of_the_book
-from ..risk.as_of import as_date
+from ..models import Alert, Customer, CustomerStatus, ProductNeed, RiskOverride
+from ..permissions import restrict, sees_all_alerts
 from .alert_text import render_alert
 from .band_source import ShowsBand
-from .common import latest_scored_on, overdue_cadence_parts, overdue_cadences
+from .common import customer_ids_and_day, overdue_cadence_parts, overdue_cadences
 from .filters import account_list
 
 # Today: decision makers nobody met for this long need a visit; overrides this close to their
@@ -188,28 +185,6 @@ def _flag(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
-def _customer_ids_and_day(user) -> tuple[list[int] | None, date | None]:
-    """The ids of the customers of a user who sees part of the book (as ``own_customer_id_list``:
-    None past ``CUSTOMER_ID_LIST_LIMIT``) and the latest scoring day, in one query; for anyone
-    else None and the day. The day is a constant of the queries that follow, so that PostgreSQL
-    plans them on the day's snapshot partition alone."""
-    if not sees_part_of_the_book(user):
-        return None, latest_scored_on()
-    ids_sql, params = own_customer_ids(user).query.sql_with_params()
-    snapshots = connection.ops.quote_name(RiskSnapshot._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX(as_of) FROM {snapshots}), ids.pk FROM ({ids_sql}) ids LIMIT %s",
-            [*params, access.CUSTOMER_ID_LIST_LIMIT + 1],
-        )
-        rows = cursor.fetchall()
-    if not rows:
-        return [], None  # no customers: nothing to rank, no day needed
-    day = as_date(rows[0][0])
-    ids = [pk for _day, pk in rows]
-    return (None if len(ids) > access.CUSTOMER_ID_LIST_LIMIT else ids), day
-
-
 def _needs_attention(*, user, today: date, now: datetime) -> Q:
     """Something to do today about one of the user's customers, of any kind: one union of the
     customers' ids, each kind narrowed to the customers the user sees (`restrict`: for an account
@@ -266,7 +241,7 @@ def today_page(
     today = today or business_today()
     now = now or timezone.now()
     page = max(page, 1)
-    ids, scored_on = _customer_ids_and_day(user)
+    ids, scored_on = customer_ids_and_day(user)
     customers = Customer.objects.visible_to(user) if ids is None else Customer.objects.filter(pk__in=ids)
     needing = _needs_attention(user=user, today=today, now=now)
     start = (page - 1) * page_size

@@ -241,6 +241,21 @@ def test_revenue_trend_compares_with_the_snapshot_about_ninety_days_earlier(clie
     assert "▲ 20.0%" in response.text
 
 
+def test_revenue_trend_takes_the_closest_snapshot_to_ninety_days_and_the_earlier_on_a_tie(
+    client, alice, customer, version
+):
+    customer.revenue_12m = Decimal("1200000")
+    customer.save()
+    scored(customer, version, days_ago=0, revenue_12m=Decimal("1200000"))
+    scored(customer, version, days_ago=88, revenue_12m=Decimal("600000"))  # two days after the target
+    scored(customer, version, days_ago=92, revenue_12m=Decimal("1000000"))  # two days before it
+    assert listing(client, alice).context["listing"].rows[0].revenue_trend_percent == 20.0
+    scored(customer, version, days_ago=89, revenue_12m=Decimal("800000"))  # one day after: closer
+    assert listing(client, alice).context["listing"].rows[0].revenue_trend_percent == 50.0
+    scored(customer, version, days_ago=90, revenue_12m=Decimal("1500000"))  # the day itself
+    assert listing(client, alice).context["listing"].rows[0].revenue_trend_percent == -20.0
+
+
 def test_revenue_trend_is_a_dash_without_an_earlier_snapshot(client, alice, customer, version):
     scored(customer, version, days_ago=0)
     scored(customer, version, days_ago=40, revenue_12m=Decimal("1000000"))

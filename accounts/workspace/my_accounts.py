@@ -11,16 +11,12 @@ from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    Case,
     Count,
     Exists,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -34,6 +30,7 @@ from ..models import (
     RiskSnapshot,
 )
 from ..permissions import may_see_every_customer
+from ..risk.as_of import as_date
 from ..risk.reasons import render_reason
 from .band_source import ShowsBand
 from .common import cadences_with_due, customer_ids_and_day, latest_scored_on, overdue_ticket_q
@@ -141,26 +138,26 @@ class RowFigures:
 def _revenue_then(ids, *, scored_on: date) -> dict[int, Decimal]:
     """The 12-month revenue of the snapshot closest to a quarter before ``scored_on`` (a week
     either way; the earlier day on a tie), in one query: the snapshot of exactly that day, which
-    nearly every customer has, or else those of the week around it, closest first."""
+    nearly every customer has, or else those of the week around it; the closest is picked here
+    (a sort key per snapshot cost more in building the SQL than in reading the few rows)."""
     target = scored_on - timedelta(days=REVENUE_TREND_DAYS)
     slack = REVENUE_TREND_SLACK_DAYS
     exact = RiskSnapshot.objects.filter(customer_id=OuterRef("customer_id"), as_of=target)
-    # Distance in days, the earlier day first on a tie: 0, -1, +1, -2, +2, ...
-    distance = Case(
-        *[When(as_of=target + timedelta(days=d), then=Value(2 * abs(d) - (d < 0))) for d in range(-slack, slack + 1)],
-        output_field=IntegerField(),
-    )
     week = Q(as_of__gte=target - timedelta(days=slack), as_of__lte=target + timedelta(days=slack))
     snapshots = (
         RiskSnapshot.objects.filter(customer_id__in=ids)
         .filter(Q(as_of=target) | (week & ~Exists(exact)))
-        .order_by("customer_id", distance)
-        .values_list("customer_id", "revenue_12m")
+        .order_by()
+        .values_list("customer_id", "as_of", "revenue_12m")
     )
-    found: dict[int, Decimal] = {}
-    for customer_id, revenue in snapshots:
-        found.setdefault(customer_id, revenue)
-    return found
+    found: dict[int, tuple[tuple[int, bool], Decimal]] = {}
+    for customer_id, day, revenue in snapshots:
+        days = (as_date(day) - target).days
+        # Closest first; of two as close, the earlier day: 0, -1, +1, -2, +2, ...
+        distance = (abs(days), days > 0)
+        if customer_id not in found or distance < found[customer_id][0]:
+            found[customer_id] = (distance, revenue)
+    return {customer_id: revenue for customer_id, (_distance, revenue) in found.items()}
 
 
 def row_figures(ids, *, scored_on: date | None, today: date | None = None) -> RowFigures:

@@ -126,15 +126,14 @@ def refresh_cadence_due(
         if not ids:
             return 0
         cadences = cadences.filter(customer_id__in=ids)
-    if only_changed:
-        cadences = cadences.annotate(
-            new_last=last_matching(today), new_next=next_matching(today), new_due=due_from(last_matching(today))
-        ).exclude(_same("last_met_on", "new_last") & _same("next_met_on", "new_next") & _same("due_on", "new_due"))
-    return cadences.update(
-        last_met_on=last_matching(today),
-        next_met_on=next_matching(today),
-        due_on=due_from(last_matching(today)),
+    cadences = cadences.annotate(new_last=last_matching(today), new_next=next_matching(today)).annotate(
+        new_due=due_from(F("new_last"))
     )
+    if only_changed:
+        cadences = cadences.exclude(
+            _same("last_met_on", "new_last") & _same("next_met_on", "new_next") & _same("due_on", "new_due")
+        )
+    return cadences.update(last_met_on=F("new_last"), next_met_on=F("new_next"), due_on=F("new_due"))
 
 
 def _same(stored: str, computed: str) -> Q:

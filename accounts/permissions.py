@@ -185,7 +185,12 @@ def own_customer_id_list(user) -> list[int] | None:
     stops at a page, where the union joined back to the customers made it scan every one."""
     if not sees_part_of_the_book(user):
         return None
-    ids = list(own_customer_ids(user).values_list("pk", flat=True)[: CUSTOMER_ID_LIST_LIMIT + 1])
+    return capped_id_list(list(own_customer_ids(user).values_list("pk", flat=True)[: CUSTOMER_ID_LIST_LIMIT + 1]))
+
+
+def capped_id_list(ids: list[int]) -> list[int] | None:
+    """``ids`` read with a limit of ``CUSTOMER_ID_LIST_LIMIT + 1``: the list, or None when it
+    passed the limit (the caller keeps the subquery)."""
     return None if len(ids) > CUSTOMER_ID_LIST_LIMIT else ids
 
 

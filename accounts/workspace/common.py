@@ -61,8 +61,7 @@ def customer_ids_and_day(user) -> tuple[list[int] | None, date | None]:
     if not rows:
         return [], None  # no customers: nothing is read for a day
     day = as_date(rows[0][0])
-    ids = [pk for _day, pk in rows]
-    return (None if len(ids) > access.CUSTOMER_ID_LIST_LIMIT else ids), day
+    return access.capped_id_list([pk for _day, pk in rows]), day
 
 
 def cadences_with_due(cadences: QuerySet[Cadence], *, today: date) -> QuerySet[Cadence]:

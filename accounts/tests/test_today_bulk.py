@@ -230,6 +230,23 @@ def test_band_raised_by_a_trip_wire_says_so_in_lists(client, alice, customer):
     assert "bi-lightning-charge-fill" in page
 
 
+def test_the_lists_trip_wire_marker_reads_the_thresholds_of_the_model_that_scored(client, alice, customer):
+    # A model red from 60: a score of 45 is red only by its trip-wire there, though the default
+    # thresholds (red from 38) would make it red by itself; a model red from 30 makes 35 red alone.
+    strict = f.RiskModelVersionFactory(parameters={"bands": {"amber": 40, "red": 60}})
+    lenient = f.RiskModelVersionFactory(parameters={"bands": {"amber": 20, "red": 30}})
+    scored(customer, RiskBand.RED, 45, tripwires=["decision_maker_gone"], model_version=strict)
+    other = f.CustomerFactory(owner=alice, name="Other")
+    scored(other, RiskBand.RED, 35, tripwires=["decision_maker_gone"], model_version=lenient)
+    client.force_login(alice)
+    for url in (reverse("home"), reverse("home") + "?sort=-score&band=red"):
+        page = client.get(url).text
+        marked = page.split('data-testid="tripwire-marker"')
+        assert len(marked) == 2, url
+        # The marker follows its customer's name in the row.
+        assert customer.name in marked[0] and customer.name not in marked[1].split("</tr>")[0], url
+
+
 # --- the navigation badge --------------------------------------------------------------------------
 
 BADGE_QUERIES = 4  # session, user, roles, the count

@@ -55,6 +55,16 @@ class TicketQuerySet(models.QuerySet):
         return restrict(self, user, action=action)
 
 
+# A ticket with an SLA clock still running: a first response or a resolution due and not given
+# yet. The others have no deadline left (``next_due`` is empty) and end the queue, oldest first.
+CLOCK_RUNNING = Q(first_response_at__isnull=True, response_due_at__isnull=False) | Q(
+    resolved_at__isnull=True, resolution_due_at__isnull=False
+)
+CLOCK_STOPPED = (Q(first_response_at__isnull=False) | Q(response_due_at__isnull=True)) & (
+    Q(resolved_at__isnull=False) | Q(resolution_due_at__isnull=True)
+)
+
+
 class Ticket(models.Model):
     """A complaint or service request, worked through a status workflow against SLA targets."""
 
@@ -189,6 +199,8 @@ class Ticket(models.Model):
             models.Index(
                 fields=["resolution_due_at"], name="ticket_open_resolution_due", condition=Q(resolved_at__isnull=True)
             ),
+            # The queue of every status: the few tickets with a clock still running come first.
+            models.Index(fields=["opened_at"], name="ticket_clock_running", condition=CLOCK_RUNNING),
         ]
         constraints = [
             models.UniqueConstraint(

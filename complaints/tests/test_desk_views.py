@@ -302,6 +302,53 @@ def test_an_unknown_filter_value_is_reported_and_ignored(client, sam, ticket):
     assert f'data-ticket="{ticket.pk}"' in page
 
 
+@pytest.mark.needs_postgres
+@pytest.mark.parametrize("status", ["all", "open", "closed"])
+def test_the_queue_read_in_two_parts_keeps_the_order_of_one_sort_on_every_page(customer, erin, status):
+    """On PostgreSQL the queue of a user who sees every ticket reads the running clocks and the
+    others apart (`QueueIds`); page by page, and for any window, it must list what one sort by
+    `QUEUE_ORDER` lists."""
+    from complaints.selectors import QueueFilter, QueueIds, queue_tickets
+
+    now = timezone.now()
+    hour = timedelta(hours=1)
+    make = f.TicketFactory
+    for i in range(4):
+        make(customer=customer, opened_at=now - (i + 10) * hour, resolution_due_at=now + (i - 2) * hour)
+        make(customer=customer, opened_at=now - (i + 20) * hour, response_due_at=now + (3 - i) * hour)
+        # Answered in time but not resolved; resolved without an answer (its response clock runs).
+        make(
+            customer=customer, opened_at=now - (i + 30) * hour, first_response_at=now - hour,
+            response_due_at=now, resolution_due_at=now + i * hour,
+        )  # fmt: skip
+        make(
+            customer=customer, status=S.RESOLVED, opened_at=now - (i + 40) * hour, resolved_at=now,
+            response_due_at=now - (5 - i) * hour, resolution_due_at=now + hour,
+        )  # fmt: skip
+        # Waiting for the customer, the clock paused before or after its deadline.
+        make(
+            customer=customer, status=S.WAITING_CUSTOMER, opened_at=now - (i + 50) * hour,
+            resolution_due_at=now - i * hour, sla_paused_at=now - (2 * i) * hour,
+        )  # fmt: skip
+        # No clock left: closed and answered, and open without any SLA deadline; two opened at once.
+        opened = now - (60 + i // 2) * hour
+        make(
+            customer=customer, status=S.CLOSED, opened_at=opened, first_response_at=opened,
+            resolved_at=now - hour, closed_at=now, response_due_at=now, resolution_due_at=now,
+        )  # fmt: skip
+        make(customer=customer, opened_at=opened)
+    tickets, few = queue_tickets(user=erin, now=now)
+    assert not few
+    listed = QueueFilter({"status": status}, queryset=tickets, user=erin).qs
+    expected = list(listed.values_list("pk", flat=True))
+    assert len(expected) >= 4
+    ids = QueueIds(listed)
+    assert ids.count() == len(expected)
+    for size in (1, 3, 7, 50):
+        for start in range(0, len(expected) + size, size):
+            assert ids[start : start + size] == expected[start : start + size], (size, start)
+
+
 def test_the_queue_pages_fifty_tickets_at_a_time(client, sam, customer):
     f.TicketFactory.create_batch(51, customer=customer)
     client.force_login(sam)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import FloatField, Max, Sum
+from django.db.models import FloatField, Max, Sum, TextField, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import formats
@@ -34,7 +34,6 @@ from .dashboard import (
     BREAKDOWN_FIGURES,
     BREAKDOWN_ROWS,
     DIMENSIONS,
-    FIGURE_FIELDS,
     ROW_FIELDS,
     TREND_WEEKS,
     Breakdown,
@@ -96,11 +95,13 @@ def portfolio_dashboard(*, params: Mapping) -> Dashboard:
     week_before = as_of - timedelta(days=7)
     # The at-a-glance columns show both tiers whatever the tier filter; the other sections follow it.
     whole_tiers = {**filters, "tier": None}
-    today_rows = list(_summary_rows(dates=[as_of], filters=whole_tiers).values(*ROW_FIELDS))
+    # The day's rows and the week before's (for the comparison) in one query.
+    today_rows, previous = [], []
+    for row in _summary_rows(dates=[as_of, week_before], filters=whole_tiers).values(*ROW_FIELDS):
+        (today_rows if row["as_of"] == as_of else previous).append(row)
     dashboard.key, dashboard.regular, dashboard.base = _sum_by_tier(today_rows)
     tier = filters.get("tier")
     dashboard.selected = {Tier.KEY: dashboard.key, Tier.REGULAR: dashboard.regular}.get(tier, dashboard.base)
-    previous = list(_summary_rows(dates=[week_before], filters=whole_tiers).values(*FIGURE_FIELDS))
     if previous:
         key_before, _regular_before, base_before = _sum_by_tier(previous)
         dashboard.last_week = {"key": key_before, "base": base_before}
@@ -108,8 +109,7 @@ def portfolio_dashboard(*, params: Mapping) -> Dashboard:
     dashboard.recovered = _recovered(as_of=as_of, filters=filters)
     dashboard.trend = _trend(as_of=as_of, filters=filters)
     dashboard.pareto = _pareto(as_of=as_of, trend=dashboard.trend)
-    for dimension in DIMENSIONS:
-        dashboard.breakdowns[dimension] = _breakdown(dashboard, dimension)
+    dashboard.breakdowns = _breakdowns(dashboard)
     return dashboard
 
 
@@ -190,23 +190,27 @@ def _pareto(*, as_of: date, trend: list[dict]) -> dict | None:
     }
 
 
-def _breakdown(dashboard: Dashboard, dimension: str) -> list[Breakdown]:
-    """Per region, industry or account manager: revenue at risk and the revenue-weighted risk of
-    each factor, the weakest first by revenue at risk; at most BREAKDOWN_ROWS lines."""
-    column = "owner_id" if dimension == "owner" else dimension
+def _breakdowns(dashboard: Dashboard) -> dict[str, list[Breakdown]]:
+    """Per region, industry and account manager: revenue at risk and the revenue-weighted risk of
+    each factor, the weakest first by revenue at risk; at most BREAKDOWN_ROWS lines each. One
+    query: the three groupings (each at its own grain) as one UNION ALL, the value as text."""
     # Summed in SQL, factor sums included (read out of the JSON column): a filtered page may
     # cover thousands of cells, and adding them up row by row in Python would cost more.
     sums = {name: Sum(name) for name in BREAKDOWN_FIGURES}
     for factor in FACTORS:
         for index in range(3):
             sums[f"factor_{factor}_{index}"] = Sum(Cast(KT(f"factors__{factor}__{index}"), FloatField()))
-    rows = (
+    first, *others = [
         _summary_rows(dates=[dashboard.as_of], filters=dashboard.filters, group_by=dimension)
-        .values(column)
+        .annotate(
+            dimension=Value(dimension), value=Cast("owner_id" if dimension == "owner" else dimension, TextField())
+        )
+        .values("dimension", "value")
         .annotate(**sums)
-    )
-    groups: dict[str, Totals] = {}
-    for row in rows:
+        for dimension in DIMENSIONS
+    ]
+    grouped: dict[str, dict[str, Totals]] = {dimension: {} for dimension in DIMENSIONS}
+    for row in first.union(*others, all=True):
         totals = Totals()
         for name in BREAKDOWN_FIGURES:
             target = totals.amounts if name in AMOUNTS else totals.counts
@@ -215,7 +219,12 @@ def _breakdown(dashboard: Dashboard, dimension: str) -> list[Breakdown]:
             parts = [row[f"factor_{factor}_{index}"] or 0 for index in range(3)]
             if parts[2]:
                 totals.factors[factor] = parts
-        groups[str(row[column] or "")] = totals
+        grouped[row["dimension"]][row["value"] or ""] = totals
+    return {dimension: _breakdown(dashboard, dimension, grouped[dimension]) for dimension in DIMENSIONS}
+
+
+def _breakdown(dashboard: Dashboard, dimension: str, groups: dict[str, Totals]) -> list[Breakdown]:
+    """The lines of one breakdown from its groups' totals, the weakest first."""
     if dimension == "region":
         labels = dict(Region.choices)
     elif dimension == "industry":

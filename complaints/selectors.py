@@ -216,7 +216,8 @@ class QueueIds:
     the running tickets' part of the page, through the partial index of running clocks, and the
     others' part in the order of the index on ``opened_at``, after as many as the running ones
     take (the executive's queue of every status, 246,000 tickets: 85 -> 4 ms). A manager's few
-    thousand tickets are sorted at once: three reads of them cost more (11 -> 23 ms)."""
+    thousand tickets are sorted at once: three reads of them cost more (3,788 tickets of a manager
+    with 1,423 customers: 11 -> 39 ms, planning the three lists of ids included)."""
 
     def __init__(self, tickets: QuerySet[Ticket], *, split: bool = True):
         self.tickets = tickets

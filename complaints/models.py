@@ -13,6 +13,8 @@ from accounts.models import Customer, Tier
 from accounts.permissions import VIEW, restrict
 from relationships.models import Contact
 
+from .deadlines import QUEUE_INDEXES
+
 
 class Severity(models.TextChoices):
     LOW = "low", _("Low")
@@ -53,16 +55,6 @@ class TicketQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = VIEW) -> "TicketQuerySet":
         """Tickets through their customer; the service desk sees every customer's tickets."""
         return restrict(self, user, action=action)
-
-
-# A ticket with an SLA clock still running: a first response or a resolution due and not given
-# yet. The others have no deadline left (``next_due`` is empty) and end the queue, oldest first.
-CLOCK_RUNNING = Q(first_response_at__isnull=True, response_due_at__isnull=False) | Q(
-    resolved_at__isnull=True, resolution_due_at__isnull=False
-)
-CLOCK_STOPPED = (Q(first_response_at__isnull=False) | Q(response_due_at__isnull=True)) & (
-    Q(resolved_at__isnull=False) | Q(resolution_due_at__isnull=True)
-)
 
 
 class Ticket(models.Model):
@@ -195,12 +187,7 @@ class Ticket(models.Model):
             models.Index(fields=["assigned_to", "status"]),
             # The complaint analytics' current month, read from the tickets (complaints.monthly).
             models.Index(fields=["opened_at"], name="ticket_opened_at"),
-            # The desk's queue: open tickets by their next deadline.
-            models.Index(
-                fields=["resolution_due_at"], name="ticket_open_resolution_due", condition=Q(resolved_at__isnull=True)
-            ),
-            # The queue of every status: the few tickets with a clock still running come first.
-            models.Index(fields=["opened_at"], name="ticket_clock_running", condition=CLOCK_RUNNING),
+            *QUEUE_INDEXES,
         ]
         constraints = [
             models.UniqueConstraint(

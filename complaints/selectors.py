@@ -26,7 +26,8 @@ from accounts.models import Tier
 from accounts.permissions import TICKET_WORKER_ROLES, VIEW, holds_role_q, may, own_customer_id_list
 from keyaccounts.widgets import compact_select
 
-from .models import CLOCK_RUNNING, CLOCK_STOPPED, Severity, Ticket, TicketEvent
+from .deadlines import CLOCK_RUNNING, CLOCK_STOPPED
+from .models import Severity, Ticket, TicketEvent
 
 QUEUE_PER_PAGE = 50
 STATUS_OPEN = "open"

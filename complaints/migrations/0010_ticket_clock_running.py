@@ -4,7 +4,7 @@ from django.db.models import Q
 # The tickets whose SLA clock still runs, by the time they were opened: the queue of every status
 # reads them first instead of sorting every ticket. Built without locking the ticket table.
 NAME = "ticket_clock_running"
-# complaints.models.CLOCK_RUNNING as of this migration.
+# complaints.deadlines.CLOCK_RUNNING as of this migration.
 CLOCK_RUNNING = Q(first_response_at__isnull=True, response_due_at__isnull=False) | Q(
     resolved_at__isnull=True, resolution_due_at__isnull=False
 )

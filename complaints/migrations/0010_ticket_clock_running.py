@@ -14,20 +14,16 @@ def _index():
     return models.Index(fields=["opened_at"], name=NAME, condition=CLOCK_RUNNING)
 
 
-def create(apps, schema_editor):
-    ticket = apps.get_model("complaints", "Ticket")
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.add_index(ticket, _index(), concurrently=True)
-    else:
-        schema_editor.add_index(ticket, _index())
+def _on_ticket(operation: str):
+    """Run the schema editor's ``add_index`` or ``remove_index`` for the index, concurrently on
+    PostgreSQL."""
 
+    def run(apps, schema_editor):
+        ticket = apps.get_model("complaints", "Ticket")
+        concurrently = {"concurrently": True} if schema_editor.connection.vendor == "postgresql" else {}
+        getattr(schema_editor, operation)(ticket, _index(), **concurrently)
 
-def drop(apps, schema_editor):
-    ticket = apps.get_model("complaints", "Ticket")
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.remove_index(ticket, _index(), concurrently=True)
-    else:
-        schema_editor.remove_index(ticket, _index())
+    return run
 
 
 class Migration(migrations.Migration):
@@ -38,6 +34,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[migrations.AddIndex(model_name="ticket", index=_index())],
-            database_operations=[migrations.RunPython(create, drop)],
+            database_operations=[migrations.RunPython(_on_ticket("add_index"), _on_ticket("remove_index"))],
         ),
     ]

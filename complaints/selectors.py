@@ -233,8 +233,9 @@ class QueueIds:
         if not self.split or connection.vendor != "postgresql":
             return list(ids[start:stop])
         size = stop - start
-        running, running_params = ids.filter(CLOCK_RUNNING).query.sql_with_params()
-        counted, counted_params = ids.filter(CLOCK_RUNNING).order_by().query.sql_with_params()
+        running_ids = ids.filter(CLOCK_RUNNING)
+        running, running_params = running_ids.query.sql_with_params()
+        counted, counted_params = running_ids.order_by().query.sql_with_params()
         stopped, stopped_params = ids.filter(CLOCK_STOPPED).order_by("opened_at", "pk").query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(

@@ -34,6 +34,7 @@ from .models import (
     Customer,
     PortfolioSummary,
     RiskRun,
+    RiskStanding,
 )
 from .portfolio.summaries import portfolio_summaries_refresh
 from .risk import chunks
@@ -311,7 +312,16 @@ def _finish(run: RiskRun, outcome: str, *, scored: int = 0, message: str = "", f
 CHANGED_SHARE = 0.05
 CHANGED_MIN_ROWS = 1_000
 
-NIGHT_MODELS: tuple[type[Model], ...] = (Customer, Cadence, Contact, Alert, PortfolioSummary, Play, PlayStep)
+NIGHT_MODELS: tuple[type[Model], ...] = (
+    Customer,
+    RiskStanding,
+    Cadence,
+    Contact,
+    Alert,
+    PortfolioSummary,
+    Play,
+    PlayStep,
+)
 
 
 def night_tables() -> list[str]:

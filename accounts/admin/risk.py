@@ -16,6 +16,7 @@ from ..models import (
     RiskOverride,
     RiskRun,
     RiskSnapshot,
+    RiskStanding,
 )
 from ..permissions import is_admin, may_see_model_quality
 from ..risk.activation import risk_model_activate
@@ -110,6 +111,18 @@ class RiskSnapshotAdmin(ComputedRecordAdmin):
     list_display = ("customer", "as_of", "band", "computed_band", "score", "completeness", "model_version")
     list_filter = ("band", "computed_band", "as_of")
     list_select_related = ("customer", "model_version")
+    search_fields = ("customer__name", "customer__code")
+    show_full_result_count = False
+
+
+@admin.register(RiskStanding)
+class RiskStandingAdmin(ComputedRecordAdmin):
+    """The band people see and the score of each customer on the latest scored day, as the lists
+    keep it (accounts.standing)."""
+
+    list_display = ("customer", "as_of", "band", "score")
+    list_filter = ("band",)
+    list_select_related = ("customer",)
     search_fields = ("customer__name", "customer__code")
     show_full_result_count = False
 

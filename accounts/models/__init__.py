@@ -39,6 +39,7 @@ from .risk import (
     RiskOverride,
     RiskRun,
     RiskSnapshot,
+    RiskStanding,
     ScoringChunk,
 )
 from .sales import Competitor, CompetitorIntel, DeliveryLine, Order, PriceBenchmark, Product
@@ -82,6 +83,7 @@ __all__ = [
     "RiskOverride",
     "RiskRun",
     "RiskSnapshot",
+    "RiskStanding",
     "ScoringChunk",
     "SummaryGrain",
     "Tier",

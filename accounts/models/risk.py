@@ -124,6 +124,32 @@ class RiskSnapshot(models.Model):
         return False
 
 
+class RiskStanding(models.Model):
+    """The band people see and the score of each customer on the latest scored day, kept so that
+    the whole book's lists filter and rank by band through an index: one row for every customer
+    with a snapshot that day or a manual band in force (``accounts.standing``, which keeps it
+    true on every write of the latest day's snapshots and of an override)."""
+
+    customer = models.OneToOneField(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, primary_key=True, related_name="standing"
+    )
+    # The latest scored day (None before any day is scored: the manual bands alone).
+    as_of = models.DateField(_("as of"), null=True)
+    # The shown band (``accounts.bands.shown_band``): the manual band in force, else the day's band.
+    band = models.CharField(_("band"), max_length=10, choices=RiskBand.choices)
+    score = models.FloatField(_("score"), null=True)
+    # The score as the lists rank it, highest first with the unscored last: the score, or -1.
+    rank_score = models.FloatField(_("rank score"))
+
+    class Meta:
+        verbose_name = _("risk standing")
+        verbose_name_plural = _("risk standings")
+        indexes = [models.Index(fields=["band", "-rank_score"], name="riskstanding_band_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} · {self.as_of} · {self.band}"
+
+
 MAX_OVERRIDE_DAYS = 90
 
 

@@ -166,7 +166,8 @@ def risk_recompute(
                     progress(done, total)
                 yield text
 
-        plumbing.copy_snapshots(chunks(), as_of=as_of)
+        scored = None if customer_ids is None else [item.customer_id for item in items]
+        plumbing.copy_snapshots(chunks(), as_of=as_of, customer_ids=scored)
     else:
         snapshots = _snapshots(items, run, progress)
         plumbing.upsert_snapshots(snapshots, batch_size=BATCH_SIZE)

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts.models import RiskSnapshot
 from accounts.packing import pack
+from accounts.standing import refresh_after_snapshot
 from keyaccounts.bulk import copy_insert, copy_rows, copy_text, copy_upsert, upsert
 from keyaccounts.bulk import fields as bulk_fields
 
@@ -337,12 +338,14 @@ def writing_behind(write: Callable[[Iterator], None]) -> Iterator[Callable[[Any]
         raise failed[0]
 
 
-def copy_snapshots(chunks: Iterable[bytes], *, as_of: date) -> None:
-    """Stream the COPY text of a date's snapshots to PostgreSQL, in one transaction.
+def copy_snapshots(chunks: Iterable[bytes], *, as_of: date, customer_ids: Iterable[int] | None = None) -> None:
+    """Stream the COPY text of a date's snapshots (of ``customer_ids``, or of the whole book) to
+    PostgreSQL, in one transaction.
 
     A date scored for the first time, as every night, takes the straight COPY; a date scored
     before is merged, so its snapshots are rewritten in place. Then the month's partition is
-    analyzed, so every query after it plans with the night's snapshots counted.
+    analyzed, so every query after it plans with the night's snapshots counted, and the kept
+    standing is worked out again when the date is the latest (``accounts.standing``).
     """
     with transaction.atomic():
         ensure_snapshot_partitions(as_of)
@@ -351,10 +354,12 @@ def copy_snapshots(chunks: Iterable[bytes], *, as_of: date) -> None:
         else:
             copy_insert(RiskSnapshot, chunks)
         analyze_snapshot_month(as_of)
+        refresh_after_snapshot(as_of=as_of, customer_ids=customer_ids)
 
 
 def upsert_snapshots(snapshots: list[RiskSnapshot], *, batch_size: int) -> None:
-    """Insert or rewrite the snapshots by (customer, date), on a database without COPY."""
+    """Insert or rewrite the snapshots by (customer, date), on a database without COPY, and work
+    out the kept standing of their customers again when their date is the latest."""
     if snapshots:
         days = [s.as_of for s in snapshots]
         ensure_snapshot_partitions(min(days), max(days))
@@ -365,6 +370,9 @@ def upsert_snapshots(snapshots: list[RiskSnapshot], *, batch_size: int) -> None:
         update_fields=SNAPSHOT_UPDATE_FIELDS,
         batch_size=batch_size,
     )
+    if snapshots:
+        last = max(s.as_of for s in snapshots)
+        refresh_after_snapshot(as_of=last, customer_ids=[s.customer_id for s in snapshots if s.as_of == last])
 
 
 def snapshot_copy_rows(snapshots: list[dict]) -> bytes:

@@ -27,6 +27,7 @@ from ..models import (
     RiskOverride,
     RiskSnapshot,
 )
+from ..standing import refresh_standing
 
 BAND_ORDER = {RiskBand.GREEN: 0, RiskBand.AMBER: 1, RiskBand.RED: 2}
 SCORE_JUMP_POINTS = 15
@@ -205,6 +206,7 @@ def overrides_expire(*, as_of: date) -> int:
         override.ended_on = override.expires_on
     if due:
         bulk_update_with_history(due, RiskOverride, ["ended_on"], batch_size=2000, default_change_reason="expired")
+        refresh_standing([o.customer_id for o in due])
         alerts_raise(
             as_of=as_of,
             candidates=[

@@ -46,6 +46,7 @@ from ..models import (
     RiskModelVersion,
     RiskOverride,
     RiskSnapshot,
+    RiskStanding,
     Tier,
 )
 from ..people import display_name
@@ -239,19 +240,6 @@ class AccountFilter(django_filters.FilterSet):
         snapshots = RiskSnapshot.objects.filter(as_of=self.snapshot_day, **conditions)
         return Q(pk__in=snapshots.values("customer_id"))
 
-    def _shown_band_in(self, bands) -> Q:
-        """The band people see (`accounts.bands.shown_band`) is one of ``bands``: a manual band in
-        force, else the scored day's band. One union of ids, which the planner estimates from the
-        snapshots' (day, band) statistics (an OR of subqueries it guesses at most of the book)."""
-        computed = (
-            RiskSnapshot.objects.filter(as_of=self.snapshot_day, band__in=bands)
-            .exclude(customer_id__in=_open_overrides().values("customer_id"))
-            .order_by()
-            .values("customer_id")
-        )
-        by_hand = _open_overrides().filter(band__in=bands).order_by().values("customer_id")
-        return Q(pk__in=computed.union(by_hand))
-
     def count_queryset(self, base: QuerySet) -> QuerySet:
         """What the list counts: the filters applied to ``base`` (the user's visible customers,
         without the list's joins), or the list itself where a filter reads its joined columns."""
@@ -260,6 +248,12 @@ class AccountFilter(django_filters.FilterSet):
         self.errors  # noqa: B018 - validates the form: unknown values are left out, as in `qs`
         if not self.whole_book and any(self.form.cleaned_data.get(name) for name in JOINED_FILTERS):
             return self.qs
+        chosen = {name for name, value in self.form.cleaned_data.items() if value and name != "sort"}
+        if chosen == {"band"} and self.ranks_by_standing:
+            # A whole book's band alone: the kept standings of that band, one per customer, counted
+            # on their index without the customers (60,222 green of 100,000: 100 -> 20 ms).
+            bands = _standing_bands(self.form.cleaned_data["band"])
+            return RiskStanding.objects.filter(**({} if bands is None else {"band__in": bands}))
         for name, value in self.form.cleaned_data.items():
             if name != "sort":
                 base = self.filters[name].filter(base, value)
@@ -340,17 +334,17 @@ class AccountFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value))
 
     def filter_band(self, queryset, name, value):
+        """The band people see (`accounts.bands.shown_band`). Over a whole book it is read from the
+        kept standing of the latest day (`accounts.standing`), through its index on (band,
+        score): a join the list's sort by score reads in order (`apply_sort`)."""
         if not self.whole_book:
             return self._filter_joined_band(queryset, value)
-        snapshots = RiskSnapshot.objects.filter(as_of=self.snapshot_day).order_by().values("customer_id")
-        scored = Q(pk__in=snapshots.union(_open_overrides().order_by().values("customer_id")))
         if value == "none":
-            return queryset.exclude(scored)
-        if value == "scored":
-            return queryset.filter(scored)
-        if value == "at_risk":
-            return queryset.filter(self._shown_band_in([RiskBand.AMBER, RiskBand.RED]))
-        return queryset.filter(self._shown_band_in([value]))
+            return queryset.filter(standing__isnull=True)
+        bands = _standing_bands(value)
+        if bands is None:
+            return queryset.filter(standing__isnull=False)
+        return queryset.filter(standing__band__in=bands)
 
     def _filter_joined_band(self, queryset, value):
         if value == "none":
@@ -364,7 +358,25 @@ class AccountFilter(django_filters.FilterSet):
     def apply_sort(self, queryset, name, value):
         if value in ("contact", "-contact"):
             queryset = queryset.annotate(last_contact_on=Subquery(_last_contact_subquery(), output_field=DateField()))
+        if value == "-score" and self.ranks_by_standing:
+            # The same order as the day's score, highest first and the unscored last, read from
+            # the standing's index on (band, score) instead of sorting the band's every row.
+            return queryset.order_by(F("standing__rank_score").desc(), "name", "pk")
         return queryset.order_by(*_SORT_ORDER[value])
+
+    @property
+    def ranks_by_standing(self) -> bool:
+        """Whether the list is a whole book's band (every row has a kept standing)."""
+        return self.whole_book and self.form.cleaned_data.get("band") not in (None, "", "none")
+
+
+def _standing_bands(value: str) -> list[str] | None:
+    """The shown bands a band filter's value (other than "none") asks for; None for any band."""
+    if value == "scored":
+        return None
+    if value == "at_risk":
+        return [RiskBand.AMBER, RiskBand.RED]
+    return [value]
 
 
 def _open_overrides() -> QuerySet[RiskOverride]:

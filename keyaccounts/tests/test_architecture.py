@@ -51,6 +51,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "accounts.permissions",
             "accounts.role_groups",
             "accounts.services",
+            "accounts.standing",
+            "accounts.signals",
             "accounts.context_processors",
             "accounts.templatetags",
             "accounts.spreadsheet_safety",

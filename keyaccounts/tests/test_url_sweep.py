@@ -478,6 +478,7 @@ class World:
             recipient=alice, ticket=self.ticket, link=reverse("ticket_detail", args=[self.ticket.pk])
         )
         self.risk_snapshot = am.RiskSnapshot.objects.get(customer=customer)
+        self.risk_standing = am.RiskStanding.objects.get(customer=customer)
         self.risk_model_version = version
         self.backtest_run = f.BacktestRunFactory(
             model_version=version, created_by=self.users["erin"], status=am.BacktestRun.Status.DONE, result={}
@@ -769,6 +770,7 @@ ADMIN_EXPECTED: dict[str, AdminExpect] = {
     "accounts.RiskOverride": MANAGERS_MAINTAIN,
     "accounts.Alert": ADMINS_MAINTAIN_SCOPED,
     "accounts.RiskSnapshot": SCOPED_READ_ONLY,
+    "accounts.RiskStanding": SCOPED_READ_ONLY,
     "accounts.Product": REFERENCE,
     "accounts.Competitor": REFERENCE,
     "accounts.RiskModelVersion": RISK_MODEL,

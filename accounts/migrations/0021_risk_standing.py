@@ -29,6 +29,7 @@ class Migration(migrations.Migration):
                 (
                     "customer",
                     models.OneToOneField(
+                        db_constraint=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         primary_key=True,
                         related_name="standing",

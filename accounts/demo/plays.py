@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts.models import RiskBand, RiskSnapshot
 from accounts.risk.engine import active_model_version
 from accounts.risk.storage import ensure_snapshot_partitions
+from accounts.standing import refresh_after_snapshot
 from plays.models import Play, Playbook, PlayStep, StepRole, Trigger
 from plays.triggers import install_default_playbooks
 
@@ -221,4 +222,6 @@ def write_plays(*, rng: random.Random, plans: list[CustomerPlan], calendar: Demo
         ],
         batch_size=BATCH,
     )
+    if snapshots:
+        refresh_after_snapshot(as_of=max(days))
     return len(plays)

@@ -117,3 +117,28 @@ def test_an_older_day_scored_again_leaves_the_latest_days_standing(alice, versio
     standing = RiskStanding.objects.get()
     assert (standing.band, standing.score, standing.as_of) == (RiskBand.GREEN, 10, business_today())
     assert business_today() - timedelta(days=3) < standing.as_of
+
+
+@pytest.mark.parametrize("who", ["alice", "erin"])  # a manager's Today, and the whole book's
+def test_today_ranks_by_the_band_shown_manual_bands_included_and_the_unscored_last(
+    client, alice, version, who, request
+):
+    made = {}
+    for name in ("Unscored", "Amber", "Red by hand, never scored", "Green made red by hand", "Red"):
+        made[name] = f.CustomerFactory(name=name, owner=alice)
+        f.ProductNeedFactory(customer=made[name])  # something to do about each
+    scored(made["Red"], version, band=RiskBand.RED, score=80)
+    scored(made["Amber"], version, band=RiskBand.AMBER, score=99)
+    scored(made["Green made red by hand"], version, band=RiskBand.GREEN, score=5)
+    by_hand(made["Green made red by hand"], alice, RiskBand.RED)
+    by_hand(made["Red by hand, never scored"], alice, RiskBand.RED)
+    client.force_login(request.getfixturevalue(who))
+    cards = client.get(reverse("today")).context["listing"].customers
+    assert [card.customer.name for card in cards] == [
+        "Red",
+        "Green made red by hand",
+        "Red by hand, never scored",
+        "Amber",
+        "Unscored",
+    ]
+    assert [card.band for card in cards] == [RiskBand.RED, RiskBand.RED, RiskBand.RED, RiskBand.AMBER, None]

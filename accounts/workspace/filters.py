@@ -62,14 +62,15 @@ MAX_PER_PAGE = 100
 # My accounts
 # ---------------------------------------------------------------------------------------------
 
-BAND_RANK = Case(
-    When(display_band=RiskBand.RED, then=4),
-    When(display_band=RiskBand.AMBER, then=3),
-    When(display_band=RiskBand.GREEN, then=2),
-    When(display_band=RiskBand.GREY, then=1),
-    default=0,
-    output_field=IntegerField(),
-)
+
+def band_rank(band: str) -> Case:
+    """The band at the path ``band`` as a rank, worst highest: red 4, amber 3, green 2, grey 1,
+    none 0."""
+    ranks = ((RiskBand.RED, 4), (RiskBand.AMBER, 3), (RiskBand.GREEN, 2), (RiskBand.GREY, 1))
+    return Case(*(When(**{band: value}, then=rank) for value, rank in ranks), default=0, output_field=IntegerField())
+
+
+BAND_RANK = band_rank("display_band")
 
 SORT_CHOICES = [
     ("tier", _("Key accounts first")),

@@ -25,6 +25,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Value,
     When,
     Window,
 )
@@ -39,10 +40,11 @@ from relationships.models import BuyingRole, Cadence, Contact
 
 from ..models import Alert, Customer, CustomerStatus, ProductNeed, RiskOverride
 from ..permissions import restrict, sees_all_alerts
+from ..standing import UNSCORED_RANK
 from .alert_text import render_alert
 from .band_source import ShowsBand
 from .common import customer_ids_and_day, overdue_cadence_parts, overdue_cadences
-from .filters import account_list
+from .filters import account_list, band_rank
 
 # Today: decision makers nobody met for this long need a visit; overrides this close to their
 # expiry need a decision; tickets this close to an SLA deadline need attention now.
@@ -203,15 +205,18 @@ def _needs_attention(*, user, today: date, now: datetime) -> Q:
     return Q(pk__in=first.union(*others))
 
 
-def _attention(
-    *, user, customers: QuerySet[Customer], needing: Q, now: datetime, scored_on: date | None
-) -> QuerySet[Customer]:
-    """The user's active customers with something to do today, worst first."""
+def _attention(*, user, customers: QuerySet[Customer], needing: Q, now: datetime) -> QuerySet[Customer]:
+    """The user's active customers with something to do today, worst first: by the band shown and
+    the score of the latest day, read from the kept standing (`accounts.standing`), one narrow row
+    a customer, instead of the day's snapshots and the overrides (the whole book: 68,839
+    customers ranked)."""
     return (
-        account_list(user=user, scored_on=scored_on, customers=customers)
-        .filter(status=CustomerStatus.ACTIVE)
+        customers.filter(status=CustomerStatus.ACTIVE)
         .filter(needing)
         .annotate(
+            band_rank=band_rank("standing__band"),
+            # The unscored last: a score is never below 0.
+            rank_score=Coalesce(F("standing__rank_score"), Value(UNSCORED_RANK)),
             has_late_ticket=_flag(_of_customer(_tickets(now).filter(deadline__lt=now))),
             has_alert=_flag(_of_customer(_alerts(user))),
         )
@@ -219,7 +224,7 @@ def _attention(
             F("band_rank").desc(),
             F("has_late_ticket").desc(),
             F("has_alert").desc(),
-            F("snapshot_score").desc(nulls_last=True),
+            F("rank_score").desc(),
             F("revenue_12m").desc(),
             "name",
             "pk",
@@ -246,7 +251,7 @@ def today_page(
     needing = _needs_attention(user=user, today=today, now=now)
     start = (page - 1) * page_size
     ranked = list(
-        _attention(user=user, customers=customers, needing=needing, now=now, scored_on=scored_on)
+        _attention(user=user, customers=customers, needing=needing, now=now)
         .annotate(needing_total=Window(Count("pk")))
         .values_list("pk", "needing_total")[start : start + page_size]
     )

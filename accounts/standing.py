@@ -69,11 +69,11 @@ def _insert(day: date | None, customer_ids: list[int] | None) -> None:
         cursor.execute(f"INSERT INTO {quote(RiskStanding._meta.db_table)} ({columns}) {select}", params)
 
 
-def refresh_standing(customer_ids: Iterable[int] | None = None) -> None:
+def refresh_standing(customer_ids: Iterable[int] | None = None, *, day: date | None = None) -> None:
     """Work the standing out again for ``customer_ids``, or for every customer (None), from the
     latest day's snapshots and the overrides in force. Rows kept for another day, or none kept, are
-    all rebuilt."""
-    day = latest_day()
+    all rebuilt. ``day``: the latest scored day, when the caller has just read it."""
+    day = day or latest_day()
     with transaction.atomic():
         kept = RiskStanding.objects.values_list("as_of", flat=True).first()
         if customer_ids is None or day is None or kept is None or as_date(kept) != day:
@@ -92,4 +92,4 @@ def refresh_after_snapshot(*, as_of: date, customer_ids: Iterable[int] | None = 
     standing changes only when that day is the latest."""
     day = latest_day()
     if day is not None and as_date(as_of) >= day:
-        refresh_standing(customer_ids)
+        refresh_standing(customer_ids, day=day)

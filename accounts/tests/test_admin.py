@@ -51,6 +51,7 @@ WITH_HISTORY = [m for m in REGISTERED if isinstance(admin.site._registry[m], Sim
 # Written by the nightly jobs, the escalation task or the weekly digest, never by hand.
 COMPUTED = {
     am.RiskSnapshot,
+    am.RiskStanding,
     am.RiskRun,
     am.ParetoSnapshot,
     am.PortfolioSummary,

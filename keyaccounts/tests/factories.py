@@ -191,6 +191,17 @@ class RiskSnapshotFactory(factory.django.DjangoModelFactory):
     completeness = 0.9
 
 
+class RiskStandingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.RiskStanding
+
+    customer = factory.SubFactory(CustomerFactory)
+    as_of = date(2026, 1, 31)
+    band = am.RiskBand.AMBER
+    score = 42.0
+    rank_score = 42.0
+
+
 class RiskOverrideFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = am.RiskOverride

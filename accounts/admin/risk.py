@@ -22,6 +22,7 @@ from ..permissions import is_admin, may_see_model_quality
 from ..risk.activation import risk_model_activate
 from ..risk.defaults import DEFAULT_WEIGHTS
 from ..risk.engine import RiskModelError, validate_model
+from ..standing import refresh_standing
 from .base import ComputedRecordAdmin, VisibleToUserAdminMixin
 
 
@@ -142,6 +143,19 @@ class RiskOverrideAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
         if not change:
             obj.set_by = request.user
         super().save_model(request, obj, form, change)
+        # Saving refreshes the customer's kept standing (accounts.signals); moved to another
+        # customer, the one it left is refreshed too.
+        if change and "customer" in form.changed_data and form.initial.get("customer"):
+            refresh_standing([form.initial["customer"]])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        refresh_standing([obj.customer_id])
+
+    def delete_queryset(self, request, queryset):
+        customer_ids = list(queryset.values_list("customer_id", flat=True))
+        super().delete_queryset(request, queryset)
+        refresh_standing(customer_ids)
 
 
 @admin.register(Alert)

@@ -142,3 +142,26 @@ def test_today_ranks_by_the_band_shown_manual_bands_included_and_the_unscored_la
         "Unscored",
     ]
     assert [card.band for card in cards] == [RiskBand.RED, RiskBand.RED, RiskBand.RED, RiskBand.AMBER, None]
+
+
+def test_a_manual_band_deleted_or_moved_in_the_admin_leaves_the_band_it_set(client, alice, erin, superuser, version):
+    first = f.CustomerFactory(name="Lanxin", owner=alice)
+    second = f.CustomerFactory(name="Hengda", owner=alice)
+    for customer in (first, second):
+        scored(customer, version, band=RiskBand.GREEN, score=12)
+    override = by_hand(first, alice, RiskBand.RED)
+    assert shown(client, erin, band="red") == ["Lanxin"]
+
+    client.force_login(superuser)
+    change = reverse("admin:accounts_riskoverride_change", args=[override.pk])
+    form = client.get(change).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    response = client.post(change, {**data, "customer": second.pk})
+    assert response.status_code == 302
+    assert shown(client, erin, band="red") == ["Hengda"]
+
+    client.force_login(superuser)
+    delete = reverse("admin:accounts_riskoverride_delete", args=[override.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert shown(client, erin, band="red") == []
+    assert shown(client, erin, band="green") == ["Hengda", "Lanxin"]

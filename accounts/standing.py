@@ -28,6 +28,8 @@ from .models import Customer, RiskSnapshot, RiskStanding
 # Ids refreshed per statement (SQLite's limit on parameters is far above it).
 IDS_PER_STATEMENT = 500
 UNSCORED_RANK = -1.0
+# PostgreSQL advisory lock of the refresh ("KA" + 4).
+STANDING_LOCK_CLASS = 0x4B41 + 4
 
 
 def as_date(value) -> date:
@@ -69,12 +71,17 @@ def _insert(day: date | None, customer_ids: list[int] | None) -> None:
         cursor.execute(f"INSERT INTO {quote(RiskStanding._meta.db_table)} ({columns}) {select}", params)
 
 
-def refresh_standing(customer_ids: Iterable[int] | None = None, *, day: date | None = None) -> None:
+def refresh_standing(customer_ids: Iterable[int] | None = None, *, written_day: date | None = None) -> None:
     """Work the standing out again for ``customer_ids``, or for every customer (None), from the
     latest day's snapshots and the overrides in force. Rows kept for another day, or none kept, are
-    all rebuilt. ``day``: the latest scored day, when the caller has just read it."""
-    day = day or latest_day()
+    all rebuilt. ``written_day``: the day of snapshots just written, which change nothing unless it
+    is the latest. One refresh at a time (on PostgreSQL an advisory lock held to the end of the
+    transaction): a customer's refresh during the night's waits for its rebuild, then reads it."""
     with transaction.atomic():
+        _one_writer()
+        day = latest_day()
+        if written_day is not None and (day is None or as_date(written_day) < day):
+            return
         kept = RiskStanding.objects.values_list("as_of", flat=True).first()
         if customer_ids is None or day is None or kept is None or as_date(kept) != day:
             RiskStanding.objects.all().delete()
@@ -90,6 +97,10 @@ def refresh_standing(customer_ids: Iterable[int] | None = None, *, day: date | N
 def refresh_after_snapshot(*, as_of: date, customer_ids: Iterable[int] | None = None) -> None:
     """After snapshots of ``as_of`` were written (of ``customer_ids``, or of the whole day): the
     standing changes only when that day is the latest."""
-    day = latest_day()
-    if day is not None and as_date(as_of) >= day:
-        refresh_standing(customer_ids, day=day)
+    refresh_standing(customer_ids, written_day=as_of)
+
+
+def _one_writer() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [STANDING_LOCK_CLASS])

@@ -22,6 +22,8 @@ from django.db import connection, transaction
 from django.db.models import DateField, FilteredRelation, FloatField, Max, Q, Value
 from django.db.models.functions import Coalesce
 
+from keyaccounts.clock import as_date
+
 from .bands import shown_band_expression
 from .models import Customer, RiskSnapshot, RiskStanding
 
@@ -32,14 +34,9 @@ UNSCORED_RANK = -1.0
 STANDING_LOCK_CLASS = 0x4B41 + 4
 
 
-def as_date(value) -> date:
-    """A date as the database gives it back (SQLite: sometimes as text)."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
 def latest_day() -> date | None:
-    day = RiskSnapshot.objects.aggregate(day=Max("as_of"))["day"]
-    return as_date(day) if day is not None else None
+    """The newest day with risk snapshots."""
+    return as_date(RiskSnapshot.objects.aggregate(day=Max("as_of"))["day"])
 
 
 def _insert(day: date | None, customer_ids: list[int] | None) -> None:

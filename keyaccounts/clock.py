@@ -86,3 +86,10 @@ def add_days(day: date, days: int) -> date:
         return day + timedelta(days=days)
     except OverflowError:
         return date.max if days > 0 else date.min
+
+
+def as_date(value) -> date | None:
+    """A date column from raw SQL or an aggregate: SQLite returns dates as ISO text."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)

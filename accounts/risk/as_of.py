@@ -87,10 +87,3 @@ def history_as_of_order(as_of: date) -> list:
         F("history_date").asc(),
         F("history_id").asc(),
     ]
-
-
-def as_date(value) -> date | None:
-    """A date column from raw SQL: SQLite returns dates as ISO text."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)

@@ -45,12 +45,12 @@ from accounts.models import (
     PurchaseCriterion,
 )
 from complaints.models import Ticket
-from keyaccounts.clock import day_end
+from keyaccounts.clock import as_date, day_end
 from relationships.cadence_due import current_last_met
 from relationships.models import EXECUTIVE_LEVEL_KINDS, BuyingRole, Cadence, Contact, Interaction
 
 from . import plumbing
-from .as_of import as_date, history_as_of_order, records_as_of_sql
+from .as_of import history_as_of_order, records_as_of_sql
 from .order_loaders import load_deliveries, load_orders
 from .parameters import PriceParameters, QualityParameters, RelationshipParameters, RiskParameters
 from .signals import INTEL_RECENT_DAYS, CustomerData

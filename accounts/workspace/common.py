@@ -9,11 +9,12 @@ from datetime import date, datetime
 from itertools import islice
 
 from django.db import connection
-from django.db.models import F, Max, Q, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 
 import accounts.permissions as access
+from keyaccounts.clock import as_date
 from relationships.cadence_due import (
     current_due,
     due_from,
@@ -27,7 +28,7 @@ from ..models import (
     RiskSnapshot,
 )
 from ..permissions import own_customer_ids, sees_part_of_the_book
-from ..risk.as_of import as_date
+from ..standing import latest_day
 
 MAX_QUERY_LENGTH = 100
 
@@ -40,7 +41,7 @@ def clean_query(raw: str | None) -> str:
 def latest_scored_on() -> date | None:
     """The newest day with risk snapshots. The nightly recompute writes a day in one transaction,
     so every customer scored that night has its row for this day."""
-    return RiskSnapshot.objects.aggregate(day=Max("as_of"))["day"]
+    return latest_day()
 
 
 def customer_ids_and_day(user) -> tuple[list[int] | None, date | None]:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from complaints.models import Ticket
-from keyaccounts.clock import business_today
+from keyaccounts.clock import as_date, business_today
 from relationships.models import EXECUTIVE_LEVEL_KINDS, Cadence, Interaction
 
 from ..models import (
@@ -30,7 +30,6 @@ from ..models import (
     RiskSnapshot,
 )
 from ..permissions import may_see_every_customer
-from ..risk.as_of import as_date
 from ..risk.reasons import render_reason
 from .band_source import ShowsBand
 from .common import cadences_with_due, customer_ids_and_day, latest_scored_on, overdue_ticket_q

@@ -11,7 +11,7 @@ worsen the band, and it overrides grey (known evidence of red or amber beats "in
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -144,19 +144,19 @@ def tripwires(d: CustomerData, as_of: date, parameters: RiskParameters) -> list[
     fired: list[Tripwire] = []
 
     min_importance = p.criterion_min_importance
-    alarms = [row for row in d.criteria if row["importance"] >= min_importance and situation_of(row) == "alarm"]
+    alarms = [row for row in d.criteria if row.importance >= min_importance and situation_of(row) == "alarm"]
     if alarms:
-        top = max(alarms, key=itemgetter("importance"))
+        top = max(alarms, key=attrgetter("importance"))
         fired.append(
             Tripwire(
                 "criterion_alarm",
                 _forced(p, "criterion_alarm"),
                 make_reason(
                     "tripwire_criterion_alarm",
-                    criterion=top["criterion"],
-                    competitor=top["competitor__name"],
-                    importance=top["importance"],
-                    assessed_on=iso(top["assessed_on"]),
+                    criterion=top.criterion,
+                    competitor=top.competitor_name,
+                    importance=top.importance,
+                    assessed_on=iso(top.assessed_on),
                     **intel_evidence(d),
                 ),
             )
@@ -200,9 +200,7 @@ def tripwires(d: CustomerData, as_of: date, parameters: RiskParameters) -> list[
     if d.tickets:
         day_end = utc_day_end(as_of)
         critical = [
-            t
-            for t in d.tickets
-            if t["kind"] == _COMPLAINT and t["severity"] == _CRITICAL and any(sla_misses(t, day_end))
+            t for t in d.tickets if t.kind == _COMPLAINT and t.severity == _CRITICAL and any(sla_misses(t, day_end))
         ]
         if critical:
             fired.append(
@@ -212,8 +210,8 @@ def tripwires(d: CustomerData, as_of: date, parameters: RiskParameters) -> list[
                     make_reason(
                         "tripwire_critical_complaint_past_sla",
                         count=len(critical),
-                        subjects=[t["subject"] for t in critical[:max_items]],
-                        oldest_opened_on=_local_date(min(t["opened_at"] for t in critical)).isoformat(),
+                        subjects=[t.subject for t in critical[:max_items]],
+                        oldest_opened_on=_local_date(min(t.opened_at for t in critical)).isoformat(),
                     ),
                 )
             )

@@ -53,7 +53,7 @@ from . import plumbing
 from .as_of import history_as_of_order, records_as_of_sql
 from .order_loaders import load_deliveries, load_orders
 from .parameters import PriceParameters, QualityParameters, RelationshipParameters, RiskParameters
-from .signals import INTEL_RECENT_DAYS, CustomerData
+from .signals import INTEL_RECENT_DAYS, BenchmarkSignal, CriterionSignal, CustomerData, TicketSignal
 
 
 def collect(
@@ -279,6 +279,17 @@ def load_cadences(data: dict[int, CustomerData], ids, as_of: date) -> None:
         data[row.pop("customer_id")].cadences.append(row)
 
 
+class _Shared:
+    """One string object for each value repeated across rows (a kind, a product's or competitor's
+    name), where the driver makes a new one for every row."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, value: str | None) -> str | None:
+        return value if value is None else self._seen.setdefault(value, value)
+
+
 def load_criteria(data: dict[int, CustomerData], ids, as_of: date) -> None:
     """The latest assessment of each criterion on or before the date (ROW_NUMBER over criterion)."""
     rows = (
@@ -292,12 +303,15 @@ def load_criteria(data: dict[int, CustomerData], ids, as_of: date) -> None:
         )
         .filter(latest=1)
         .order_by("customer_id", "-importance", "criterion")
-        .values(
+        .values_list(
             "customer_id", "criterion", "importance", "we_meet", "competitor_meets", "competitor__name", "assessed_on"
         )
     )
-    for row in rows:
-        data[row.pop("customer_id")].criteria.append(row)
+    shared = _Shared()
+    for customer_id, criterion, importance, we_meet, competitor_meets, competitor, assessed_on in rows:
+        data[customer_id].criteria.append(
+            CriterionSignal(shared(criterion), importance, we_meet, competitor_meets, shared(competitor), assessed_on)
+        )
 
 
 def load_tickets(data: dict[int, CustomerData], ids, as_of: date, p: QualityParameters) -> None:
@@ -313,7 +327,7 @@ def load_tickets(data: dict[int, CustomerData], ids, as_of: date, p: QualityPara
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
         .annotate(satisfaction_as_of=_satisfaction_as_of(as_of))
         .order_by("customer_id", "opened_at", "pk")
-        .values(
+        .values_list(
             "customer_id",
             "kind",
             "category",
@@ -328,9 +342,11 @@ def load_tickets(data: dict[int, CustomerData], ids, as_of: date, p: QualityPara
             "satisfaction_as_of",
         )
     )
-    for row in rows:
-        row["satisfaction"] = row.pop("satisfaction_as_of") or None
-        data[row.pop("customer_id")].tickets.append(row)
+    shared = _Shared()
+    for customer_id, kind, category, severity, subject, *moments, satisfaction in rows:
+        data[customer_id].tickets.append(
+            TicketSignal(shared(kind), shared(category), shared(severity), subject, *moments, satisfaction or None)
+        )
 
 
 def _satisfaction_as_of(as_of: date) -> Case:
@@ -368,7 +384,7 @@ def load_benchmarks(data: dict[int, CustomerData], ids, as_of: date, p: PricePar
         )
         .filter(latest=1)
         .order_by("customer_id", "product__sku")
-        .values(
+        .values_list(
             "customer_id",
             "product__name",
             "our_price",
@@ -378,8 +394,11 @@ def load_benchmarks(data: dict[int, CustomerData], ids, as_of: date, p: PricePar
             "observed_on",
         )
     )
-    for row in rows:
-        data[row.pop("customer_id")].benchmarks.append(row)
+    shared = _Shared()
+    for customer_id, product, our_price, market_price, competitor, quote, observed_on in rows:
+        data[customer_id].benchmarks.append(
+            BenchmarkSignal(shared(product), our_price, market_price, shared(competitor), quote, observed_on)
+        )
 
 
 def load_plans(data: dict[int, CustomerData], ids, as_of: date) -> None:

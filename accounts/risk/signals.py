@@ -14,11 +14,55 @@ history row (a record entered later reads as first entered), else the current va
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
 
 from accounts.models import Customer, CustomerStatus
+
+# The rows a book holds by the hundred thousand are tuples with named fields, not dicts: a ticket's
+# row takes 144 bytes instead of 464, a criterion's or a benchmark's 104 instead of 272.
+
+
+class TicketSignal(NamedTuple):
+    """A ticket as of the date (first response, escalation, resolution and rating after it read
+    as not yet happened)."""
+
+    kind: str
+    category: str
+    severity: str
+    subject: str
+    opened_at: datetime
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    first_response_at: datetime | None
+    escalated_at: datetime | None
+    resolved_at: datetime | None
+    satisfaction: int | None
+
+
+class CriterionSignal(NamedTuple):
+    """The latest assessment of one purchase criterion."""
+
+    criterion: str
+    importance: int
+    we_meet: bool
+    competitor_meets: bool
+    competitor_name: str | None
+    assessed_on: date
+
+
+class BenchmarkSignal(NamedTuple):
+    """A product's latest price benchmark."""
+
+    product_name: str
+    our_price: Decimal
+    market_average_price: Decimal
+    competitor_name: str | None
+    competitor_quote: Decimal | None
+    observed_on: date
 
 
 @dataclass(slots=True)
@@ -52,11 +96,11 @@ class CustomerData:
     # Agreed contact schedules running on the date, each with its last matching interaction.
     cadences: list[dict] = field(default_factory=list)
     # The latest assessment of each purchase criterion, most important first.
-    criteria: list[dict] = field(default_factory=list)
+    criteria: list[CriterionSignal] = field(default_factory=list)
     # Tickets open at the end of the day or resolved within the longest look-back.
-    tickets: list[dict] = field(default_factory=list)
+    tickets: list[TicketSignal] = field(default_factory=list)
     # Each product's latest price benchmark, not older than the price factor allows.
-    benchmarks: list[dict] = field(default_factory=list)
+    benchmarks: list[BenchmarkSignal] = field(default_factory=list)
     # Whether the customer had any ticket by the date, and any product need or incentive.
     has_tickets: bool = False
     has_strategy_records: bool = False

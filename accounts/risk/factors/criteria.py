@@ -4,18 +4,18 @@ from datetime import date
 
 from ..parameters import CriteriaParameters
 from ..reasons import make_reason
-from ..signals import CustomerData, intel_evidence
+from ..signals import CriterionSignal, CustomerData, intel_evidence
 from .mix import MISSING, FactorResult, iso
 
 
-def situation_of(row: dict) -> str:
+def situation_of(row: CriterionSignal) -> str:
     """Who meets a criterion: only a competitor ("alarm"), a competitor and we ("caution"), only we
     ("safe") or nobody ("gap")."""
-    if row["competitor_meets"] and not row["we_meet"]:
+    if row.competitor_meets and not row.we_meet:
         return "alarm"
-    if row["competitor_meets"]:
+    if row.competitor_meets:
         return "caution"
-    return "safe" if row["we_meet"] else "gap"
+    return "safe" if row.we_meet else "gap"
 
 
 def score(d: CustomerData, as_of: date, p: CriteriaParameters, max_items: int) -> FactorResult:
@@ -23,7 +23,7 @@ def score(d: CustomerData, as_of: date, p: CriteriaParameters, max_items: int) -
     if not rows:
         return MISSING
     situation_risk = p.situation_risk
-    total_importance = sum([row["importance"] for row in rows]) or 1
+    total_importance = sum([row.importance for row in rows]) or 1
     counts = {"safe": 0, "caution": 0, "alarm": 0, "gap": 0}
     points = {"caution": 0.0, "gap": 0.0}
     names: dict[str, list[str]] = {"caution": [], "gap": []}
@@ -33,21 +33,21 @@ def score(d: CustomerData, as_of: date, p: CriteriaParameters, max_items: int) -
     for row in rows:
         situation = situation_of(row)
         counts[situation] += 1
-        contribution = row["importance"] * float(situation_risk[situation]) / total_importance
+        contribution = row.importance * float(situation_risk[situation]) / total_importance
         risk += contribution
         if situation == "alarm":
             reason = make_reason(
                 "criterion_alarm",
-                criterion=row["criterion"],
-                competitor=row["competitor__name"],
-                importance=row["importance"],
-                assessed_on=iso(row["assessed_on"]),
+                criterion=row.criterion,
+                competitor=row.competitor_name,
+                importance=row.importance,
+                assessed_on=iso(row.assessed_on),
                 **evidence,
             )
             reasons.append((contribution, reason))
         elif situation in points:
             points[situation] += contribution
-            names[situation].append(row["criterion"])
+            names[situation].append(row.criterion)
     for situation, code in (("caution", "criteria_caution"), ("gap", "criteria_unmet")):
         if points[situation] > 0:
             reason = make_reason(code, count=counts[situation], criteria=names[situation][:max_items], **evidence)

@@ -15,7 +15,7 @@ def score(d: CustomerData, as_of: date, p: PriceParameters, min_signal_risk: flo
         return MISSING
     mix = SignalMix(p.signal_weights, min_signal_risk)
     evidence = intel_evidence(d)
-    ratios = [(float(row["our_price"] / row["market_average_price"]), row) for row in rows]
+    ratios = [(float(row.our_price / row.market_average_price), row) for row in rows]
     mean_ratio = sum([r for r, _ in ratios]) / len(ratios)
     worst_ratio, worst = max(ratios, key=itemgetter(0))
     mix.add(
@@ -26,12 +26,12 @@ def score(d: CustomerData, as_of: date, p: PriceParameters, min_signal_risk: flo
             "price_above_market",
             pct=round((mean_ratio - 1) * 100),
             products=len(ratios),
-            worst_product=worst["product__name"],
+            worst_product=worst.product_name,
             worst_pct=round((worst_ratio - 1) * 100),
             **evidence,
         ),
     )
-    quotes = [(float(row["our_price"] / row["competitor_quote"]), row) for row in rows if row["competitor_quote"]]
+    quotes = [(float(row.our_price / row.competitor_quote), row) for row in rows if row.competitor_quote]
     if quotes:
         quote_ratio, quoted = max(quotes, key=itemgetter(0))
         mix.add(
@@ -40,10 +40,10 @@ def score(d: CustomerData, as_of: date, p: PriceParameters, min_signal_risk: flo
             p.competitor_quote_grid.risk(quote_ratio),
             lambda: make_reason(
                 "competitor_undercut",
-                competitor=quoted["competitor__name"],
-                product=quoted["product__name"],
+                competitor=quoted.competitor_name,
+                product=quoted.product_name,
                 pct=round((1 - 1 / quote_ratio) * 100),
-                observed_on=iso(quoted["observed_on"]),
+                observed_on=iso(quoted.observed_on),
                 **evidence,
             ),
         )

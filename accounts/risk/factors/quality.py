@@ -8,7 +8,7 @@ from keyaccounts.clock import utc_day_end
 
 from ..parameters import QualityParameters
 from ..reasons import make_reason
-from ..signals import CustomerData
+from ..signals import CustomerData, TicketSignal
 from .mix import MISSING, FactorResult, SignalMix, in_hours
 
 # Choices compared for every ticket, looked up once: reaching an enum member through its class
@@ -18,18 +18,18 @@ _PRODUCT_QUALITY = Ticket.Category.PRODUCT_QUALITY
 _CRITICAL = Severity.CRITICAL
 
 
-def _is_open(ticket: dict, day_end) -> bool:
-    resolved_at = ticket["resolved_at"]
+def _is_open(ticket: TicketSignal, day_end) -> bool:
+    resolved_at = ticket.resolved_at
     return resolved_at is None or resolved_at >= day_end
 
 
-def sla_misses(ticket: dict, day_end) -> tuple[bool, bool]:
+def sla_misses(ticket: TicketSignal, day_end) -> tuple[bool, bool]:
     """Whether an open ticket is past its response target and past its resolution target at day end."""
     if not _is_open(ticket, day_end):
         return False, False
-    responded = ticket["first_response_at"] is not None and ticket["first_response_at"] < day_end
-    response = ticket["response_due_at"] is not None and ticket["response_due_at"] < day_end and not responded
-    resolution = ticket["resolution_due_at"] is not None and ticket["resolution_due_at"] < day_end
+    responded = ticket.first_response_at is not None and ticket.first_response_at < day_end
+    response = ticket.response_due_at is not None and ticket.response_due_at < day_end and not responded
+    resolution = ticket.resolution_due_at is not None and ticket.resolution_due_at < day_end
     return response, resolution
 
 
@@ -41,11 +41,11 @@ def score(d: CustomerData, as_of: date, p: QualityParameters, min_signal_risk: f
     day_end = utc_day_end(as_of)
     tickets = d.tickets
     mix = SignalMix(p.signal_weights, min_signal_risk)
-    complaints = [t for t in tickets if t["kind"] == _COMPLAINT]
+    complaints = [t for t in tickets if t.kind == _COMPLAINT]
 
     open_complaints = [t for t in complaints if _is_open(t, day_end)]
     severity_weights = p.severity_weights
-    weighted = sum([float(severity_weights.get(t["severity"], 1)) for t in open_complaints])
+    weighted = sum([float(severity_weights.get(t.severity, 1)) for t in open_complaints])
     mix.add(
         "open_complaints",
         weighted,
@@ -53,7 +53,7 @@ def score(d: CustomerData, as_of: date, p: QualityParameters, min_signal_risk: f
         lambda: make_reason(
             "open_complaints",
             count=len(open_complaints),
-            critical=sum(1 for t in open_complaints if t["severity"] == _CRITICAL),
+            critical=sum(1 for t in open_complaints if t.severity == _CRITICAL),
         ),
     )
 
@@ -67,7 +67,7 @@ def score(d: CustomerData, as_of: date, p: QualityParameters, min_signal_risk: f
     past_sla = len({id(t) for t in response_late + resolution_late})
 
     def sla_reason():
-        targets = {round(in_hours(t["response_due_at"] - t["opened_at"])) for t in response_late}
+        targets = {round(in_hours(t.response_due_at - t.opened_at)) for t in response_late}
         return make_reason(
             "complaints_past_sla",
             count=past_sla,
@@ -82,15 +82,14 @@ def score(d: CustomerData, as_of: date, p: QualityParameters, min_signal_risk: f
     resolved = [
         t
         for t in complaints
-        if t["resolved_at"] is not None
-        and lookback_from <= t["resolved_at"] < day_end
-        and t["resolution_due_at"] is not None
-        and t["resolution_due_at"] > t["opened_at"]
+        if t.resolved_at is not None
+        and lookback_from <= t.resolved_at < day_end
+        and t.resolution_due_at is not None
+        and t.resolution_due_at > t.opened_at
     ]
     if resolved:
         ratio = median(
-            in_hours(t["resolved_at"] - t["opened_at"]) / in_hours(t["resolution_due_at"] - t["opened_at"])
-            for t in resolved
+            in_hours(t.resolved_at - t.opened_at) / in_hours(t.resolution_due_at - t.opened_at) for t in resolved
         )
         mix.add(
             "resolution_time",
@@ -99,8 +98,8 @@ def score(d: CustomerData, as_of: date, p: QualityParameters, min_signal_risk: f
             lambda: make_reason(
                 "slow_resolution",
                 median_ratio=round(ratio, 1),
-                median_hours=round(median(in_hours(t["resolved_at"] - t["opened_at"]) for t in resolved)),
-                target_hours=round(median(in_hours(t["resolution_due_at"] - t["opened_at"]) for t in resolved)),
+                median_hours=round(median(in_hours(t.resolved_at - t.opened_at) for t in resolved)),
+                target_hours=round(median(in_hours(t.resolution_due_at - t.opened_at) for t in resolved)),
                 count=len(resolved),
             ),
         )
@@ -109,13 +108,13 @@ def score(d: CustomerData, as_of: date, p: QualityParameters, min_signal_risk: f
 
     delays = []
     for t in complaints:
-        if t["category"] != _PRODUCT_QUALITY or t["opened_at"] < lookback_from:
+        if t.category != _PRODUCT_QUALITY or t.opened_at < lookback_from:
             continue
-        if t["escalated_at"] is not None and t["escalated_at"] < day_end:
-            delays.append(in_hours(t["escalated_at"] - t["opened_at"]))
+        if t.escalated_at is not None and t.escalated_at < day_end:
+            delays.append(in_hours(t.escalated_at - t.opened_at))
         elif _is_open(t, day_end):
             # Still not with production at the end of the day: it has waited at least this long.
-            delays.append(in_hours(day_end - t["opened_at"]))
+            delays.append(in_hours(day_end - t.opened_at))
     if delays:
         hours = median(delays)
         mix.add(
@@ -129,11 +128,9 @@ def score(d: CustomerData, as_of: date, p: QualityParameters, min_signal_risk: f
 
     satisfaction_from = utc_day_end(as_of, p.satisfaction_lookback_days)
     ratings = [
-        t["satisfaction"]
+        t.satisfaction
         for t in tickets
-        if t["satisfaction"] is not None
-        and t["resolved_at"] is not None
-        and satisfaction_from <= t["resolved_at"] < day_end
+        if t.satisfaction is not None and t.resolved_at is not None and satisfaction_from <= t.resolved_at < day_end
     ]
     if ratings:
         average = sum(ratings) / len(ratings)

@@ -50,10 +50,11 @@ class TicketAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
         "opened_at",
         "resolution_due_at",
     )
-    list_filter = ("status", "severity", "kind", "category", "channel", "department", "onsite_requested")
+    # A date filter, not a date hierarchy: the hierarchy's years are the distinct years of every
+    # ticket, in the business time zone (125 ms over 250,000).
+    list_filter = ("status", "severity", "kind", "category", "channel", "department", "onsite_requested", "opened_at")
     list_select_related = ("customer", "assigned_to")
     search_fields = ("subject", "customer__name", "customer__code")
-    date_hierarchy = "opened_at"
     autocomplete_fields = ("customer", "contact", "assigned_to", "onsite_engineer", "recurrence_of")
     inlines = (TicketEventInline,)
     # Millions of rows: a filtered page should not also count the whole table.

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin.base import VisibleToUserAdminMixin
+from accounts.admin.base import NEWEST_FIRST, ScaleListFilter, VisibleToUserAdminMixin
 
 from .models import Cadence, Contact, Interaction
 
@@ -41,7 +41,13 @@ class ContactAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
         "internal_owner",
         "left_on",
     )
-    list_filter = (ContactStatusFilter, "department", "buying_role", "influence", "trust")
+    list_filter = (
+        ContactStatusFilter,
+        "department",
+        "buying_role",
+        ("influence", ScaleListFilter),
+        ("trust", ScaleListFilter),
+    )
     list_select_related = ("customer", "internal_owner")
     search_fields = ("name", "title", "email", "customer__name", "customer__code")
     autocomplete_fields = ("customer", "internal_owner")
@@ -53,10 +59,12 @@ class InteractionAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
     """Visits, calls and meetings, with who took part on both sides."""
 
     list_display = ("occurred_on", "subject", "customer", "kind", "logged_by")
-    list_filter = ("kind",)
+    # A date filter, not a date hierarchy: the hierarchy's years are the distinct years of every
+    # interaction (110 ms over a million).
+    list_filter = ("kind", "occurred_on")
     list_select_related = ("customer", "logged_by")
     search_fields = ("subject", "customer__name", "customer__code")
-    date_hierarchy = "occurred_on"
+    ordering = NEWEST_FIRST
     autocomplete_fields = ("customer", "contacts", "our_people", "logged_by")
     # Millions of rows: a filtered page should not also count the whole table.
     show_full_result_count = False

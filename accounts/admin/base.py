@@ -84,6 +84,23 @@ class VisibleToUserAdminMixin(VisibleChoicesMixin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+# The first page of a table of hundreds of thousands of rows, newest entered first: read backwards
+# along the primary key and stopped at the page. Ordered by a date column instead (the models'
+# own order), PostgreSQL sorted every row of the table, or of the day's 90,000 snapshots, first
+# (130-330 ms a page at 100,000 customers). A column header still sorts by that column.
+NEWEST_FIRST = ("-pk",)
+
+
+class ScaleListFilter(admin.AllValuesFieldListFilter):
+    """The values of a 1-5 scale (a contact's influence or trust, held to it by a check
+    constraint), listed without reading the table: the default lists the distinct values of every
+    row, 40 ms each over 480,000 contacts."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = range(1, 6)
+
+
 class ComputedRecordAdmin(VisibleToUserAdminMixin, admin.ModelAdmin):
     """Rows written by the nightly jobs: readable here, never written by hand."""
 

@@ -23,7 +23,7 @@ from ..risk.activation import risk_model_activate
 from ..risk.defaults import DEFAULT_WEIGHTS
 from ..risk.engine import RiskModelError, validate_model
 from ..standing import refresh_standing
-from .base import ComputedRecordAdmin, VisibleToUserAdminMixin
+from .base import NEWEST_FIRST, ComputedRecordAdmin, VisibleToUserAdminMixin
 
 
 class RiskModelVersionForm(forms.ModelForm):
@@ -112,6 +112,8 @@ class RiskSnapshotAdmin(ComputedRecordAdmin):
     list_display = ("customer", "as_of", "band", "computed_band", "score", "completeness", "model_version")
     list_filter = ("band", "computed_band", "as_of")
     list_select_related = ("customer", "model_version")
+    # The latest night's snapshots first, as they were written.
+    ordering = NEWEST_FIRST
     search_fields = ("customer__name", "customer__code")
     show_full_result_count = False
 

@@ -14,7 +14,7 @@ from ..models import (
     PriceBenchmark,
     Product,
 )
-from .base import VisibleChoicesMixin, VisibleToUserAdminMixin, money_column
+from .base import NEWEST_FIRST, VisibleChoicesMixin, VisibleToUserAdminMixin, money_column
 
 
 @admin.register(Product)
@@ -66,10 +66,12 @@ class OrderAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
     """Orders with their delivery lines."""
 
     list_display = ("number", "customer", "ordered_on", money_column(Order, "amount", 2))
-    list_filter = ("customer__tier",)
+    # A date filter, not a date hierarchy: the hierarchy's years are the distinct years of every
+    # order (250 ms over 2.35 million orders); the filter's choices are fixed.
+    list_filter = ("customer__tier", "ordered_on")
     list_select_related = ("customer",)
     search_fields = ("number", "customer__name", "customer__code")
-    date_hierarchy = "ordered_on"
+    ordering = NEWEST_FIRST
     autocomplete_fields = ("customer",)
     inlines = (DeliveryLineInline,)
     # Millions of rows: a filtered page should not also count the whole table.
@@ -147,6 +149,7 @@ class PriceBenchmarkAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
     )
     list_filter = ("observed_on", "competitor")
     list_select_related = ("customer", "product", "competitor")
+    ordering = NEWEST_FIRST
     search_fields = ("customer__name", "customer__code", "product__sku", "product__name")
     autocomplete_fields = ("customer", "product", "competitor")
     readonly_fields = ("price_ratio",)

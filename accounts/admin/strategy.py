@@ -11,7 +11,7 @@ from ..models import (
     ProductNeed,
     PurchaseCriterion,
 )
-from .base import VisibleToUserAdminMixin
+from .base import NEWEST_FIRST, VisibleToUserAdminMixin
 
 SITUATION_LABELS = {
     "safe": _("Safe: only we meet it"),
@@ -58,6 +58,7 @@ class PurchaseCriterionAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
     list_filter = (SituationFilter, "importance", "competitor")
     list_select_related = ("customer", "competitor")
     search_fields = ("criterion", "customer__name", "customer__code")
+    ordering = NEWEST_FIRST
     autocomplete_fields = ("customer", "competitor")
     readonly_fields = ("situation",)
 
@@ -74,6 +75,7 @@ class AccountPlanAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
 
     list_display = ("__str__", "customer", "reviewed_on", "next_review_on")
     list_select_related = ("customer",)
+    ordering = NEWEST_FIRST
     search_fields = ("customer__name", "customer__code", "customer_strategy")
     autocomplete_fields = ("customer",)
 
@@ -86,6 +88,7 @@ class ProductNeedAdmin(VisibleToUserAdminMixin, SimpleHistoryAdmin):
     list_filter = ("status",)
     list_select_related = ("customer", "product")
     search_fields = ("description", "customer__name", "customer__code")
+    ordering = NEWEST_FIRST
     autocomplete_fields = ("customer", "product")
 
 

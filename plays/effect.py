@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Case, DateField, ExpressionWrapper, OuterRef, Q, Subquery, When
+from django.db.models import Case, DateField, ExpressionWrapper, F, OuterRef, Q, Subquery, When
+from django.db.models.functions import JSONObject
 
 from accounts.models import RiskBand, RiskSnapshot
 from keyaccounts.clock import business_today
@@ -21,13 +22,22 @@ from .models import Play
 HORIZONS = (30, 90)
 
 
-def after_closing(days: int, field: str, today: date):
-    """The play's customer's ``field`` ``days`` after closing; None while those days have not passed."""
+def after_closing(days: int, field: str | dict[str, str], today: date, *, closed_after: date | None = None):
+    """The play's customer's ``field`` ``days`` after closing; None while those days have not passed.
+
+    ``field`` may name several fields (``{"key": "field"}``): one look-up then reads them together,
+    as a JSON object. ``closed_after``, a day before every closing of the plays asked about, leaves
+    the snapshot partitions before it out of the plan, instead of each look-up passing over them."""
     # The closing date is the play's (the outer query's), not the snapshot's.
     until = ExpressionWrapper(OuterRef("closed_on") + timedelta(days=days), output_field=DateField())
+    # One snapshot per customer and day: the latest day is the latest snapshot.
     later = RiskSnapshot.objects.filter(
         customer=OuterRef("customer"), as_of__gt=OuterRef("closed_on"), as_of__lte=until
-    ).order_by("-as_of", "-pk")
+    ).order_by("-as_of")
+    if closed_after is not None:
+        later = later.filter(as_of__gt=closed_after, as_of__lte=today)
+    if isinstance(field, dict):
+        later, field = later.annotate(read=JSONObject(**{key: F(name) for key, name in field.items()})), "read"
     return Case(When(Q(closed_on__lte=today - timedelta(days=days)), then=Subquery(later.values(field)[:1])))
 
 

@@ -87,19 +87,19 @@ def _rank(column: str) -> str:
 def play_effect_summary(*, today: date, plays=None) -> list[PlaybookEffectRow]:
     """The table's rows, most plays done first: one query."""
     plays = plays if plays is not None else Play.objects.all()
+    since = today - timedelta(days=WINDOW_DAYS)
     inner = (
-        plays.filter(status=Play.Status.DONE, closed_on__gt=today - timedelta(days=WINDOW_DAYS), closed_on__lte=today)
+        plays.filter(status=Play.Status.DONE, closed_on__gt=since, closed_on__lte=today)
         .annotate(
-            band_30=after_closing(30, "band", today),
-            score_30=after_closing(30, "score", today),
-            band_90=after_closing(90, "band", today),
+            after_30=after_closing(30, {"band": "band", "score": "score"}, today, closed_after=since),
+            band_90=after_closing(90, "band", today, closed_after=since),
             churned_after=Case(
                 When(customer__status=CustomerStatus.CHURNED, customer__churned_on__gt=F("closed_on"), then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             ),
         )
-        .values("playbook_id", "band_at_open", "score_at_open", "band_30", "score_30", "band_90", "churned_after")
+        .values("playbook_id", "band_at_open", "score_at_open", "after_30", "band_90", "churned_after")
         .order_by()
     )
     inner_sql, params = inner.query.sql_with_params()
@@ -107,7 +107,19 @@ def play_effect_summary(*, today: date, plays=None) -> list[PlaybookEffectRow]:
     measured = f"{opened} IS NOT NULL AND {at_30} IS NOT NULL"
     measured_90 = f"{opened} IS NOT NULL AND {at_90} IS NOT NULL"
     playbooks = connection.ops.quote_name(Playbook._meta.db_table)
+    # The plays with their snapshots after closing, looked up once (two look-ups a play: the band
+    # and score at 30 days together). Inlined into the select, each of the eight uses of a
+    # horizon's band or score ran its look-up again: at 100,000 customers 60,000 look-ups, 460 ms.
+    if connection.vendor == "postgresql":
+        materialized = "MATERIALIZED "
+        band_30, score_30 = "p.after_30 ->> 'band'", "(p.after_30 ->> 'score')::double precision"
+    else:
+        materialized = ""
+        band_30, score_30 = "json_extract(p.after_30, '$.band')", "json_extract(p.after_30, '$.score')"
     sql = (
+        f"WITH p AS {materialized}({inner_sql}), "
+        f"x AS (SELECT p.playbook_id, p.band_at_open, p.score_at_open, {band_30} AS band_30, "
+        f"{score_30} AS score_30, p.band_90, p.churned_after FROM p) "
         "SELECT x.playbook_id, pb.name, pb.name_zh, pb.countermeasure, COUNT(*), "
         f"SUM(CASE WHEN {measured} THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {measured} AND {at_30} < {opened} THEN 1 ELSE 0 END), "
@@ -115,7 +127,7 @@ def play_effect_summary(*, today: date, plays=None) -> list[PlaybookEffectRow]:
         f"SUM(CASE WHEN {measured_90} THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {measured_90} AND {at_90} < {opened} THEN 1 ELSE 0 END), "
         "SUM(x.churned_after) "
-        f"FROM ({inner_sql}) x LEFT JOIN {playbooks} pb ON pb.id = x.playbook_id "
+        f"FROM x LEFT JOIN {playbooks} pb ON pb.id = x.playbook_id "
         "GROUP BY x.playbook_id, pb.name, pb.name_zh, pb.countermeasure "
         "ORDER BY COUNT(*) DESC, pb.name"
     )

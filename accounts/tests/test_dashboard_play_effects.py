@@ -4,6 +4,7 @@ last 12 months did to the risk 30 and 90 days after, in one query; figures worke
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from accounts.models import ChurnReason, CustomerStatus, RiskBand
@@ -86,6 +87,8 @@ def effects(alice):
 
 
 def test_the_figures_per_playbook(effects, django_assert_num_queries):
+    # A connection's first JSON expression asks SQLite once whether it has JSON functions.
+    assert connection.features.supports_json_field
     with django_assert_num_queries(1):
         rows = play_effect_summary(today=TODAY)
     red, manual = rows

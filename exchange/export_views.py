@@ -1,29 +1,37 @@
 """Download every kind of record as CSV or XLSX, in the import's format (`exchange.exporting`).
 
-``GET /import/export/<kind>.csv`` streams a UTF-8 CSV with a byte-order mark (so Excel reads the
-Chinese correctly); ``.xlsx`` builds a write-only workbook in a temporary file and sends it. Both
-carry only the records the user may see — someone who may see none gets the header row alone —
-with the headers in Chinese when the page is, and every cell guarded against formula injection.
+``/import/export/<kind>.csv`` streams a UTF-8 CSV with a byte-order mark (so Excel reads the
+Chinese correctly) of up to `STREAM_MAX_ROWS` rows. A larger CSV, and a workbook of any size, are
+written by a background job (`exchange.export_jobs`): a POST starts it and leads to the job's page
+(its progress, then the download link); a GET shows how many rows there are and the button that
+starts it. Every file carries only the records the user may see — someone who may see none gets
+the header row alone — with the headers in Chinese when the page is, and every cell guarded
+against formula injection.
 """
 
 from __future__ import annotations
 
 import csv
-import tempfile
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, StreamingHttpResponse
-from django.utils import translation
-from django.views.decorators.http import require_GET
-from openpyxl import Workbook
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
+from accounts.models import ExportJob
 from keyaccounts.clock import business_today
+from keyaccounts.faults import enqueue
 
-from .exporting import guard, headers, safe_rows
+from . import tasks
+from .export_jobs import STREAM_MAX_ROWS, records_export_ask
+from .exporting import guard, headers, row_count, safe_rows
 from .formats import FORMATS
 
 CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class _Echo:
@@ -44,31 +52,28 @@ def csv_lines(kind: str, user, *, chinese: bool):
         yield writer.writerow(values)
 
 
-def xlsx_file(kind: str, user, *, chinese: bool):
-    """The workbook in a temporary file, positioned at its start. Every cell is text, exactly as in
-    the CSV (a code like 00042 or an amount like 125000.10 stays as written)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=kind[:31])
-    sheet.append([guard(header) for header in headers(kind, chinese=chinese)])
-    for values in safe_rows(kind, user):
-        sheet.append(values)
-    out = tempfile.TemporaryFile()
-    workbook.save(out)
-    out.seek(0)
-    return out
-
-
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def export_records(request, kind: str, extension: str):
     if kind not in FORMATS or extension not in ("csv", "xlsx"):
         raise Http404
-    filename = f"{kind}-{business_today().isoformat()}.{extension}"
-    chinese = _chinese(request)
-    if extension == "csv":
-        response = StreamingHttpResponse(csv_lines(kind, request.user, chinese=chinese), content_type=CSV_TYPE)
+    total = row_count(kind, request.user)
+    if extension == "csv" and total <= STREAM_MAX_ROWS:
+        filename = f"{kind}-{business_today().isoformat()}.csv"
+        response = StreamingHttpResponse(
+            csv_lines(kind, request.user, chinese=_chinese(request)), content_type=CSV_TYPE
+        )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
-    return FileResponse(
-        xlsx_file(kind, request.user, chinese=chinese), as_attachment=True, filename=filename, content_type=XLSX_TYPE
-    )
+    if request.method == "GET":
+        context = {"fmt": FORMATS[kind], "extension": extension, "total": total, "stream_max": STREAM_MAX_ROWS}
+        return render(request, "exchange/export_start.html", context)
+    job = records_export_ask(user=request.user, kind=kind, extension=extension, language=get_language())
+    if not enqueue(tasks.export_records, job.pk):
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED, error="broker unreachable", finished_at=timezone.now()
+        )
+        messages.warning(
+            request, _("The background service is unavailable, so the file cannot be written now. Try again later.")
+        )
+    return redirect("export_job", pk=job.pk)

@@ -266,6 +266,28 @@ def churn(user) -> Iterator[tuple]:
     )
 
 
+def row_count(kind: str, user) -> int:
+    """How many rows ``rows(kind, user)`` yields, in one count (orders: one per delivery line, or
+    one for an order without lines, as the export's join gives them)."""
+    if kind == "customers":
+        records = restrict(Customer.objects.all(), user, via="")
+    elif kind == "churn":
+        records = restrict(Customer.objects.filter(status=CustomerStatus.CHURNED), user, via="")
+    elif kind == "orders":
+        records = restrict(Order.objects.all(), user).values("pk", "lines__line_no")
+    else:
+        records = restrict(COUNTED[kind].objects.all(), user)
+    return records.order_by().count()
+
+
+COUNTED = {
+    "contacts": Contact,
+    "interactions": Interaction,
+    "price_benchmarks": PriceBenchmark,
+    "criteria": PurchaseCriterion,
+    "tickets": Ticket,
+}
+
 EXPORTERS = {
     "customers": customers,
     "contacts": contacts,

@@ -10,8 +10,18 @@ from ..permissions import is_admin
 
 @admin.register(ExportJob)
 class ExportJobAdmin(admin.ModelAdmin):
-    list_display = ("id", "owner", "status", "rows_written", "rows_total", "created_at", "finished_at")
-    list_filter = ("status",)
+    list_display = (
+        "id",
+        "owner",
+        "kind",
+        "extension",
+        "status",
+        "rows_written",
+        "rows_total",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("status", "kind", "extension")
     list_select_related = ("owner",)
     search_fields = ("owner__username",)
     show_full_result_count = False

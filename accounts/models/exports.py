@@ -1,4 +1,5 @@
-"""Export jobs: a customer-list workbook written in the background for the person who asked."""
+"""Export jobs: a file written in the background for the person who asked — the customer list as a
+workbook, or a kind of records (an import format) as a workbook or, when large, a CSV."""
 
 from django.conf import settings
 from django.db import models
@@ -21,6 +22,10 @@ class ExportJob(models.Model):
         FAILED = "failed", _("Failed")
         EXPIRED = "expired", _("Expired")
 
+    # What the file holds: the customer list (My accounts) when blank, else the records of an
+    # import format (``exchange.formats``: customers, contacts, orders…), all the owner may see.
+    kind = models.CharField(_("records"), max_length=40, blank=True)
+    extension = models.CharField(_("file type"), max_length=4, default="xlsx")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("asked for by"), on_delete=models.CASCADE, related_name="+"
     )

@@ -64,7 +64,7 @@ def test_the_export_runs_and_its_page_offers_the_download(client, alice, book):
     assert download in html
     response = client.get(download)
     assert response.status_code == 200
-    assert response["Content-Type"] == export_views.XLSX_CONTENT_TYPE
+    assert response["Content-Type"] == export_views.CONTENT_TYPES["xlsx"]
     assert 'filename="customers-' in response["Content-Disposition"]
     assert sorted(names_in(response)) == sorted(c.name for c in book)
 
@@ -126,7 +126,7 @@ def test_progress_is_recorded_on_the_job_as_rows_are_written(alice, book, monkey
 
     monkeypatch.setattr(exports, "XLSX_PROGRESS_EVERY", 1)
     seen = []
-    record = export_jobs._set
+    record = export_jobs.set_fields
 
     def spy(job, **fields):
         record(job, **fields)
@@ -134,7 +134,7 @@ def test_progress_is_recorded_on_the_job_as_rows_are_written(alice, book, monkey
             stored = ExportJob.objects.get(pk=job.pk)
             seen.append((stored.rows_written, stored.rows_total, stored.status))
 
-    monkeypatch.setattr(export_jobs, "_set", spy)
+    monkeypatch.setattr(export_jobs, "set_fields", spy)
     job = export_jobs.export_ask(user=alice, params=QueryDict(""), language="en")
     export_jobs.export_run(job.pk)
     assert seen == [(0, None, "running"), (1, 3, "running"), (2, 3, "running"), (3, 3, "running"), (3, 3, "done")]

@@ -1,16 +1,19 @@
 """Exports of the customer list (My accounts, its filters and sort, every page): the CSV streamed
 at once, the XLSX written by a background job whose page shows its progress and, once written,
-the download link. A job is its owner's alone: anyone else's reads as missing."""
+the download link. The same page serves the large record exports (`exchange.export_views`). A
+job is its owner's alone: anyone else's reads as missing."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from exchange.formats import FORMATS
 from keyaccounts.clock import business_today
 from keyaccounts.faults import enqueue
 
@@ -20,7 +23,10 @@ from ..workspace import export_jobs, exports
 from ..workspace.common import latest_scored_on
 from ..workspace.filters import filtered_accounts
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 @login_required
@@ -60,11 +66,14 @@ def _job(request, pk: int) -> ExportJob:
 
 
 def _context(job: ExportJob) -> dict:
+    records = FORMATS.get(job.kind) if job.kind else None
     return {
         "job": job,
         "lost": export_jobs.is_lost(job),
         "keep_until": export_jobs.keep_until(job),
-        "back": f"?{job.query}" if job.query else "",
+        # A record export's kind (its import format), or None for the customer list.
+        "records": records,
+        "back": reverse("import_index") if records else reverse("home") + (f"?{job.query}" if job.query else ""),
     }
 
 
@@ -92,5 +101,8 @@ def export_job_download(request, pk: int):
         raise Http404
     day = timezone.localdate(job.finished_at).isoformat()
     return FileResponse(
-        path.open("rb"), as_attachment=True, filename=f"customers-{day}.xlsx", content_type=XLSX_CONTENT_TYPE
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"{job.kind or 'customers'}-{day}.{job.extension}",
+        content_type=CONTENT_TYPES[job.extension],
     )

@@ -1,4 +1,5 @@
-"""XLSX exports of My accounts as background jobs: asked for, written by a worker with its progress
+"""Exports written as background jobs (the XLSX of My accounts here; the records of an import
+format in `exchange.export_jobs`): asked for, written by a worker with its progress
 recorded on the job, downloaded by their owner only, removed a day later.
 
 The worker reads the list with the owner's permissions as they are when the job runs, and the
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -69,55 +71,67 @@ def export_ask(*, user, params: QueryDict, language: str) -> ExportJob:
     return ExportJob.objects.create(owner=user, query=query.urlencode(), language=language)
 
 
-def _set(job: ExportJob, **fields) -> None:
+def set_fields(job: ExportJob, **fields) -> None:
+    """Change the job's fields, in memory and in its row (seen at once by the page polling it)."""
     for name, value in fields.items():
         setattr(job, name, value)
     ExportJob.objects.filter(pk=job.pk).update(**fields)
 
 
 def export_run(job_id: int) -> ExportJob | None:
-    """Write the job's workbook. A job already finished is left as it is (a task delivered twice);
-    one left running by a lost worker is written again from the start."""
+    """Write the workbook of an export of the customer list (``run_job``)."""
+    return run_job(job_id, _write_customer_list)
+
+
+def _write_customer_list(job: ExportJob, path: Path) -> int:
+    scored_on = latest_scored_on()
+    filterset, _owners = filtered_accounts(user=job.owner, params=QueryDict(job.query), scored_on=scored_on)
+    queryset = filterset.qs
+    total = queryset.count()
+    if total > exports.XLSX_MAX_ROWS:
+        raise ExportRefused(
+            _("%(rows)s customers are too many for an Excel file (at most %(limit)s). Narrow the filters.")
+            % {"rows": f"{total:,}", "limit": f"{exports.XLSX_MAX_ROWS:,}"}
+        )
+    set_fields(job, rows_total=total)
+    return exports.write_xlsx(
+        queryset,
+        path,
+        scored_on=scored_on,
+        language=job.language,
+        progress=lambda rows: set_fields(job, rows_written=rows),
+        ids=filterset.count_queryset(Customer.objects.visible_to(job.owner)),
+    )
+
+
+def run_job(job_id: int, write: Callable[[ExportJob, Path], int]) -> ExportJob | None:
+    """Write the job's file: ``write(job, path)`` writes it (in the job's language, with the
+    owner's permissions as they are now), records its progress with ``set_fields`` and returns the
+    rows written, or raises ExportRefused. A job already finished is left as it is (a task
+    delivered twice); one left running by a lost worker is written again from the start."""
     job = ExportJob.objects.select_related("owner").filter(pk=job_id).first()
     if job is None or not job.is_running:
         return job
-    _set(job, status=ExportJob.Status.RUNNING, started_at=timezone.now(), rows_written=0, error="", refusal="")
-    stored_as = f"{uuid.uuid4().hex}.xlsx"
+    set_fields(job, status=ExportJob.Status.RUNNING, started_at=timezone.now(), rows_written=0, error="", refusal="")
+    stored_as = f"{uuid.uuid4().hex}.{job.extension}"
     final = export_dir() / stored_as
     partial = final.with_suffix(".part")
     try:
         with translation.override(job.language):
             if not job.owner.is_active:
                 raise ExportRefused(_("The account that asked for this export is no longer active."))
-            scored_on = latest_scored_on()
-            filterset, _owners = filtered_accounts(user=job.owner, params=QueryDict(job.query), scored_on=scored_on)
-            queryset = filterset.qs
-            total = queryset.count()
-            if total > exports.XLSX_MAX_ROWS:
-                raise ExportRefused(
-                    _("%(rows)s customers are too many for an Excel file (at most %(limit)s). Narrow the filters.")
-                    % {"rows": f"{total:,}", "limit": f"{exports.XLSX_MAX_ROWS:,}"}
-                )
-            _set(job, rows_total=total)
-            written = exports.write_xlsx(
-                queryset,
-                partial,
-                scored_on=scored_on,
-                language=job.language,
-                progress=lambda rows: _set(job, rows_written=rows),
-                ids=filterset.count_queryset(Customer.objects.visible_to(job.owner)),
-            )
+            written = write(job, partial)
         partial.replace(final)
     except ExportRefused as refused:
         partial.unlink(missing_ok=True)
-        _set(job, status=ExportJob.Status.FAILED, refusal=str(refused), finished_at=timezone.now())
+        set_fields(job, status=ExportJob.Status.FAILED, refusal=str(refused), finished_at=timezone.now())
     except Exception as exc:
         partial.unlink(missing_ok=True)
         logger.exception("Export job %s failed", job.pk)
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        _set(job, status=ExportJob.Status.FAILED, error=error, finished_at=timezone.now())
+        set_fields(job, status=ExportJob.Status.FAILED, error=error, finished_at=timezone.now())
     else:
-        _set(
+        set_fields(
             job,
             status=ExportJob.Status.DONE,
             stored_as=stored_as,

@@ -19,6 +19,7 @@ from exchange.engine import run
 from exchange.formats import FORMATS
 from keyaccounts.clock import project_zone
 from keyaccounts.tests import factories as f
+from keyaccounts.tests.xlsx_export import records_download
 from relationships import models as rm
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +110,7 @@ def everything():
 
 
 def download(client, kind, extension, tmp_path, **headers):
-    response = client.get(f"/import/export/{kind}.{extension}", **headers)
+    response = records_download(client, kind, extension, **headers)
     assert response.status_code == 200, response
     path = tmp_path / f"{kind}.{extension}"
     path.write_bytes(b"".join(response.streaming_content))

@@ -14,7 +14,7 @@ from keyaccounts import clock
 from keyaccounts.clock import EARLIEST_DATE, business_today, latest_date
 from keyaccounts.editing import BoundedDates, validate_day
 from keyaccounts.tests import factories as f
-from keyaccounts.tests.xlsx_export import xlsx_download
+from keyaccounts.tests.xlsx_export import records_download, xlsx_download
 from relationships.models import Cadence, InteractionKind
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +98,7 @@ def test_the_xlsx_export_is_complete_with_odd_stored_dates(client, alice, odd_ro
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])
 def test_the_record_exports_are_complete_with_odd_stored_dates(client, alice, odd_rows, kind, extension):
     client.force_login(alice)
-    response = client.get(reverse("export_records", args=[kind, extension]))
+    response = records_download(client, kind, extension)
     assert response.status_code == 200
     content = b"".join(response.streaming_content) if response.streaming else response.content
     assert content

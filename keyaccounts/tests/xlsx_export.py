@@ -1,5 +1,5 @@
-"""The customer list's XLSX export as tests use it: ask for it (tasks run in-process, so the job
-is done when the answer comes) and download the workbook."""
+"""Exports written by background jobs as tests use them: ask for one (tasks run in-process, so the
+job is done when the answer comes) and download the file."""
 
 from urllib.parse import urlencode
 
@@ -20,4 +20,16 @@ def xlsx_download(client, params=None, **extra):
     """The download's response for the export of the list with these filters."""
     job_url = xlsx_job_url(client, params, **extra)
     pk = resolve(job_url).kwargs["pk"]
+    return client.get(reverse("export_job_download", args=[pk]), **extra)
+
+
+def records_download(client, kind: str, extension: str, **extra):
+    """A record export as its user gets it from the import page's buttons (a POST): a CSV small
+    enough comes back at once; a larger one, or a workbook, is written by its job (done when the
+    answer comes) and downloaded from the job's page."""
+    response = client.post(reverse("export_records", args=[kind, extension]), **extra)
+    if response.status_code != 302:
+        return response
+    pk = resolve(response["Location"]).kwargs["pk"]
+    assert client.get(response["Location"], **extra).status_code == 200
     return client.get(reverse("export_job_download", args=[pk]), **extra)

@@ -7,6 +7,7 @@ see when the job runs."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -42,38 +43,45 @@ def _write(job: ExportJob, path: Path) -> int:
             % {"rows": f"{total:,}", "limit": f"{XLSX_MAX_ROWS:,}"}
         )
     set_fields(job, rows_total=total)
-    chinese = job.language.startswith("zh")
-    header = [guard(name) for name in headers(job.kind, chinese=chinese)]
-    write = _write_xlsx if job.extension == "xlsx" else _write_csv
-    return write(job, path, header)
+    return write_file(
+        job.kind,
+        job.owner,
+        path,
+        extension=job.extension,
+        chinese=job.language.startswith("zh"),
+        progress=lambda rows: set_fields(job, rows_written=rows),
+    )
 
 
-def _counted(job: ExportJob):
-    """The rows, with the count written recorded on the job every `PROGRESS_EVERY` rows."""
+def write_file(
+    kind: str, user, path: Path, *, extension: str, chinese: bool, progress: Callable[[int], None] | None = None
+) -> int:
+    """Write the records of ``kind`` the user may see to ``path`` as CSV or XLSX, exactly as the
+    streamed CSV (`export_views.csv_lines`) carries them; ``progress`` hears the rows written every
+    `PROGRESS_EVERY` rows. Returns the rows written."""
+    header = [guard(name) for name in headers(kind, chinese=chinese)]
     written = 0
-    for written, values in enumerate(safe_rows(job.kind, job.owner), start=1):
-        yield values
-        if written % PROGRESS_EVERY == 0:
-            set_fields(job, rows_written=written)
-    job.rows_written = written
 
+    def counted():
+        nonlocal written
+        for written, values in enumerate(safe_rows(kind, user), start=1):
+            yield values
+            if progress is not None and written % PROGRESS_EVERY == 0:
+                progress(written)
 
-def _write_csv(job: ExportJob, path: Path, header: list[str]) -> int:
-    # As the streamed CSV: UTF-8 with a byte-order mark, so Excel reads the Chinese.
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(_counted(job))
-    return job.rows_written
-
-
-def _write_xlsx(job: ExportJob, path: Path, header: list[str]) -> int:
-    # Every cell is text, exactly as in the CSV (a code like 00042 or an amount like 125000.10
-    # stays as written); a write-only workbook streams its rows to disk.
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=job.kind[:31])
-    sheet.append(header)
-    for values in _counted(job):
-        sheet.append(values)
-    workbook.save(path)
-    return job.rows_written
+    if extension == "csv":
+        # UTF-8 with a byte-order mark, so Excel reads the Chinese.
+        with path.open("w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(header)
+            writer.writerows(counted())
+    else:
+        # Every cell is text, exactly as in the CSV (a code like 00042 or an amount like 125000.10
+        # stays as written); a write-only workbook streams its rows to disk.
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=kind[:31])
+        sheet.append(header)
+        for values in counted():
+            sheet.append(values)
+        workbook.save(path)
+    return written

@@ -6,6 +6,8 @@ import csv
 import io
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import resolve, reverse
 from openpyxl import load_workbook
 
@@ -106,3 +108,16 @@ def test_the_progress_is_recorded_while_the_rows_are_written(alice, contacts, mo
     export_jobs.records_export_run(job.pk)
     assert seen == [(0, 3, "running"), (1, 3, "running"), (2, 3, "running"), (3, 3, "running")]
     assert ExportJob.objects.get(pk=job.pk).status == "done"
+
+
+def test_the_command_writes_the_same_file_as_the_streamed_export(client, alice, contacts, tmp_path, monkeypatch):
+    client.force_login(alice)
+    streamed = b"".join(client.get(reverse("export_records", args=["contacts", "csv"])).streaming_content)
+    out = io.StringIO()
+    call_command("export_records", "contacts", str(tmp_path / "contacts.csv"), user="alice", stdout=out)
+    assert (tmp_path / "contacts.csv").read_bytes() == streamed
+    assert "3 rows of contacts written" in out.getvalue()
+    monkeypatch.setattr("exchange.management.commands.export_records.XLSX_MAX_ROWS", 2)
+    with pytest.raises(CommandError, match="3 rows are too many for an XLSX file"):
+        call_command("export_records", "contacts", str(tmp_path / "contacts.xlsx"), user="alice")
+    assert not list(tmp_path.glob("contacts.xlsx*"))

@@ -8,9 +8,10 @@ from django.utils.translation import pgettext_lazy
 
 
 class ExportJob(models.Model):
-    """One XLSX export of My accounts, written by a worker to ``settings.EXPORT_DIR``.
+    """One export written by a worker to ``settings.EXPORT_DIR``: an XLSX of My accounts, or a
+    large export of one kind of records (``kind``).
 
-    The filters are the list's query string as it was asked for; what the file holds is read with
+    The list's filters are its query string as it was asked for; what the file holds is read with
     the owner's permissions when the job runs. Only the owner downloads it, and the file is
     removed a day after it was written. The job is a log, not business data.
     """
@@ -46,8 +47,8 @@ class ExportJob(models.Model):
     RUNNING = (Status.QUEUED, Status.RUNNING)
 
     class Meta:
-        verbose_name = _("customer export")
-        verbose_name_plural = _("customer exports")
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "finished_at"])]
 

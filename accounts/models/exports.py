@@ -25,8 +25,9 @@ class ExportJob(models.Model):
 
     # What the file holds: the customer list (My accounts) when blank, else the records of an
     # import format (``exchange.formats``: customers, contacts, orders…), all the owner may see.
-    kind = models.CharField(_("records"), max_length=40, blank=True)
-    extension = models.CharField(_("file type"), max_length=4, default="xlsx")
+    # Defaults in the database too: rows written by the code before these columns still insert.
+    kind = models.CharField(_("records"), max_length=40, blank=True, default="", db_default="")
+    extension = models.CharField(_("file type"), max_length=4, default="xlsx", db_default="xlsx")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("asked for by"), on_delete=models.CASCADE, related_name="+"
     )

@@ -48,7 +48,7 @@ def test_admin_sees_errors_by_row_then_imports_the_corrected_file(page, live_ser
     page.wait_for_selector("#import-kind")
     page.select_option("#import-kind", "customers")
     page.set_input_files("#import-file", str(good))
-    page.click("button[type=submit] >> nth=-1")
+    page.click("[data-testid=import-form] button[type=submit]")
     page.wait_for_selector("[data-testid=job-checked]")
     assert "2" in page.inner_text("[data-testid=job-counts]")
     page.screenshot(path=str(ARTIFACTS / "import-preview-zh.png"), full_page=True)

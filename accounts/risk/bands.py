@@ -163,8 +163,8 @@ def tripwires(d: CustomerData, as_of: date, parameters: RiskParameters) -> list[
         )
 
     orders = d.orders
-    if orders and orders["revenue_year_ago"] > 0 and orders["orders_year_ago"] >= p.revenue_min_orders_year_ago:
-        recent, year_ago = float(orders["revenue_recent"]), float(orders["revenue_year_ago"])
+    if orders and orders.revenue_year_ago > 0 and orders.orders_year_ago >= p.revenue_min_orders_year_ago:
+        recent, year_ago = float(orders.revenue_recent), float(orders.revenue_year_ago)
         if recent < (1 - float(p.revenue_drop_share)) * year_ago:
             fired.append(
                 Tripwire(
@@ -182,7 +182,7 @@ def tripwires(d: CustomerData, as_of: date, parameters: RiskParameters) -> list[
 
     if d.departed_key_people:
         departed = [k for k in d.departed_key_people if k["buying_role"] == _DECISION_MAKER]
-        has_decision_maker = bool(d.contacts and d.contacts["active_decision_makers"])
+        has_decision_maker = bool(d.contacts and d.contacts.active_decision_makers)
         if departed and not has_decision_maker:
             last = max(departed, key=itemgetter("left_on"))
             days = (as_of - last["left_on"]).days

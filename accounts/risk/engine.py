@@ -318,7 +318,7 @@ def _snapshot(
         "score_change_7d": _change(score, history.score_7d.get(customer_id)),
         "score_change_30d": _change(score, history.score_30d.get(customer_id)),
         "tier": customer.tier,
-        "revenue_12m": orders["revenue_12m"] if orders else Decimal(0),
+        "revenue_12m": orders.revenue_12m if orders else Decimal(0),
     }
 
 

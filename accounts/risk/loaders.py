@@ -53,7 +53,15 @@ from . import plumbing
 from .as_of import history_as_of_order, records_as_of_sql
 from .order_loaders import load_deliveries, load_orders
 from .parameters import PriceParameters, QualityParameters, RelationshipParameters, RiskParameters
-from .signals import INTEL_RECENT_DAYS, BenchmarkSignal, CriterionSignal, CustomerData, TicketSignal
+from .signals import (
+    INTEL_RECENT_DAYS,
+    BenchmarkSignal,
+    ContactSignal,
+    CriterionSignal,
+    CustomerData,
+    InteractionSignal,
+    TicketSignal,
+)
 
 
 def collect(
@@ -230,9 +238,8 @@ def load_contacts(data: dict[int, CustomerData], ids, as_of: date, p: Relationsh
     for customer_id, *values in rows:
         if values[2] is not None:  # PostgreSQL's average of whole numbers is a Decimal
             values[2] = float(values[2])
-        contacts = dict(zip(names, values, strict=False))
-        contacts["departments"] = [d for d, count in zip(departments, values[len(names) :], strict=True) if count]
-        data[customer_id].contacts = contacts
+        covered = [d for d, count in zip(departments, values[len(names) :], strict=True) if count]
+        data[customer_id].contacts = ContactSignal(*values[: len(names)], covered)
 
 
 def load_departed_key_people(data: dict[int, CustomerData], ids, as_of: date) -> None:
@@ -262,7 +269,7 @@ def load_interactions(data: dict[int, CustomerData], ids, as_of: date) -> None:
         )
     )
     for row in rows:
-        data[row.pop("customer_id")].interactions = row
+        data[row["customer_id"]].interactions = InteractionSignal(row["last_on"], row["last_executive_on"])
 
 
 def load_cadences(data: dict[int, CustomerData], ids, as_of: date) -> None:

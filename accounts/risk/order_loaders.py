@@ -20,7 +20,7 @@ from accounts.models import Customer, DeliveryLine, Order
 from . import purchase_model
 from .as_of import records_as_of_sql
 from .parameters import PurchaseTrendParameters, SupplyParameters
-from .signals import CustomerData
+from .signals import CustomerData, DeliverySignal, OrderSignal, PurchaseSignal
 
 
 def order_aggregates(as_of: date, window_days: int):
@@ -79,12 +79,14 @@ def load_orders(data: dict[int, CustomerData], ids, as_of: date, p: PurchaseTren
         rows.append((row["order_days"], (as_of - row["last_order_on"]).days, *gaps.get(customer_id, (0, 0, 0))))
         customer = data.get(customer_id)
         if customer is not None:
-            customer.orders = {
-                **row,
-                "revenue_recent": row["revenue_recent"] or 0,
-                "revenue_year_ago": row["revenue_year_ago"] or 0,
-                "revenue_12m": revenue_12m,
-            }
+            customer.orders = OrderSignal(
+                revenue_recent=row["revenue_recent"] or 0,
+                revenue_year_ago=row["revenue_year_ago"] or 0,
+                orders_year_ago=row["orders_year_ago"],
+                revenue_12m=revenue_12m,
+                last_order_on=row["last_order_on"],
+                order_count=row["order_count"],
+            )
     if not rows:
         return
     # The typical account's revenue: the median over the customers who ordered in the last year.
@@ -104,15 +106,15 @@ def load_orders(data: dict[int, CustomerData], ids, as_of: date, p: PurchaseTren
     for i, customer_id in enumerate(customer_ids):
         customer = data.get(customer_id)
         if customer is not None:
-            customer.purchase = {
-                "first_order_on": firsts[i],
-                "order_days": int(histories.order_days[i]),
-                "no_order_chance": float(no_order[i]),
-                "usual_gap_days": float(gap[i]),
-                "horizon_days": horizon,
-                "revenue_12m": revenues[i],
-                "typical_revenue_12m": typical_revenue,
-            }
+            customer.purchase = PurchaseSignal(
+                first_order_on=firsts[i],
+                order_days=int(histories.order_days[i]),
+                no_order_chance=float(no_order[i]),
+                usual_gap_days=float(gap[i]),
+                horizon_days=horizon,
+                revenue_12m=revenues[i],
+                typical_revenue_12m=typical_revenue,
+            )
 
 
 def _recent_gaps(as_of: date, recent: int) -> dict[int, tuple[int, float, float]]:
@@ -197,12 +199,7 @@ def load_deliveries(
         )
         rows = _count_deliveries_per_month(ids, as_of, lookback_from, recent_from, peak_from, peak_months)
     for customer_id, lines_recent, hits_recent, peak_lines, peak_hits in rows:
-        data[customer_id].deliveries = {
-            "lines_recent": lines_recent,
-            "hits_recent": hits_recent,
-            "peak_lines": peak_lines,
-            "peak_hits": peak_hits,
-        }
+        data[customer_id].deliveries = DeliverySignal(lines_recent, hits_recent, peak_lines, peak_hits)
 
 
 _DELIVERY_HIT = (

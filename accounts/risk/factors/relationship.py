@@ -8,16 +8,16 @@ from relationships.models import BuyingRole
 
 from ..parameters import RelationshipParameters
 from ..reasons import make_reason
-from ..signals import CustomerData
+from ..signals import ContactSignal, CustomerData
 from .mix import MISSING, FactorResult, SignalMix, iso
 
 _DECISION_MAKER = BuyingRole.DECISION_MAKER
 
 
-def _replaced(person: dict, contacts: dict | None) -> bool:
+def _replaced(person: dict, contacts: ContactSignal | None) -> bool:
     """Whether a key person who left has an active successor in the same buying role."""
     field_name = "active_decision_makers" if person["buying_role"] == _DECISION_MAKER else "active_champions"
-    return bool(contacts and contacts[field_name])
+    return bool(contacts and getattr(contacts, field_name))
 
 
 def score(
@@ -27,8 +27,8 @@ def score(
     if not contacts and not interactions:
         return MISSING
     mix = SignalMix(p.signal_weights, min_signal_risk)
-    active = contacts["active"] if contacts else 0
-    covered = contacts["departments"] if contacts else []
+    active = contacts.active if contacts else 0
+    covered = contacts.departments if contacts else []
     expected = p.key_departments
     mix.add(
         "department_coverage",
@@ -46,7 +46,7 @@ def score(
         if active == 0:
             return make_reason("no_active_contact")
         if active == 1:
-            return make_reason("single_contact", name=contacts["an_active_name"])
+            return make_reason("single_contact", name=contacts.an_active_name)
         return None
 
     mix.add("contact_count", active, p.contact_count_grid.risk(active), contact_reason)
@@ -76,8 +76,8 @@ def score(
     else:
         mix.add("key_person_left", 0, 0)
 
-    if active and contacts["average_trust"] is not None:
-        trust = float(contacts["average_trust"])
+    if active and contacts.average_trust is not None:
+        trust = float(contacts.average_trust)
         mix.add(
             "trust",
             round(trust, 2),
@@ -91,7 +91,7 @@ def score(
         ("last_interaction", "last_on", p.last_interaction_grid, "no_recent_interaction"),
         ("last_executive_interaction", "last_executive_on", p.last_executive_interaction_grid, "no_executive_meeting"),
     ):
-        last_on = interactions[key] if interactions else None
+        last_on = getattr(interactions, key) if interactions else None
         days = (as_of - last_on).days if last_on else None
         risk = grid.risk(days) if days is not None else 100.0
         mix.add(

@@ -13,8 +13,8 @@ def score(d: CustomerData, as_of: date, p: SupplyParameters, min_signal_risk: fl
     if not deliveries:
         return MISSING
     mix = SignalMix(p.signal_weights, min_signal_risk)
-    lines = deliveries["lines_recent"]
-    hits = deliveries["hits_recent"]
+    lines = deliveries.lines_recent
+    hits = deliveries.hits_recent
     if lines:
         otif = hits / lines
         mix.add(
@@ -32,7 +32,7 @@ def score(d: CustomerData, as_of: date, p: SupplyParameters, min_signal_risk: fl
     else:
         mix.add("otif", None, None)
 
-    peak_lines, peak_hits = deliveries["peak_lines"], deliveries["peak_hits"]
+    peak_lines, peak_hits = deliveries.peak_lines, deliveries.peak_hits
     if peak_lines:
         miss_rate = (peak_lines - peak_hits) / peak_lines
         mix.add(

@@ -121,3 +121,12 @@ def test_the_command_writes_the_same_file_as_the_streamed_export(client, alice, 
     with pytest.raises(CommandError, match="3 rows are too many for an XLSX file"):
         call_command("export_records", "contacts", str(tmp_path / "contacts.xlsx"), user="alice")
     assert not list(tmp_path.glob("contacts.xlsx*"))
+
+
+def test_the_import_page_exports_through_buttons_that_post(client, alice):
+    client.force_login(alice)
+    html = client.get(reverse("import_index")).content.decode()
+    for extension in ("csv", "xlsx"):
+        action = reverse("export_records", args=["contacts", extension])
+        assert f'<form method="post" action="{action}"' in html
+        assert f'href="{action}"' not in html

@@ -12,6 +12,13 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
+# The content types of the spreadsheet files the app hands out (exports, the dashboard's
+# workbook, the import's templates).
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
 
 def neutralise(value):
     """The value as safe cell content: control characters no workbook can hold are removed

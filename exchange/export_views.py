@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import ExportJob
+from accounts.spreadsheet_safety import CONTENT_TYPES
 from keyaccounts.clock import business_today
 from keyaccounts.faults import enqueue
 
@@ -30,8 +31,6 @@ from . import tasks
 from .export_jobs import STREAM_MAX_ROWS, records_export_ask
 from .exporting import guard, headers, row_count, safe_rows
 from .formats import FORMATS
-
-CSV_TYPE = "text/csv; charset=utf-8"
 
 
 class _Echo:
@@ -61,7 +60,7 @@ def export_records(request, kind: str, extension: str):
     if extension == "csv" and total <= STREAM_MAX_ROWS:
         filename = f"{kind}-{business_today().isoformat()}.csv"
         response = StreamingHttpResponse(
-            csv_lines(kind, request.user, chinese=_chinese(request)), content_type=CSV_TYPE
+            csv_lines(kind, request.user, chinese=_chinese(request)), content_type=CONTENT_TYPES["csv"]
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import is_account_manager, is_admin
+from accounts.spreadsheet_safety import CONTENT_TYPES
 from keyaccounts.faults import enqueue
 
 from . import jobs, tasks
@@ -189,7 +190,7 @@ def import_template(request, kind: str, ext: str):
         writer = csv.writer(buffer)
         writer.writerow(headers)
         writer.writerow(example)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES["csv"])
     else:
         from openpyxl import Workbook
 
@@ -199,8 +200,6 @@ def import_template(request, kind: str, ext: str):
         sheet.append(example)
         out = io.BytesIO()
         book.save(out)
-        response = HttpResponse(
-            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
+        response = HttpResponse(out.getvalue(), content_type=CONTENT_TYPES["xlsx"])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -15,8 +15,7 @@ from ..portfolio.dashboard import Dashboard
 from ..portfolio.export import dashboard_xlsx
 from ..portfolio.intel import competitor_activity
 from ..portfolio.reads import portfolio_dashboard
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from ..spreadsheet_safety import CONTENT_TYPES
 
 
 def _dashboard_for(request) -> Dashboard:
@@ -46,7 +45,7 @@ def portfolio_xlsx(request):
         dashboard_xlsx(board),
         as_attachment=True,
         filename=f"portfolio-{day}.xlsx",
-        content_type=XLSX_CONTENT_TYPE,
+        content_type=CONTENT_TYPES["xlsx"],
     )
 
 

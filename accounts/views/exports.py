@@ -19,14 +19,10 @@ from keyaccounts.faults import enqueue
 
 from .. import tasks
 from ..models import Customer, ExportJob
+from ..spreadsheet_safety import CONTENT_TYPES
 from ..workspace import export_jobs, exports
 from ..workspace.common import latest_scored_on
 from ..workspace.filters import filtered_accounts
-
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
 
 
 @login_required
@@ -38,7 +34,7 @@ def export_csv(request):
     ids = filterset.count_queryset(Customer.objects.visible_to(request.user))
     response = StreamingHttpResponse(
         exports.csv_lines(filterset.qs, scored_on=scored_on, language=get_language(), ids=ids),
-        content_type="text/csv; charset=utf-8",
+        content_type=CONTENT_TYPES["csv"],
     )
     response["Content-Disposition"] = f'attachment; filename="customers-{business_today().isoformat()}.csv"'
     return response

@@ -8,6 +8,8 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from openpyxl import load_workbook
 
@@ -130,3 +132,19 @@ def test_the_import_page_exports_through_buttons_that_post(client, alice):
         action = reverse("export_records", args=["contacts", extension])
         assert f'<form method="post" action="{action}"' in html
         assert f'href="{action}"' not in html
+
+
+def test_the_count_page_counts_only_what_its_user_sees_in_the_same_queries_at_any_size(
+    client, alice, oscar, customer, contacts, monkeypatch
+):
+    monkeypatch.setattr(export_views, "STREAM_MAX_ROWS", 0)
+    url = reverse("export_records", args=["contacts", "csv"])
+    client.force_login(oscar)
+    assert "You may see 2 rows of this kind." in client.get(url).content.decode()
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as few:
+        assert "You may see 3 rows of this kind." in client.get(url).content.decode()
+    f.ContactFactory.create_batch(20, customer=customer)
+    with CaptureQueriesContext(connection) as many:
+        assert "You may see 23 rows of this kind." in client.get(url).content.decode()
+    assert len(many) == len(few)

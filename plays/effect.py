@@ -22,11 +22,11 @@ from .models import Play
 HORIZONS = (30, 90)
 
 
-def after_closing(days: int, field: str | dict[str, str], today: date, *, closed_after: date | None = None):
+def after_closing(days: int, field: str | tuple[str, ...], today: date, *, closed_after: date | None = None):
     """The play's customer's ``field`` ``days`` after closing; None while those days have not passed.
 
-    ``field`` may name several fields (``{"key": "field"}``): one look-up then reads them together,
-    as a JSON object. ``closed_after``, a day before every closing of the plays asked about, leaves
+    ``field`` may be several fields: one look-up then reads them together, as a JSON object keyed
+    by their names. ``closed_after``, a day before every closing of the plays asked about, leaves
     the snapshot partitions before it out of the plan, instead of each look-up passing over them."""
     # The closing date is the play's (the outer query's), not the snapshot's.
     until = ExpressionWrapper(OuterRef("closed_on") + timedelta(days=days), output_field=DateField())
@@ -36,8 +36,8 @@ def after_closing(days: int, field: str | dict[str, str], today: date, *, closed
     ).order_by("-as_of")
     if closed_after is not None:
         later = later.filter(as_of__gt=closed_after, as_of__lte=today)
-    if isinstance(field, dict):
-        later, field = later.annotate(read=JSONObject(**{key: F(name) for key, name in field.items()})), "read"
+    if isinstance(field, tuple):
+        later, field = later.annotate(read=JSONObject(**{name: F(name) for name in field})), "read"
     return Case(When(Q(closed_on__lte=today - timedelta(days=days)), then=Subquery(later.values(field)[:1])))
 
 

@@ -91,7 +91,7 @@ def play_effect_summary(*, today: date, plays=None) -> list[PlaybookEffectRow]:
     inner = (
         plays.filter(status=Play.Status.DONE, closed_on__gt=since, closed_on__lte=today)
         .annotate(
-            after_30=after_closing(30, {"band": "band", "score": "score"}, today, closed_after=since),
+            after_30=after_closing(30, ("band", "score"), today, closed_after=since),
             band_90=after_closing(90, "band", today, closed_after=since),
             churned_after=Case(
                 When(customer__status=CustomerStatus.CHURNED, customer__churned_on__gt=F("closed_on"), then=Value(1)),
